@@ -1,0 +1,7 @@
+"""Entry point for `python -m workshop`."""
+
+import sys
+
+from workshop.cli import main
+
+sys.exit(main())

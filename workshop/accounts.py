@@ -1,0 +1,198 @@
+"""Users, roles, password hashing and permission checks (DESIGN §7).
+
+`PERMISSIONS` is the one place the role matrix lives: pages are shown by it and
+domain functions call `require()` with it, so hiding a page is never the only guard.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, func, select
+
+from workshop import audit
+from workshop.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
+from workshop.models import Market, Role, User
+
+MIN_PASSWORD_LENGTH = 8
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both failures take as long.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class Permission(str, enum.Enum):
+    """Something a role may do."""
+
+    pickups = "pickups"  # log, edit, delete pickups; tagging; labels
+    dashboards = "dashboards"
+    manage_users = "manage_users"
+    settings = "settings"  # markets, crate kinds, backups
+
+
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.admin: frozenset(Permission),
+    Role.lead: frozenset({Permission.pickups, Permission.dashboards}),
+    Role.trainee: frozenset(),
+    Role.market_manager: frozenset({Permission.dashboards}),
+}
+
+
+def can(user: User | None, permission: Permission) -> bool:
+    """True when `user` is active and their role grants `permission`."""
+    return bool(user and user.active and permission in PERMISSIONS[Role(user.role)])
+
+
+def require(user: User | None, permission: Permission) -> User:
+    """Return `user`, or raise PermissionDenied when their role lacks `permission`."""
+    if user is None or not can(user, permission):
+        raise PermissionDenied(permission=permission.value)
+    return user
+
+
+def hash_password(password: str) -> str:
+    """Argon2id hash of `password`."""
+    return _hasher.hash(password)
+
+
+def _check_new_user_fields(username: str, display_name: str, password: str) -> str:
+    username = username.strip().lower()
+    if not username:
+        raise InvalidInput("error.user.username_empty")
+    if len(username) > 60 or not all(c.isalnum() or c in "._-" for c in username):
+        raise InvalidInput("error.user.username_invalid")
+    if not display_name.strip():
+        raise InvalidInput("error.user.display_name_empty")
+    check_password(password)
+    return username
+
+
+def check_password(password: str) -> None:
+    """Raise InvalidInput when a new password is too weak."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("error.user.password_short", min=MIN_PASSWORD_LENGTH)
+
+
+def user_count(*, session: Session) -> int:
+    """Number of users (0 means the first-admin screen is due)."""
+    return session.exec(select(func.count()).select_from(User)).one()
+
+
+def _insert_user(
+    *,
+    session: Session,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    market_id: int | None,
+) -> User:
+    username = _check_new_user_fields(username, display_name, password)
+    if session.exec(select(User).where(User.username == username)).first():
+        raise InvalidInput("error.user.username_taken", username=username)
+    if market_id is not None and session.get(Market, market_id) is None:
+        raise NotFound("error.market.unknown")
+    user = User(
+        username=username,
+        display_name=display_name.strip(),
+        role=role,
+        password_hash=hash_password(password),
+        market_id=market_id if role == Role.market_manager else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_first_admin(*, session: Session, username: str, display_name: str, password: str) -> User:
+    """Create the first admin; refused once any user exists."""
+    if user_count(session=session) > 0:
+        raise PermissionDenied("error.user.first_admin_exists")
+    user = _insert_user(
+        session=session,
+        username=username,
+        display_name=display_name,
+        password=password,
+        role=Role.admin,
+        market_id=None,
+    )
+    audit.record(session=session, actor=user, action="create", entity="user",
+                 entity_id=user.id, after=audit.snapshot(user))
+    return user
+
+
+def create_user(
+    *,
+    session: Session,
+    actor: User,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    market_id: int | None = None,
+) -> User:
+    """Add a user (admin only)."""
+    require(actor, Permission.manage_users)
+    user = _insert_user(
+        session=session,
+        username=username,
+        display_name=display_name,
+        password=password,
+        role=role,
+        market_id=market_id,
+    )
+    audit.record(session=session, actor=actor, action="create", entity="user",
+                 entity_id=user.id, after=audit.snapshot(user))
+    return user
+
+
+def reset_password(*, session: Session, actor: User, user_id: int, password: str) -> User:
+    """Set a new password for a user (admin only)."""
+    require(actor, Permission.manage_users)
+    check_password(password)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("error.user.unknown")
+    user.password_hash = hash_password(password)
+    session.add(user)
+    audit.record(session=session, actor=actor, action="reset_password", entity="user",
+                 entity_id=user.id)
+    return user
+
+
+def set_active(*, session: Session, actor: User, user_id: int, active: bool) -> User:
+    """Disable or re-enable a user's sign-in (admin only; never oneself)."""
+    require(actor, Permission.manage_users)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("error.user.unknown")
+    if user.id == actor.id:
+        raise InvalidInput("error.user.cannot_disable_self")
+    before = audit.snapshot(user)
+    user.active = active
+    session.add(user)
+    audit.record(session=session, actor=actor, action="update", entity="user",
+                 entity_id=user.id, before=before, after=audit.snapshot(user))
+    return user
+
+
+def authenticate(*, session: Session, username: str, password: str) -> User:
+    """Return the active user with these credentials, or raise AuthenticationFailed."""
+    username = username.strip().lower()
+    if not username:
+        raise InvalidInput("error.user.username_empty")
+    user = session.exec(select(User).where(User.username == username)).first()
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise AuthenticationFailed() from None
+    if user is None or not user.active:
+        raise AuthenticationFailed()
+    return user
+
+
+def list_users(*, session: Session, actor: User) -> list[User]:
+    """Every user, by name (admin only)."""
+    require(actor, Permission.manage_users)
+    return list(session.exec(select(User).order_by(User.display_name)))

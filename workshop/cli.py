@@ -1,0 +1,84 @@
+"""Command line: python -m workshop migrate | create-admin | seed-demo | labels."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from workshop import accounts, config, db, demo, i18n, intake
+from workshop.errors import DomainError
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    engine = db.make_engine()
+    db.migrate(engine)
+    with db.write_session(engine) as session:
+        intake.seed_reference(session=session)
+    return engine
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    """Apply migrations and seed markets and crate kinds."""
+    _engine()
+    print("Database up to date.")
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    """Create the first admin account."""
+    engine = _engine()
+    username = args.username or input("Username: ")
+    name = args.name or input("Display name: ")
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
+    with db.write_session(engine) as session:
+        user = accounts.create_first_admin(
+            session=session, username=username, display_name=name, password=password
+        )
+    print(f"Admin '{user.username}' created.")
+    return 0
+
+
+def cmd_seed_demo(_args: argparse.Namespace) -> int:
+    """Fill the database with demo users and two years of pickups."""
+    engine = _engine()
+    with db.write_session(engine) as session:
+        added = demo.seed_demo(session=session)
+    print(f"{added} demo pickups added." if added else "Demo data already present.")
+    print("Demo sign-ins (username / password):")
+    for username, _name, role, password in demo.DEMO_USERS:
+        print(f"  {role.value:<15} {username:<10} {password}")
+    return 0
+
+
+def cmd_labels(args: argparse.Namespace) -> int:
+    """Write a PDF label sheet for the given codes."""
+    from workshop import labels
+
+    return labels.write_labels_cli(args.codes, args.template, args.skip, Path(args.out))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; errors are printed in plain words, with exit code 1."""
+    parser = argparse.ArgumentParser(prog="python -m workshop")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help=cmd_migrate.__doc__).set_defaults(func=cmd_migrate)
+    p = sub.add_parser("create-admin", help=cmd_create_admin.__doc__)
+    p.add_argument("--username")
+    p.add_argument("--name")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.set_defaults(func=cmd_create_admin)
+    sub.add_parser("seed-demo", help=cmd_seed_demo.__doc__).set_defaults(func=cmd_seed_demo)
+    p = sub.add_parser("labels", help=cmd_labels.__doc__)
+    p.add_argument("codes", nargs="+")
+    p.add_argument("--template", default="a4-3x8-70x37")
+    p.add_argument("--skip", type=int, default=0)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_labels)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DomainError as err:
+        print(i18n.translate(err.key, config.default_language(), **err.params), file=sys.stderr)
+        return 1

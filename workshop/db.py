@@ -1,0 +1,129 @@
+"""Database engine, sessions and migrations.
+
+SQLite is set up for a shared workshop server: WAL (readers never block the
+writer), foreign keys on, a 10 s busy timeout, and write transactions opened
+with BEGIN IMMEDIATE so that two writers queue instead of failing halfway with
+"database is locked" when both read-then-write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+from workshop import config
+from workshop.errors import DatabaseUnavailable
+
+MIGRATIONS_DIR = config.PROJECT_ROOT / "migrations"
+BUSY_TIMEOUT_MS = 10_000
+_IMMEDIATE = "workshop_immediate"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """Create the engine for `url` (default: the configured database), SQLite tuned."""
+    url = url or config.database_url()
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseUnavailable("error.db.bad_url", detail=str(exc)) from exc
+    if parsed.get_backend_name() != "sqlite":
+        try:
+            return create_engine(url, pool_pre_ping=True)
+        except (ArgumentError, ImportError) as exc:
+            raise DatabaseUnavailable("error.db.bad_url", detail=str(exc)) from exc
+
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        # One connection per checkout: SQLite connections are cheap and this
+        # keeps threads (Streamlit sessions) from sharing a connection.
+        poolclass=NullPool,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, emit BEGIN, so we can choose IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A short session for reading; nothing it changes is committed."""
+    with Session(engine) as session:
+        yield session
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """One user action in one transaction: committed on success, rolled back on any error."""
+    # expire_on_commit=False: the page still reads the returned model after commit.
+    with Session(engine, expire_on_commit=False) as session:
+        # On SQLite take the write lock at BEGIN (see module docstring).
+        session.connection(execution_options={_IMMEDIATE: True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema up to the newest migration (safe to call at every start)."""
+    try:
+        command.upgrade(_alembic_config(engine), "head")
+    except (OperationalError, SQLAlchemyError) as exc:
+        raise DatabaseUnavailable("error.db.unavailable", detail=str(getattr(exc, "orig", None) or exc)) from exc
+
+
+def is_up_to_date(engine: Engine) -> bool:
+    """True when the database is at the newest migration."""
+    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision() == head
+
+
+def check_writable(engine: Engine) -> None:
+    """Raise DatabaseUnavailable when the database cannot be opened or written."""
+    try:
+        with engine.connect() as conn:
+            inspect(conn).get_table_names()
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                conn.exec_driver_sql("ROLLBACK")
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailable("error.db.unavailable", detail=str(exc)) from exc

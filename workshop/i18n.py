@@ -1,0 +1,84 @@
+"""Translations (French default, English) and locale-aware numbers and dates.
+
+Catalogs are flat `key = "text"` TOML files in `locales/`; texts use `{name}`
+placeholders. Numbers and dates are formatted by Babel (CLDR data), so French
+gets `1 234,5 kg` and `27 nov. 2026` without hand-written rules.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+_DIR = Path(__file__).resolve().parent / "locales"
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{full}."))
+        else:
+            out[full] = str(value)
+    return out
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """Every message of `lang`, by key."""
+    with open(_DIR / f"{lang}.toml", "rb") as fh:
+        return _flatten(tomllib.load(fh))
+
+
+def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
+    """The message `key` in `lang` with `params` filled in (the key itself if missing)."""
+    lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    text = catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key) or key
+    if not params:
+        return text
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def fmt_number(value: float | int, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
+    """`1 234,5` in French, `1,234.5` in English."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=_LOCALES.get(lang, "fr_FR"))
+
+
+def fmt_kg(value: float, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Kilograms with one decimal below 100 kg, whole kilos above."""
+    decimals = 1 if abs(value) < 100 else 0
+    return f"{fmt_number(value, lang, decimals)}\u00a0kg"
+
+
+def fmt_date(value: date, lang: str = DEFAULT_LANGUAGE) -> str:
+    """`27 nov. 2026` in French, `27 Nov 2026` in English."""
+    return format_date(value, format="medium", locale=_LOCALES.get(lang, "fr_FR"))
+
+
+def fmt_datetime(value: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Date and time to the minute."""
+    return format_datetime(value, format="d MMM y HH:mm", locale=_LOCALES.get(lang, "fr_FR"))
+
+
+def fmt_month(value: date, lang: str = DEFAULT_LANGUAGE) -> str:
+    """`nov. 2026` in French, `Nov 2026` in English."""
+    return format_date(value, format="MMM y", locale=_LOCALES.get(lang, "fr_FR"))
+
+
+def date_input_format(lang: str) -> str:
+    """The format string st.date_input understands for this language."""
+    return "DD/MM/YYYY"

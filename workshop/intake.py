@@ -1,0 +1,337 @@
+"""Markets, crate kinds and pickups (lots): what was collected where and when."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, delete, select
+
+from workshop import audit, codes, config
+from workshop.accounts import Permission, require
+from workshop.errors import InvalidInput, NotFound
+from workshop.models import CrateKind, Lot, LotLine, Market, User
+
+MAX_CRATES_PER_PICKUP = 2000
+MAX_KG_PER_CRATE = 30.0
+MAX_NOTE_LENGTH = 500
+EARLIEST_PICKUP = date(2000, 1, 1)
+WEEKDAYS = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
+
+# Default unit weights: a standard wooden cagette (60×40 cm, fruit and vegetables)
+# weighs about 1.2 kg, a flat tray about 0.6 kg, a large crate about 3 kg. An
+# admin corrects them; weighed samples override them for the lots they cover.
+CRATE_KINDS = (
+    ("Cagette bois standard", "Standard wooden crate", 1.2),
+    ("Plateau bois", "Flat wooden tray", 0.6),
+    ("Grande caisse bois", "Large wooden crate", 3.0),
+)
+
+
+def seed_reference(*, session: Session) -> None:
+    """Add the markets of `data/markets-20e.csv` and the crate kinds, once."""
+    if session.exec(select(Market)).first() is None:
+        with open(config.PACKAGE_DATA / "markets-20e.csv", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                session.add(
+                    Market(
+                        name=row["name"],
+                        location=row["location"],
+                        arrondissement=row["arrondissement"],
+                        in_20e=row["in_20e"] == "yes",
+                        days=row["days"],
+                    )
+                )
+    if session.exec(select(CrateKind)).first() is None:
+        for name, name_en, weight in CRATE_KINDS:
+            session.add(CrateKind(name=name, name_en=name_en, default_weight_kg=weight))
+
+
+def market_days(market: Market) -> set[int]:
+    """Weekdays (Monday = 0) the market is held."""
+    return {WEEKDAYS.index(d) for d in market.days.split(";") if d in WEEKDAYS}
+
+
+def markets_for_pickup(*, session: Session, on: date) -> list[Market]:
+    """Active markets, those held on `on` first, then by name."""
+    markets = session.exec(select(Market).where(Market.active).order_by(Market.name)).all()
+    return sorted(markets, key=lambda m: on.weekday() not in market_days(m))
+
+
+def crate_kinds(*, session: Session, active_only: bool = True) -> list[CrateKind]:
+    """Crate kinds in the order they were created."""
+    query = select(CrateKind).order_by(col(CrateKind.id))
+    if active_only:
+        query = query.where(CrateKind.active)
+    return list(session.exec(query))
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A weighed sample: `count` crates of kind `kind_id` weighed `kg` in all."""
+
+    kind_id: int
+    count: int
+    kg: float
+
+
+def _validate(
+    *,
+    session: Session,
+    market_id: int,
+    pickup_date: date,
+    counts: Mapping[int, int],
+    sample: Sample | None,
+    note: str,
+    today: date,
+) -> dict[int, int]:
+    market = session.get(Market, market_id)
+    if market is None or not market.active:
+        raise InvalidInput("error.pickup.unknown_market")
+    if pickup_date > today:
+        raise InvalidInput("error.pickup.future_date")
+    if pickup_date < EARLIEST_PICKUP:
+        raise InvalidInput("error.pickup.too_old")
+    kinds = {k.id: k for k in crate_kinds(session=session, active_only=False)}
+    clean: dict[int, int] = {}
+    for kind_id, count in counts.items():
+        if kind_id not in kinds:
+            raise InvalidInput("error.pickup.unknown_kind")
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise InvalidInput("error.pickup.count_not_whole")
+        if count < 0:
+            raise InvalidInput("error.pickup.negative_count")
+        if count:
+            clean[kind_id] = count
+    total = sum(clean.values())
+    if total == 0:
+        raise InvalidInput("error.pickup.no_crates")
+    if total > MAX_CRATES_PER_PICKUP:
+        raise InvalidInput("error.pickup.too_many", max=MAX_CRATES_PER_PICKUP, total=total)
+    if sample is not None:
+        if sample.count <= 0 or sample.kg <= 0:
+            raise InvalidInput("error.pickup.sample_empty")
+        if sample.count > clean.get(sample.kind_id, 0):
+            raise InvalidInput("error.pickup.sample_more_than_counted")
+        if sample.kg / sample.count > MAX_KG_PER_CRATE:
+            raise InvalidInput("error.pickup.sample_too_heavy", max=MAX_KG_PER_CRATE)
+    if len(note) > MAX_NOTE_LENGTH:
+        raise InvalidInput("error.pickup.note_too_long", max=MAX_NOTE_LENGTH)
+    return clean
+
+
+def _new_lot_code(session: Session) -> str:
+    # 27^5 codes: a clash is rare, but the unique index would turn it into an error.
+    while True:
+        code = codes.mint("L")
+        if session.exec(select(Lot.id).where(Lot.code == code)).first() is None:
+            return code
+
+
+def _lot_snapshot(session: Session, lot: Lot) -> dict[str, object]:
+    data = audit.snapshot(lot)
+    data["counts"] = {str(k): v for k, v in lot_counts(session=session, lot_id=lot.id).items()}
+    return data
+
+
+def log_pickup(
+    *,
+    session: Session,
+    actor: User,
+    market_id: int,
+    pickup_date: date,
+    counts: Mapping[int, int],
+    sample: Sample | None = None,
+    note: str = "",
+    today: date | None = None,
+) -> Lot:
+    """Record one pickup (a lot with its counts per crate kind) and give it a lot code."""
+    require(actor, Permission.pickups)
+    note = note.strip()
+    clean = _validate(
+        session=session,
+        market_id=market_id,
+        pickup_date=pickup_date,
+        counts=counts,
+        sample=sample,
+        note=note,
+        today=today or date.today(),
+    )
+    lot = Lot(
+        code=_new_lot_code(session),
+        market_id=market_id,
+        pickup_date=pickup_date,
+        collected_by_id=actor.id,
+        note=note,
+        sample_kind_id=sample.kind_id if sample else None,
+        sample_count=sample.count if sample else None,
+        sample_kg=sample.kg if sample else None,
+    )
+    session.add(lot)
+    session.flush()
+    for kind_id, count in clean.items():
+        session.add(LotLine(lot_id=lot.id, crate_kind_id=kind_id, count=count))
+    session.flush()
+    audit.record(session=session, actor=actor, action="create", entity="lot",
+                 entity_id=lot.code, after=_lot_snapshot(session, lot))
+    return lot
+
+
+def get_lot(*, session: Session, lot_id: int) -> Lot:
+    """The lot with this id, or NotFound."""
+    lot = session.get(Lot, lot_id)
+    if lot is None:
+        raise NotFound("error.pickup.unknown")
+    return lot
+
+
+def lot_counts(*, session: Session, lot_id: int | None) -> dict[int, int]:
+    """Crate counts of a lot, by crate kind id."""
+    lines = session.exec(select(LotLine).where(LotLine.lot_id == lot_id)).all()
+    return {line.crate_kind_id: line.count for line in lines}
+
+
+def update_pickup(
+    *,
+    session: Session,
+    actor: User,
+    lot_id: int,
+    market_id: int,
+    pickup_date: date,
+    counts: Mapping[int, int],
+    sample: Sample | None,
+    note: str,
+    reason: str,
+    today: date | None = None,
+) -> Lot:
+    """Correct a pickup; the reason and the values before are kept in the audit log."""
+    require(actor, Permission.pickups)
+    if not reason.strip():
+        raise InvalidInput("error.pickup.reason_required")
+    lot = get_lot(session=session, lot_id=lot_id)
+    note = note.strip()
+    clean = _validate(
+        session=session,
+        market_id=market_id,
+        pickup_date=pickup_date,
+        counts=counts,
+        sample=sample,
+        note=note,
+        today=today or date.today(),
+    )
+    before = _lot_snapshot(session, lot)
+    lot.market_id = market_id
+    lot.pickup_date = pickup_date
+    lot.note = note
+    lot.sample_kind_id = sample.kind_id if sample else None
+    lot.sample_count = sample.count if sample else None
+    lot.sample_kg = sample.kg if sample else None
+    session.add(lot)
+    session.exec(delete(LotLine).where(col(LotLine.lot_id) == lot.id))  # type: ignore[call-overload]
+    for kind_id, count in clean.items():
+        session.add(LotLine(lot_id=lot.id, crate_kind_id=kind_id, count=count))
+    session.flush()
+    audit.record(session=session, actor=actor, action="update", entity="lot", entity_id=lot.code,
+                 before=before, after=_lot_snapshot(session, lot), reason=reason.strip())
+    return lot
+
+
+def delete_pickup(*, session: Session, actor: User, lot_id: int, reason: str) -> str:
+    """Delete a pickup logged by mistake (its full record stays in the audit log); returns its code."""
+    require(actor, Permission.pickups)
+    if not reason.strip():
+        raise InvalidInput("error.pickup.reason_required")
+    lot = get_lot(session=session, lot_id=lot_id)
+    before = _lot_snapshot(session, lot)
+    session.exec(delete(LotLine).where(col(LotLine.lot_id) == lot.id))  # type: ignore[call-overload]
+    session.delete(lot)
+    audit.record(session=session, actor=actor, action="delete", entity="lot", entity_id=lot.code,
+                 before=before, reason=reason.strip())
+    return lot.code
+
+
+@dataclass(frozen=True)
+class PickupRow:
+    """One pickup as the list shows it."""
+
+    lot_id: int
+    code: str
+    market: str
+    pickup_date: date
+    crates: int
+    weighed: bool
+    note: str
+
+
+def recent_pickups(*, session: Session, actor: User, days: int = 60, limit: int = 200) -> list[PickupRow]:
+    """Pickups of the last `days` days, newest first."""
+    require(actor, Permission.pickups)
+    since = date.today() - timedelta(days=days)
+    lots = session.exec(
+        select(Lot, Market.name)
+        .join(Market, col(Market.id) == Lot.market_id)
+        .where(Lot.pickup_date >= since)
+        .order_by(col(Lot.pickup_date).desc(), col(Lot.id).desc())
+        .limit(limit)
+    ).all()
+    totals: dict[int, int] = {}
+    if lots:
+        ids = [lot.id for lot, _ in lots]
+        for line in session.exec(select(LotLine).where(col(LotLine.lot_id).in_(ids))):
+            totals[line.lot_id] = totals.get(line.lot_id, 0) + line.count
+    return [
+        PickupRow(
+            lot_id=lot.id or 0,
+            code=lot.code,
+            market=market_name,
+            pickup_date=lot.pickup_date,
+            crates=totals.get(lot.id or 0, 0),
+            weighed=lot.sample_count is not None,
+            note=lot.note,
+        )
+        for lot, market_name in lots
+    ]
+
+
+def update_crate_kind_weights(
+    *, session: Session, actor: User, weights: Mapping[int, float]
+) -> list[CrateKind]:
+    """Change crate kinds' default unit weights (admin); all or nothing."""
+    require(actor, Permission.settings)
+    changed = []
+    for kind_id, weight_kg in weights.items():
+        kind = session.get(CrateKind, kind_id)
+        if kind is None:
+            raise NotFound("error.kind.unknown")
+        if not 0 < weight_kg <= MAX_KG_PER_CRATE:
+            raise InvalidInput("error.kind.bad_weight", name=kind.name, max=MAX_KG_PER_CRATE)
+        if weight_kg == kind.default_weight_kg:
+            continue
+        before = audit.snapshot(kind)
+        kind.default_weight_kg = weight_kg
+        session.add(kind)
+        audit.record(session=session, actor=actor, action="update", entity="crate_kind",
+                     entity_id=kind.id, before=before, after=audit.snapshot(kind))
+        changed.append(kind)
+    return changed
+
+
+def update_market(
+    *, session: Session, actor: User, market_id: int, days: list[str], active: bool
+) -> Market:
+    """Correct a market's days or take it out of the pickup list (admin)."""
+    require(actor, Permission.settings)
+    market = session.get(Market, market_id)
+    if market is None:
+        raise NotFound("error.market.unknown")
+    if any(d not in WEEKDAYS for d in days):
+        raise InvalidInput("error.market.bad_day")
+    before = audit.snapshot(market)
+    market.days = ";".join(d for d in WEEKDAYS if d in days)
+    market.active = active
+    session.add(market)
+    audit.record(session=session, actor=actor, action="update", entity="market",
+                 entity_id=market.id, before=before, after=audit.snapshot(market))
+    return market

@@ -1,0 +1,102 @@
+"""Every table of the app (SQLModel). Migrations in `migrations/` must match this file."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Current time, timezone-aware UTC (SQLModel's UTCDateTime refuses naive values)."""
+    return datetime.now(UTC)
+
+
+class Role(str, enum.Enum):
+    """What a user may do (DESIGN §7); the matrix lives in `accounts.PERMISSIONS`."""
+
+    admin = "admin"
+    lead = "lead"
+    trainee = "trainee"
+    market_manager = "market_manager"
+
+
+# A market of the 20e (or next to it) where crates are picked up.
+class Market(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    location: str = Field(default="", max_length=200)
+    arrondissement: str = Field(default="20", max_length=20)
+    in_20e: bool = True
+    # Days the market is held, French abbreviations separated by ";" (e.g. "mer;sam").
+    days: str = Field(default="", max_length=40)
+    active: bool = True
+
+
+# A kind of crate with the weight we assume when nobody weighed it.
+class CrateKind(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+    name_en: str = Field(default="", max_length=80)
+    default_weight_kg: float
+    active: bool = True
+
+
+# A person who signs in.
+class User(SQLModel, table=True):
+    # "user" is a reserved word in PostgreSQL.
+    __tablename__ = "app_user"  # type: ignore[assignment]
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=60, unique=True)
+    display_name: str = Field(max_length=120)
+    role: Role = Field(sa_column=Column(SAEnum(Role, native_enum=False, length=20), nullable=False))
+    password_hash: str = Field(max_length=200)
+    # Market managers see their own market highlighted.
+    market_id: int | None = Field(default=None, foreign_key="market.id")
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# One pickup at a market: the crates collected on one day.
+class Lot(SQLModel, table=True):
+    __table_args__ = (Index("ix_lot_market_date", "market_id", "pickup_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=7, unique=True)
+    market_id: int = Field(foreign_key="market.id")
+    pickup_date: date = Field(index=True)
+    collected_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    note: str = Field(default="", max_length=500)
+    # Optional weighed sample: `sample_count` crates of `sample_kind_id` weighed `sample_kg`.
+    sample_kind_id: int | None = Field(default=None, foreign_key="cratekind.id")
+    sample_count: int | None = None
+    sample_kg: float | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# How many crates of one kind a lot holds.
+class LotLine(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("lot_id", "crate_kind_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lot_id: int = Field(foreign_key="lot.id", index=True, ondelete="CASCADE")
+    crate_kind_id: int = Field(foreign_key="cratekind.id")
+    count: int
+
+
+# Append-only record of who changed what (never updated, never deleted).
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=60)
+    entity_id: str = Field(default="", max_length=60)
+    # JSON snapshots before and after the change, and the reason a user gave.
+    before: str = Field(default="")
+    after: str = Field(default="")
+    reason: str = Field(default="", max_length=500)

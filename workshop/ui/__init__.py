@@ -1,0 +1,1 @@
+"""Streamlit pages and shared widgets: the only place, with app.py, that imports streamlit."""

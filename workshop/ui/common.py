@@ -1,0 +1,124 @@
+"""What every page shares: the engine, the language, the signed-in user, error display."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from workshop import config, db, i18n, intake
+from workshop.accounts import Permission, can
+from workshop.errors import DatabaseUnavailable, DomainError
+from workshop.models import User
+
+T = TypeVar("T")
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    # Created once per database URL for the whole server (DESIGN §8.4).
+    engine = db.make_engine(url)
+    db.migrate(engine)
+    with db.write_session(engine) as session:
+        intake.seed_reference(session=session)
+    return engine
+
+
+def engine() -> Engine:
+    """The app's engine, migrated and seeded; stops the page with a message if unavailable."""
+    try:
+        return _engine_for(config.database_url())
+    except DatabaseUnavailable as err:
+        st.error(t("error.db.unavailable_start"))
+        st.caption(t(err.key, **err.params))
+        st.stop()
+        raise  # st.stop() does not return; this keeps type checkers informed
+
+
+def lang() -> str:
+    """The language chosen in this browser session (French by default)."""
+    if "lang" not in st.session_state:
+        wanted = st.query_params.get("lang", config.default_language())
+        st.session_state["lang"] = wanted if wanted in i18n.LANGUAGES else "fr"
+    return str(st.session_state["lang"])
+
+
+def t(key: str, **params: Any) -> str:
+    """Translate `key` into the session's language."""
+    return i18n.translate(key, lang(), **params)
+
+
+def show_error(err: DomainError) -> None:
+    """Show a domain error as a plain message in the session's language."""
+    st.error(t(err.key, **err.params), icon=":material/error:")
+
+
+@contextmanager
+def reading() -> Iterator[Session]:
+    """A short read-only session."""
+    with db.read_session(engine()) as session:
+        yield session
+
+
+def act(action: Callable[..., T], **kwargs: Any) -> T | None:
+    """Run one domain write in one transaction; show its error and return None if it fails."""
+    try:
+        with db.write_session(engine()) as session:
+            return action(session=session, **kwargs)
+    except DomainError as err:
+        show_error(err)
+        return None
+
+
+def current_user() -> User | None:
+    """The signed-in user, re-read on every run so a disabled account stops at once."""
+    user_id = st.session_state.get("user_id")
+    if user_id is None:
+        return None
+    with reading() as session:
+        user = session.get(User, user_id)
+    if user is None or not user.active:
+        st.session_state.pop("user_id", None)
+        return None
+    return user
+
+
+def sign_in_as(user: User) -> None:
+    """Remember the user in this browser session."""
+    st.session_state["user_id"] = user.id
+
+
+def sign_out() -> None:
+    """Forget the signed-in user."""
+    st.session_state.pop("user_id", None)
+
+
+def page_user(permission: Permission | None = None) -> User:
+    """The user a page runs for; stops the page when signed out or not allowed."""
+    user = current_user()
+    if user is None or (permission is not None and not can(user, permission)):
+        st.error(t("error.page_not_allowed"), icon=":material/block:")
+        st.stop()
+        raise AssertionError  # unreachable: st.stop() ends the run
+    return user
+
+
+def plain(text: str) -> str:
+    """Escape markdown so user text shows as typed (never as formatting or HTML)."""
+    specials = "\\`*_{}[]()#+-.!|<>~$"
+    return "".join("\\" + c if c in specials else c for c in text)
+
+
+def flash(key: str, **params: Any) -> None:
+    """Keep a success message to show after the next st.rerun()."""
+    st.session_state["flash"] = (key, params)
+
+
+def show_flash() -> None:
+    """Show (once) the message kept by `flash`."""
+    if kept := st.session_state.pop("flash", None):
+        st.success(t(kept[0], **kept[1]), icon=":material/check_circle:")

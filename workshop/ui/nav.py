@@ -1,0 +1,57 @@
+"""Which pages each user sees: built from the role matrix in `accounts.PERMISSIONS`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from workshop.accounts import Permission, can
+from workshop.models import User
+from workshop.ui.common import t
+
+PAGES_DIR = "workshop/ui/pages"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page file, its title key, icon, and the permission it needs (None: any signed-in user)."""
+
+    file: str
+    title_key: str
+    icon: str
+    permission: Permission | None
+
+
+SIGNED_IN_PAGES = (
+    PageSpec("home.py", "nav.home", ":material/home:", None),
+    PageSpec("pickups.py", "nav.pickups", ":material/local_shipping:", Permission.pickups),
+    PageSpec("dashboard.py", "nav.dashboard", ":material/bar_chart:", Permission.dashboards),
+    PageSpec("users.py", "nav.users", ":material/group:", Permission.manage_users),
+    PageSpec("settings.py", "nav.settings", ":material/settings:", Permission.settings),
+)
+SIGN_IN = PageSpec("sign_in.py", "nav.sign_in", ":material/login:", None)
+FIRST_ADMIN = PageSpec("first_admin.py", "nav.first_admin", ":material/person_add:", None)
+
+
+def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
+    return st.Page(
+        f"{PAGES_DIR}/{spec.file}",
+        title=t(spec.title_key),
+        icon=spec.icon,
+        url_path=spec.file.removesuffix(".py"),
+        default=default,
+    )
+
+
+def visible_specs(user: User | None, *, needs_first_admin: bool) -> list[PageSpec]:
+    """The pages this user may open, the first being the default."""
+    if user is None:
+        return [FIRST_ADMIN if needs_first_admin else SIGN_IN]
+    return [s for s in SIGNED_IN_PAGES if s.permission is None or can(user, s.permission)]
+
+
+def pages_for(user: User | None, *, needs_first_admin: bool) -> list[st.Page]:
+    """st.Page objects for `visible_specs`; unlisted pages cannot be opened, even by URL."""
+    specs = visible_specs(user, needs_first_admin=needs_first_admin)
+    return [_page(spec, default=i == 0) for i, spec in enumerate(specs)]

@@ -1,0 +1,19 @@
+"""Home page: a greeting and what this role can do here."""
+
+import streamlit as st
+
+from workshop.accounts import can
+from workshop.ui import common, nav
+from workshop.ui.common import t
+
+user = common.page_user()
+st.title(t("home.title", name=user.display_name))
+st.write(t(f"home.intro.{user.role.value}"))
+
+for spec in nav.SIGNED_IN_PAGES[1:]:
+    if spec.permission is not None and can(user, spec.permission):
+        st.page_link(
+            f"{nav.PAGES_DIR}/{spec.file}",
+            label=t(spec.title_key),
+            icon=spec.icon,
+        )

@@ -1,0 +1,218 @@
+"""Pickups: log the crates collected at a market, list recent ones, correct or delete one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from workshop import codes, i18n, intake
+from workshop.accounts import Permission
+from workshop.models import CrateKind, Market
+from workshop.ui import common
+from workshop.ui.common import t
+
+
+@dataclass
+class Fields:
+    """What the pickup form returns."""
+
+    market_id: int
+    pickup_date: date
+    counts: dict[int, int]
+    sample: intake.Sample | None
+    note: str
+
+
+def kind_name(kind: CrateKind) -> str:
+    """The crate kind's name in the session's language."""
+    return kind.name_en if common.lang() == "en" and kind.name_en else kind.name
+
+
+def pickup_fields(
+    prefix: str,
+    markets: list[Market],
+    kinds: list[CrateKind],
+    today: date,
+    lot: intake.Lot | None = None,
+    counts: dict[int, int] | None = None,
+) -> Fields:
+    """The pickup form's widgets (new pickup, or `lot` to correct); values as typed."""
+    counts = counts or {}
+    held_today = {m.id for m in markets if today.weekday() in intake.market_days(m)}
+    ids = [m.id or 0 for m in markets]
+    names = {m.id: m.name for m in markets}
+    market_id = st.selectbox(
+        t("pickups.market"),
+        ids,
+        index=ids.index(lot.market_id) if lot and lot.market_id in ids else 0,
+        format_func=lambda i: names[i] + (f" · {t('pickups.today')}" if i in held_today else ""),
+        key=f"{prefix}_market",
+    )
+    pickup_date = st.date_input(
+        t("pickups.date"),
+        value=lot.pickup_date if lot else today,
+        format="DD/MM/YYYY",
+        key=f"{prefix}_date",
+    )
+    st.write(t("pickups.counts"))
+    columns = st.columns(len(kinds))
+    typed = {
+        kind.id or 0: column.number_input(
+            kind_name(kind),
+            min_value=0,
+            step=1,
+            value=counts.get(kind.id or 0, 0),
+            key=f"{prefix}_count_{kind.id}",
+        )
+        for kind, column in zip(kinds, columns, strict=True)
+    }
+    kind_ids = [k.id or 0 for k in kinds]
+    with st.expander(t("pickups.sample"), expanded=bool(lot and lot.sample_count)):
+        weighed = st.checkbox(
+            t("pickups.sample_weighed"),
+            value=bool(lot and lot.sample_count),
+            key=f"{prefix}_weighed",
+        )
+        sample_kind = st.selectbox(
+            t("pickups.sample_kind"),
+            kind_ids,
+            index=kind_ids.index(lot.sample_kind_id)
+            if lot and lot.sample_kind_id in kind_ids
+            else 0,
+            format_func=lambda i: kind_name(next(k for k in kinds if k.id == i)),
+            key=f"{prefix}_sample_kind",
+        )
+        left, right = st.columns(2)
+        sample_count = left.number_input(
+            t("pickups.sample_count"),
+            min_value=0,
+            step=1,
+            value=(lot.sample_count or 5) if lot else 5,
+            key=f"{prefix}_sample_count",
+        )
+        sample_kg = right.number_input(
+            t("pickups.sample_kg"),
+            min_value=0.0,
+            step=0.1,
+            format="%.1f",
+            value=float(lot.sample_kg or 0.0) if lot else 0.0,
+            key=f"{prefix}_sample_kg",
+        )
+    note = st.text_input(
+        t("pickups.note"),
+        value=lot.note if lot else "",
+        max_chars=intake.MAX_NOTE_LENGTH,
+        key=f"{prefix}_note",
+    )
+    sample = (
+        intake.Sample(kind_id=sample_kind, count=int(sample_count), kg=float(sample_kg))
+        if weighed
+        else None
+    )
+    return Fields(
+        market_id=market_id,
+        pickup_date=pickup_date if isinstance(pickup_date, date) else today,
+        counts={k: int(v) for k, v in typed.items()},
+        sample=sample,
+        note=note,
+    )
+
+
+user = common.page_user(Permission.pickups)
+lang = common.lang()
+today = date.today()
+st.title(t("pickups.title"))
+
+with common.reading() as session:
+    markets = intake.markets_for_pickup(session=session, on=today)
+    kinds = intake.crate_kinds(session=session)
+
+common.show_flash()
+
+# A new form key after each saved pickup empties the form; on an error the
+# same key keeps everything that was typed.
+form_no = st.session_state.setdefault("pickups_form_no", 0)
+with st.form(f"pickup_new_{form_no}"):
+    fields = pickup_fields(f"new{form_no}", markets, kinds, today)
+    submitted = st.form_submit_button(t("pickups.submit"), type="primary", icon=":material/add:")
+if submitted:
+    lot = common.act(intake.log_pickup, actor=user, **vars(fields))
+    if lot is not None:
+        common.flash(
+            "pickups.saved",
+            code=codes.format_code(lot.code),
+            crates=i18n.fmt_number(sum(fields.counts.values()), lang),
+        )
+        st.session_state["pickups_form_no"] = form_no + 1
+        st.rerun()
+
+st.header(t("pickups.recent"))
+with common.reading() as session:
+    rows = intake.recent_pickups(session=session, actor=user)
+if not rows:
+    st.info(t("pickups.none"))
+    st.stop()
+
+st.dataframe(
+    [
+        {
+            t("pickups.col.code"): codes.format_code(r.code),
+            t("pickups.col.date"): i18n.fmt_date(r.pickup_date, lang),
+            t("pickups.col.market"): r.market,
+            t("pickups.col.crates"): i18n.fmt_number(r.crates, lang),
+            t("pickups.col.weighed"): t("common.yes") if r.weighed else t("common.no"),
+            t("pickups.col.note"): r.note,
+        }
+        for r in rows
+    ],
+    hide_index=True,
+    width="stretch",
+)
+
+st.subheader(t("pickups.correct"))
+by_id = {r.lot_id: r for r in rows}
+chosen = st.selectbox(
+    t("pickups.choose"),
+    list(by_id),
+    index=None,
+    format_func=lambda i: (
+        f"{codes.format_code(by_id[i].code)} · {i18n.fmt_date(by_id[i].pickup_date, lang)}"
+        f" · {by_id[i].market} · {by_id[i].crates}"
+    ),
+    placeholder=t("pickups.choose_placeholder"),
+)
+if chosen is None:
+    st.stop()
+
+with common.reading() as session:
+    lot = intake.get_lot(session=session, lot_id=chosen)
+    counts = intake.lot_counts(session=session, lot_id=chosen)
+# Markets taken out of the list still show for the lots that name them.
+edit_markets = markets
+if lot.market_id not in {m.id for m in markets}:
+    with common.reading() as session:
+        old = session.get(Market, lot.market_id)
+    edit_markets = [*markets, old] if old else markets
+
+edit_tab, delete_tab = st.tabs([t("pickups.edit"), t("pickups.delete")])
+with edit_tab, st.form(f"pickup_edit_{chosen}"):
+    fields = pickup_fields(f"edit{chosen}", edit_markets, kinds, today, lot=lot, counts=counts)
+    reason = st.text_input(t("pickups.reason"), key=f"edit_reason_{chosen}")
+    if st.form_submit_button(t("pickups.save_changes"), icon=":material/save:"):
+        done = common.act(
+            intake.update_pickup, actor=user, lot_id=chosen, reason=reason, **vars(fields)
+        )
+        if done is not None:
+            common.flash("pickups.updated", code=codes.format_code(lot.code))
+            st.rerun()
+with delete_tab, st.form(f"pickup_delete_{chosen}"):
+    reason = st.text_input(t("pickups.reason"), key=f"delete_reason_{chosen}")
+    sure = st.checkbox(t("pickups.delete_confirm", code=codes.format_code(lot.code)))
+    if st.form_submit_button(t("pickups.delete"), icon=":material/delete:"):
+        if not sure:
+            st.warning(t("pickups.delete_tick"))
+        elif common.act(intake.delete_pickup, actor=user, lot_id=chosen, reason=reason):
+            common.flash("pickups.deleted", code=codes.format_code(lot.code))
+            st.rerun()

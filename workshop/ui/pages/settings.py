@@ -1,0 +1,58 @@
+"""Settings (admin): crate kinds' default weights, markets' days and whether they are listed."""
+
+import streamlit as st
+from sqlmodel import select
+
+from workshop import i18n, intake
+from workshop.accounts import Permission
+from workshop.models import Market
+from workshop.ui import common
+from workshop.ui.common import t
+
+user = common.page_user(Permission.settings)
+lang = common.lang()
+st.title(t("settings.title"))
+common.show_flash()
+
+st.header(t("settings.kinds"))
+st.caption(t("settings.kinds_help"))
+with common.reading() as session:
+    kinds = intake.crate_kinds(session=session, active_only=False)
+    markets = list(session.exec(select(Market).order_by(Market.name)))
+
+with st.form("kinds"):
+    weights = {
+        kind.id or 0: st.number_input(
+            kind.name_en if lang == "en" and kind.name_en else kind.name,
+            min_value=0.0,
+            step=0.1,
+            format="%.2f",
+            value=float(kind.default_weight_kg),
+            key=f"kind_weight_{kind.id}",
+        )
+        for kind in kinds
+    }
+    if st.form_submit_button(t("common.save")):
+        if common.act(intake.update_crate_kind_weights, actor=user, weights=weights) is not None:
+            common.flash("settings.saved")
+            st.rerun()
+
+st.header(t("settings.markets"))
+st.caption(t("settings.markets_help"))
+day_labels = {d: t(f"day.{d}") for d in intake.WEEKDAYS}
+for market in markets:
+    with st.expander(market.name + ("" if market.active else f" · {t('settings.inactive')}")):
+        with st.form(f"market_{market.id}"):
+            days = st.multiselect(
+                t("settings.days"),
+                list(intake.WEEKDAYS),
+                default=[d for d in market.days.split(";") if d in intake.WEEKDAYS],
+                format_func=day_labels.__getitem__,
+            )
+            active = st.checkbox(t("settings.listed"), value=market.active)
+            if st.form_submit_button(t("common.save")) and common.act(
+                intake.update_market, actor=user, market_id=market.id, days=days, active=active
+            ):
+                common.flash("settings.saved")
+                st.rerun()
+st.caption(t("settings.count_markets", n=i18n.fmt_number(len(markets), lang)))

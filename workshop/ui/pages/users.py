@@ -1,0 +1,93 @@
+"""Users (admin): list, add, reset a password, disable or re-enable."""
+
+import streamlit as st
+from sqlmodel import select
+
+from workshop import accounts, i18n
+from workshop.accounts import Permission
+from workshop.errors import InvalidInput
+from workshop.models import Market, Role
+from workshop.ui import common
+from workshop.ui.common import t
+
+user = common.page_user(Permission.manage_users)
+lang = common.lang()
+st.title(t("users.title"))
+common.show_flash()
+
+with common.reading() as session:
+    users = accounts.list_users(session=session, actor=user)
+    markets = {m.id or 0: m.name for m in session.exec(select(Market).order_by(Market.name))}
+
+st.dataframe(
+    [
+        {
+            t("users.username"): u.username,
+            t("users.display_name"): u.display_name,
+            t("users.role"): t(f"role.{u.role.value}"),
+            t("users.market"): markets.get(u.market_id or 0, ""),
+            t("users.active"): t("common.yes") if u.active else t("common.no"),
+            t("users.created"): i18n.fmt_date(u.created_at.date(), lang),
+        }
+        for u in users
+    ],
+    hide_index=True,
+    width="stretch",
+)
+
+add_tab, reset_tab, active_tab = st.tabs([t("users.add"), t("users.reset"), t("users.enable")])
+
+with add_tab, st.form("user_add"):
+    username = st.text_input(t("users.username"))
+    display_name = st.text_input(t("users.display_name"))
+    role = st.selectbox(t("users.role"), list(Role), format_func=lambda r: t(f"role.{r.value}"))
+    market_id = st.selectbox(
+        t("users.market_for_manager"),
+        list(markets),
+        index=None,
+        format_func=markets.__getitem__,
+    )
+    password = st.text_input(t("users.password"), type="password", autocomplete="new-password")
+    if st.form_submit_button(t("users.add"), type="primary"):
+        created = common.act(
+            accounts.create_user,
+            actor=user,
+            username=username,
+            display_name=display_name,
+            password=password,
+            role=role,
+            market_id=market_id,
+        )
+        if created is not None:
+            common.flash("users.added", username=created.username)
+            st.rerun()
+
+by_id = {u.id or 0: u for u in users}
+
+
+def _label(user_id: int) -> str:
+    return f"{by_id[user_id].display_name} ({by_id[user_id].username})"
+
+
+with reset_tab, st.form("user_reset"):
+    target = st.selectbox(t("users.who"), list(by_id), format_func=_label, key="reset_who")
+    password = st.text_input(t("users.new_password"), type="password", autocomplete="new-password")
+    if st.form_submit_button(t("users.reset")):
+        if common.act(accounts.reset_password, actor=user, user_id=target, password=password):
+            common.flash("users.password_reset", username=by_id[target].username)
+            st.rerun()
+
+with active_tab, st.form("user_active"):
+    target = st.selectbox(t("users.who"), list(by_id), format_func=_label, key="active_who")
+    enable = st.radio(
+        t("users.access"),
+        [True, False],
+        format_func=lambda on: t("users.enabled" if on else "users.disabled"),
+        horizontal=True,
+    )
+    if st.form_submit_button(t("common.save")):
+        if target == user.id and not enable:
+            common.show_error(InvalidInput("error.user.cannot_disable_self"))
+        elif common.act(accounts.set_active, actor=user, user_id=target, active=enable):
+            common.flash("users.access_saved", username=by_id[target].username)
+            st.rerun()
