@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from workshop import db, intake
+from workshop import startup
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -44,9 +44,6 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 def engine(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """A migrated and seeded engine; the app (AppTest) sees the same database."""
     monkeypatch.setenv("WORKSHOP_DATABASE_URL", database_url)
-    eng = db.make_engine(database_url)
-    db.migrate(eng)
-    with db.write_session(eng) as session:
-        intake.seed_reference(session=session)
+    eng = startup.open_database(database_url)
     yield eng
     eng.dispose()

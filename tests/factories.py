@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from sqlalchemy import Engine
@@ -18,7 +19,7 @@ def user(engine: Engine, role: Role = Role.lead, username: str | None = None, **
     """A user with password PASSWORD."""
     with db.write_session(engine) as session:
         u = User(
-            username=username or f"{role.value}-{date.today().toordinal()}".replace("_", "-"),
+            username=username or f"{role.value}-{uuid.uuid4().hex[:6]}",
             display_name=extra.pop("display_name", f"Test {role.value}"),  # type: ignore[arg-type]
             role=role,
             password_hash=hash_password(PASSWORD),

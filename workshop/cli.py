@@ -7,28 +7,20 @@ import getpass
 import sys
 from pathlib import Path
 
-from workshop import accounts, config, db, demo, i18n, intake
+from workshop import accounts, config, db, demo, i18n, startup
 from workshop.errors import DomainError
-
-
-def _engine():  # type: ignore[no-untyped-def]
-    engine = db.make_engine()
-    db.migrate(engine)
-    with db.write_session(engine) as session:
-        intake.seed_reference(session=session)
-    return engine
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
     """Apply migrations and seed markets and crate kinds."""
-    _engine()
+    startup.open_database()
     print("Database up to date.")
     return 0
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
     """Create the first admin account."""
-    engine = _engine()
+    engine = startup.open_database()
     username = args.username or input("Username: ")
     name = args.name or input("Display name: ")
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
@@ -42,7 +34,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 def cmd_seed_demo(_args: argparse.Namespace) -> int:
     """Fill the database with demo users and two years of pickups."""
-    engine = _engine()
+    engine = startup.open_database()
     with db.write_session(engine) as session:
         added = demo.seed_demo(session=session)
     print(f"{added} demo pickups added." if added else "Demo data already present.")

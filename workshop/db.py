@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -44,8 +44,11 @@ def make_engine(url: str | None = None) -> Engine:
         except (ArgumentError, ImportError) as exc:
             raise DatabaseUnavailable("error.db.bad_url", detail=str(exc)) from exc
 
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+        try:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseUnavailable("error.db.unavailable", detail=str(exc)) from exc
     engine = create_engine(
         url,
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
@@ -121,9 +124,9 @@ def check_writable(engine: Engine) -> None:
     """Raise DatabaseUnavailable when the database cannot be opened or written."""
     try:
         with engine.connect() as conn:
-            inspect(conn).get_table_names()
-            if conn.dialect.name == "sqlite":
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-                conn.exec_driver_sql("ROLLBACK")
+            conn.execution_options(**{_IMMEDIATE: True})
+            # A real (rolled back) write: a read-only file only fails on writing.
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+            conn.rollback()
     except SQLAlchemyError as exc:
         raise DatabaseUnavailable("error.db.unavailable", detail=str(exc)) from exc

@@ -46,10 +46,19 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     text = catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key) or key
     if not params:
         return text
+    # Numbers in messages follow the language too (`2 500`, `30 kg`, `1,5 kg`).
+    shown = {name: _localised(value, lang) for name, value in params.items()}
     try:
-        return text.format(**params)
+        return text.format(**shown)
     except (KeyError, IndexError, ValueError):
         return text
+
+
+def _localised(value: Any, lang: str) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    decimals = 0 if float(value).is_integer() else 1
+    return fmt_number(value, lang, decimals)
 
 
 def fmt_number(value: float | int, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:

@@ -10,7 +10,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from workshop import config, db, i18n, intake
+from workshop import config, db, i18n, startup
 from workshop.accounts import Permission, can
 from workshop.errors import DatabaseUnavailable, DomainError
 from workshop.models import User
@@ -21,11 +21,7 @@ T = TypeVar("T")
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> Engine:
     # Created once per database URL for the whole server (DESIGN §8.4).
-    engine = db.make_engine(url)
-    db.migrate(engine)
-    with db.write_session(engine) as session:
-        intake.seed_reference(session=session)
-    return engine
+    return startup.open_database(url)
 
 
 def engine() -> Engine:

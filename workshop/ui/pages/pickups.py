@@ -42,12 +42,17 @@ def pickup_fields(
     counts = counts or {}
     held_today = {m.id for m in markets if today.weekday() in intake.market_days(m)}
     ids = [m.id or 0 for m in markets]
-    names = {m.id: m.name for m in markets}
+    # Labels are made now: format_func may be called outside the page's run.
+    labels = {
+        m.id or 0: m.name + (f" · {t('pickups.today')}" if m.id in held_today else "")
+        for m in markets
+    }
+    kind_names = {k.id or 0: kind_name(k) for k in kinds}
     market_id = st.selectbox(
         t("pickups.market"),
         ids,
         index=ids.index(lot.market_id) if lot and lot.market_id in ids else 0,
-        format_func=lambda i: names[i] + (f" · {t('pickups.today')}" if i in held_today else ""),
+        format_func=labels.__getitem__,
         key=f"{prefix}_market",
     )
     pickup_date = st.date_input(
@@ -60,7 +65,7 @@ def pickup_fields(
     columns = st.columns(len(kinds))
     typed = {
         kind.id or 0: column.number_input(
-            kind_name(kind),
+            kind_names[kind.id or 0],
             min_value=0,
             step=1,
             value=counts.get(kind.id or 0, 0),
@@ -81,7 +86,7 @@ def pickup_fields(
             index=kind_ids.index(lot.sample_kind_id)
             if lot and lot.sample_kind_id in kind_ids
             else 0,
-            format_func=lambda i: kind_name(next(k for k in kinds if k.id == i)),
+            format_func=kind_names.__getitem__,
             key=f"{prefix}_sample_kind",
         )
         left, right = st.columns(2)
@@ -143,7 +148,7 @@ if submitted:
         common.flash(
             "pickups.saved",
             code=codes.format_code(lot.code),
-            crates=i18n.fmt_number(sum(fields.counts.values()), lang),
+            crates=sum(fields.counts.values()),
         )
         st.session_state["pickups_form_no"] = form_no + 1
         st.rerun()
@@ -172,15 +177,16 @@ st.dataframe(
 )
 
 st.subheader(t("pickups.correct"))
-by_id = {r.lot_id: r for r in rows}
+choices = {
+    r.lot_id: f"{codes.format_code(r.code)} · {i18n.fmt_date(r.pickup_date, lang)}"
+    f" · {r.market} · {r.crates}"
+    for r in rows
+}
 chosen = st.selectbox(
     t("pickups.choose"),
-    list(by_id),
+    list(choices),
     index=None,
-    format_func=lambda i: (
-        f"{codes.format_code(by_id[i].code)} · {i18n.fmt_date(by_id[i].pickup_date, lang)}"
-        f" · {by_id[i].market} · {by_id[i].crates}"
-    ),
+    format_func=choices.__getitem__,
     placeholder=t("pickups.choose_placeholder"),
 )
 if chosen is None:

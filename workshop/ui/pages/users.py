@@ -40,7 +40,8 @@ add_tab, reset_tab, active_tab = st.tabs([t("users.add"), t("users.reset"), t("u
 with add_tab, st.form("user_add"):
     username = st.text_input(t("users.username"))
     display_name = st.text_input(t("users.display_name"))
-    role = st.selectbox(t("users.role"), list(Role), format_func=lambda r: t(f"role.{r.value}"))
+    role_names = {r: t(f"role.{r.value}") for r in Role}
+    role = st.selectbox(t("users.role"), list(Role), format_func=role_names.__getitem__)
     market_id = st.selectbox(
         t("users.market_for_manager"),
         list(markets),
@@ -82,7 +83,7 @@ with active_tab, st.form("user_active"):
     enable = st.radio(
         t("users.access"),
         [True, False],
-        format_func=lambda on: t("users.enabled" if on else "users.disabled"),
+        format_func={True: t("users.enabled"), False: t("users.disabled")}.__getitem__,
         horizontal=True,
     )
     if st.form_submit_button(t("common.save")):

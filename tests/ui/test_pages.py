@@ -1,0 +1,278 @@
+"""Every page for every role that may see it, and the roles that may not (AppTest)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import func, select
+
+from tests import factories
+from tests.ui.conftest import open_page, page_alone, start, texts
+from workshop import db
+from workshop.accounts import can
+from workshop.models import Lot, Role, User
+from workshop.ui import nav
+
+ALL_PAGES = [spec.file for spec in nav.SIGNED_IN_PAGES]
+
+
+def _lots(engine) -> int:
+    with db.read_session(engine) as session:
+        return session.exec(select(func.count()).select_from(Lot)).one()
+
+
+def test_empty_database_asks_for_the_first_admin(ui):
+    at = start()
+    assert texts(at.title) == ["Bienvenue dans Atelier Cagettes"]
+    at.text_input[0].input("camille")
+    at.text_input[1].input("Camille")
+    at.text_input[2].input("motdepasse1")
+    at.text_input[3].input("motdepasse2")
+    at.button[0].click().run()
+    assert texts(at.error) == ["Les deux mots de passe ne sont pas identiques."]
+    assert at.text_input[0].value == "camille"  # the form keeps what was typed
+    at.text_input[3].input("motdepasse1")
+    at.button[0].click().run()
+    assert not at.exception
+    assert texts(at.title) == ["Bonjour Camille"]
+    with pytest.raises(ValueError):  # the first-admin page is gone once an admin exists
+        open_page(at, "first_admin.py")
+
+
+def test_first_admin_page_alone_refuses_once_an_admin_exists(ui):
+    factories.user(ui, Role.admin, "admin")
+    at = page_alone("first_admin.py", None)
+    at.text_input[0].input("intrus")
+    at.text_input[1].input("Intrus")
+    at.text_input[2].input("motdepasse1")
+    at.text_input[3].input("motdepasse1")
+    at.button[0].click().run()
+    assert texts(at.error) == ["Un administrateur existe déjà : connectez-vous."]
+
+
+def test_signed_out_visitor_sees_only_sign_in(ui):
+    factories.user(ui, Role.lead, "lea")
+    at = start()
+    assert texts(at.title) == ["Connexion"]
+    for page in ALL_PAGES:
+        with pytest.raises(ValueError):
+            open_page(at, page)
+
+
+def test_sign_in_errors_then_success(ui):
+    factories.user(ui, Role.lead, "lea", display_name="Léa")
+    at = start()
+    at.button[0].click().run()
+    assert texts(at.error) == ["Saisissez un identifiant."]
+    at.text_input[0].input("lea")
+    at.text_input[1].input("mauvais")
+    at.button[0].click().run()
+    assert texts(at.error) == ["Identifiant ou mot de passe incorrect."]
+    assert at.text_input[0].value == "lea"
+    at.text_input[1].input(factories.PASSWORD)
+    at.button[0].click().run()
+    assert texts(at.title) == ["Bonjour Léa"]
+
+
+def test_wrong_password_in_english(ui):
+    factories.user(ui, Role.lead, "lea")
+    at = start(lang="en")
+    at.text_input[0].input("lea")
+    at.text_input[1].input("wrong")
+    at.button[0].click().run()
+    assert texts(at.error) == ["Wrong username or password."]
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_sees_exactly_its_pages(ui, role):
+    user = factories.user(ui, role)
+    at = start(user)
+    assert not at.exception
+    for spec in nav.SIGNED_IN_PAGES:
+        allowed = spec.permission is None or can(user, spec.permission)
+        if allowed:
+            open_page(at, spec.file)
+            assert not at.exception, (spec.file, at.exception)
+            assert not at.error, (spec.file, texts(at.error))
+            assert at.title, spec.file
+        else:
+            with pytest.raises(ValueError):
+                open_page(at, spec.file)
+
+
+@pytest.mark.parametrize("page", ["users.py", "settings.py", "pickups.py", "dashboard.py"])
+def test_trainee_cannot_reach_a_page_even_by_url(ui, page):
+    trainee = factories.user(ui, Role.trainee)
+    at = page_alone(page, trainee)
+    assert texts(at.error) == [
+        "Cette page n'est pas accessible avec votre compte. "
+        "Connectez-vous avec un compte qui y a droit."
+    ]
+    assert not at.title and not at.button
+
+
+def test_signed_out_page_alone_is_refused(ui):
+    at = page_alone("home.py", None)
+    assert at.error and not at.title
+
+
+def test_log_a_pickup(ui):
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead), "pickups.py")
+    assert at.number_input[0].label == "Cagette bois standard"
+    at.number_input[0].set_value(12)
+    at.number_input[1].set_value(3)
+    at.button[0].click().run()
+    assert not at.exception
+    [message] = texts(at.success)
+    assert message.startswith("Collecte L-") and message.endswith(": 15 cagettes.")
+    assert at.number_input[0].value == 0  # a fresh form for the next pickup
+    assert _lots(ui) == 1
+    assert at.dataframe[0].value.shape[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "message"),
+    [
+        ("fr", 2500, "2\u202f500 cagettes pour une seule collecte, c'est trop : 2\u202f000 au plus. Vérifiez les nombres."),
+        ("en", 2500, "2,500 crates in one pickup is too many: 2,000 at most. Check the numbers."),
+        ("fr", 0, "Indiquez au moins une cagette."),
+    ],
+)
+def test_bad_pickup_keeps_the_form_and_writes_nothing(ui, lang, count, message):
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead, lang=lang), "pickups.py")
+    at.number_input[0].set_value(count)
+    at.text_input[0].input("note gardée")
+    at.button[0].click().run()
+    assert texts(at.error) == [message]
+    assert at.number_input[0].value == count
+    assert at.text_input[0].value == "note gardée"
+    assert _lots(ui) == 0
+
+
+def test_future_date_and_heavy_sample_are_refused(ui):
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead), "pickups.py")
+    at.number_input[0].set_value(10)
+    at.date_input[0].set_value(date.today() + timedelta(days=3))
+    at.button[0].click().run()
+    assert texts(at.error) == ["La date de collecte ne peut pas être dans le futur."]
+    at.date_input[0].set_value(date.today())
+    at.checkbox[0].check()
+    at.number_input[3].set_value(2)
+    at.number_input[4].set_value(80.0)
+    at.button[0].click().run()
+    assert texts(at.error) == ["L'échantillon pèse plus de 30 kg par cagette : vérifiez le poids."]
+    assert _lots(ui) == 0
+
+
+def test_correct_and_delete_a_pickup(ui):
+    lead = factories.user(ui, Role.lead)
+    lot = factories.lot(ui, lead, counts=(10,))
+    at = open_page(start(lead), "pickups.py")
+    choose = next(s for s in at.selectbox if s.label == "Collecte")
+    choose.set_value(lot.id).run()
+    edit_count = next(n for n in at.number_input if n.key == f"edit{lot.id}_count_1")
+    edit_count.set_value(14)
+    save = next(b for b in at.button if b.label == "Enregistrer les corrections")
+    save.click().run()
+    assert texts(at.error) == ["Indiquez la raison de la correction ou de la suppression."]
+    next(t for t in at.text_input if t.key == f"edit_reason_{lot.id}").input("recompté")
+    next(b for b in at.button if b.label == "Enregistrer les corrections").click().run()
+    assert any("corrigée" in s for s in texts(at.success))
+    assert at.dataframe[0].value.iloc[0]["Cagettes"] == "14"
+    choose = next(s for s in at.selectbox if s.label == "Collecte")
+    choose.set_value(lot.id).run()
+    next(t for t in at.text_input if t.key == f"delete_reason_{lot.id}").input("doublon")
+    next(b for b in at.button if b.label == "Supprimer").click().run()
+    assert texts(at.warning) == ["Cochez la case pour confirmer la suppression."]
+    assert _lots(ui) == 1
+    next(c for c in at.checkbox if c.label.startswith("Je confirme")).check()
+    next(b for b in at.button if b.label == "Supprimer").click().run()
+    assert any("supprimée" in s for s in texts(at.success))
+    assert _lots(ui) == 0
+
+
+def test_dashboard_shows_totals_and_chart(ui):
+    lead = factories.user(ui, Role.lead)
+    factories.lot(ui, lead, counts=(10,), sample=(5, 7.0))
+    factories.lot(ui, lead, market_name="Marché Belgrand", counts=(1000, 0, 100))
+    at = open_page(start(lead), "dashboard.py")
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Cagettes collectées"] == "1\u202f110"
+    assert metrics["dont pesés"] == "14,0\u00a0kg"
+    assert metrics["dont estimés"] == "1\u202f500\u00a0kg"
+    assert metrics["Kilos détournés"] == "1\u202f514\u00a0kg"
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_dashboard_for_market_manager_in_english(ui):
+    manager = factories.user(ui, Role.market_manager)
+    at = open_page(start(manager, lang="en"), "dashboard.py")
+    assert texts(at.title) == ["Dashboard"]
+    assert texts(at.info) == ["No pickups in this period."]
+
+
+def test_admin_adds_a_user_and_bad_input_is_explained(ui):
+    admin = factories.user(ui, Role.admin, "admin")
+    at = open_page(start(admin), "users.py")
+    add = lambda: next(b for b in at.button if b.label == "Ajouter un utilisateur").click().run()  # noqa: E731
+    at.text_input[0].input("")
+    add()
+    assert texts(at.error) == ["Saisissez un identifiant."]
+    at.text_input[0].input("lea")
+    at.text_input[1].input("Léa")
+    at.selectbox[0].set_value(Role.lead)
+    at.text_input[2].input("court")
+    add()
+    assert texts(at.error) == ["Le mot de passe doit faire au moins 8 caractères."]
+    at.text_input[2].input("assez-long")
+    add()
+    assert texts(at.success) == ["Utilisateur lea ajouté."]
+    with db.read_session(ui) as session:
+        assert session.exec(select(User).where(User.username == "lea")).one().role == Role.lead
+
+
+def test_admin_resets_a_password(ui):
+    admin = factories.user(ui, Role.admin, "admin")
+    lead = factories.user(ui, Role.lead, "lea")
+    at = open_page(start(admin), "users.py")
+    who = next(s for s in at.selectbox if s.key == "reset_who")
+    who.set_value(lead.id)
+    pw = next(t for t in at.text_input if t.label == "Nouveau mot de passe")
+    pw.input("tout-neuf-123")
+    next(b for b in at.button if b.label == "Nouveau mot de passe").click().run()
+    assert texts(at.success) == ["Mot de passe de lea changé."]
+
+
+def test_settings_change_a_weight(ui):
+    admin = factories.user(ui, Role.admin, "admin")
+    at = open_page(start(admin), "settings.py")
+    at.number_input[0].set_value(1.35)
+    at.button[0].click().run()
+    assert texts(at.success) == ["Réglages enregistrés."]
+    assert factories.kinds(ui)[0].default_weight_kg == 1.35
+    at.number_input[1].set_value(0.0)
+    at.button[0].click().run()
+    assert at.error and factories.kinds(ui)[1].default_weight_kg == 0.6
+
+
+def test_language_switch_to_english(ui):
+    lead = factories.user(ui, Role.lead, display_name="Léa")
+    at = start(lead)
+    assert texts(at.title) == ["Bonjour Léa"]
+    at.selectbox(key="lang").set_value("en").run()
+    assert texts(at.title) == ["Hello Léa"]
+    open_page(at, "pickups.py")
+    assert texts(at.title) == ["Pickups"]
+    assert at.number_input[0].label == "Standard wooden crate"
+
+
+def test_sign_out(ui):
+    lead = factories.user(ui, Role.lead)
+    at = start(lead)
+    next(b for b in at.sidebar.button if b.label == "Se déconnecter").click().run()
+    assert texts(at.title) == ["Connexion"]

@@ -1,0 +1,123 @@
+"""Accounts: first admin, users, passwords, sign-in, the role matrix."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from tests import factories
+from workshop import accounts, db
+from workshop.accounts import PERMISSIONS, Permission
+from workshop.errors import AuthenticationFailed, InvalidInput, PermissionDenied
+from workshop.models import AuditEvent, Role, User
+
+
+def test_first_admin_then_refused(engine):
+    with db.write_session(engine) as session:
+        admin = accounts.create_first_admin(
+            session=session, username=" Camille ", display_name="Camille", password="long-enough"
+        )
+    assert admin.username == "camille" and admin.role == Role.admin
+    with pytest.raises(PermissionDenied), db.write_session(engine) as session:
+        accounts.create_first_admin(
+            session=session, username="other", display_name="Other", password="long-enough"
+        )
+    with db.read_session(engine) as session:
+        assert accounts.user_count(session=session) == 1
+        stored = session.exec(select(User)).one()
+    assert stored.password_hash.startswith("$argon2id$")
+    assert "long-enough" not in stored.password_hash
+
+
+@pytest.mark.parametrize(
+    ("username", "name", "password", "key"),
+    [
+        ("", "Camille", "long-enough", "error.user.username_empty"),
+        ("   ", "Camille", "long-enough", "error.user.username_empty"),
+        ("ca mille", "Camille", "long-enough", "error.user.username_invalid"),
+        ("x" * 61, "Camille", "long-enough", "error.user.username_invalid"),
+        ("camille", " ", "long-enough", "error.user.display_name_empty"),
+        ("camille", "Camille", "short", "error.user.password_short"),
+    ],
+)
+def test_bad_new_user_writes_nothing(engine, username, name, password, key):
+    with pytest.raises(InvalidInput) as err, db.write_session(engine) as session:
+        accounts.create_first_admin(
+            session=session, username=username, display_name=name, password=password
+        )
+    assert err.value.key == key
+    with db.read_session(engine) as session:
+        assert accounts.user_count(session=session) == 0
+        assert session.exec(select(AuditEvent)).first() is None
+
+
+def test_authenticate(engine):
+    lead = factories.user(engine, Role.lead, "lea")
+    with db.read_session(engine) as session:
+        assert accounts.authenticate(session=session, username="LEA ", password=factories.PASSWORD).id == lead.id
+        with pytest.raises(AuthenticationFailed):
+            accounts.authenticate(session=session, username="lea", password="wrong-password")
+        with pytest.raises(AuthenticationFailed):
+            accounts.authenticate(session=session, username="nobody", password=factories.PASSWORD)
+        with pytest.raises(InvalidInput) as err:
+            accounts.authenticate(session=session, username="", password="x")
+    assert err.value.key == "error.user.username_empty"
+
+
+def test_disabled_user_cannot_sign_in(engine):
+    admin = factories.user(engine, Role.admin, "admin")
+    lead = factories.user(engine, Role.lead, "lea")
+    with db.write_session(engine) as session:
+        accounts.set_active(session=session, actor=admin, user_id=lead.id, active=False)
+    with pytest.raises(AuthenticationFailed), db.read_session(engine) as session:
+        accounts.authenticate(session=session, username="lea", password=factories.PASSWORD)
+    with pytest.raises(InvalidInput), db.write_session(engine) as session:
+        accounts.set_active(session=session, actor=admin, user_id=admin.id, active=False)
+
+
+def test_admin_adds_user_and_resets_password(engine):
+    admin = factories.user(engine, Role.admin, "admin")
+    davout = factories.market(engine)
+    with db.write_session(engine) as session:
+        manager = accounts.create_user(
+            session=session, actor=admin, username="placier", display_name="Placier",
+            password="marche-davout", role=Role.market_manager, market_id=davout.id,
+        )
+    assert manager.market_id == davout.id
+    with pytest.raises(InvalidInput) as err, db.write_session(engine) as session:
+        accounts.create_user(
+            session=session, actor=admin, username="placier", display_name="Twice",
+            password="marche-davout", role=Role.lead,
+        )
+    assert err.value.key == "error.user.username_taken"
+    with db.write_session(engine) as session:
+        accounts.reset_password(session=session, actor=admin, user_id=manager.id, password="nouveau-mdp")
+    with db.read_session(engine) as session:
+        assert accounts.authenticate(session=session, username="placier", password="nouveau-mdp")
+        actions = [e.action for e in session.exec(select(AuditEvent))]
+    assert actions == ["create", "reset_password"]
+
+
+@pytest.mark.parametrize("role", [Role.lead, Role.trainee, Role.market_manager])
+def test_only_admin_manages_users(engine, role):
+    actor = factories.user(engine, role, "someone")
+    with pytest.raises(PermissionDenied), db.write_session(engine) as session:
+        accounts.create_user(
+            session=session, actor=actor, username="new", display_name="New",
+            password="long-enough", role=Role.admin,
+        )
+    with pytest.raises(PermissionDenied), db.write_session(engine) as session:
+        accounts.reset_password(session=session, actor=actor, user_id=actor.id, password="long-enough")
+    with pytest.raises(PermissionDenied), db.read_session(engine) as session:
+        accounts.list_users(session=session, actor=actor)
+
+
+def test_role_matrix_matches_design():
+    """DESIGN §7, for the permissions that exist so far."""
+    assert PERMISSIONS[Role.admin] == frozenset(Permission)
+    assert PERMISSIONS[Role.lead] == {Permission.pickups, Permission.dashboards}
+    assert PERMISSIONS[Role.market_manager] == {Permission.dashboards}
+    assert PERMISSIONS[Role.trainee] == frozenset()
+    assert not accounts.can(None, Permission.dashboards)
+    assert not accounts.can(User(username="x", display_name="x", role=Role.admin,
+                                 password_hash="", active=False), Permission.dashboards)

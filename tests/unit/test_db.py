@@ -1,0 +1,121 @@
+"""The database layer: SQLite set-up, transactions, migrations matching the models."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlmodel import SQLModel, select
+
+from workshop import db, startup
+from workshop.errors import DatabaseUnavailable
+from workshop.models import Market
+
+from tests.conftest import POSTGRES_URL
+
+sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite set-up only")
+
+
+@sqlite_only
+def test_sqlite_pragmas(engine):
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_migrations_match_models(engine):
+    """Equivalent of `alembic check`: no difference between migrated schema and models."""
+    with engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
+        )
+    assert diff == []
+    assert db.is_up_to_date(engine)
+
+
+def test_migrate_twice_is_harmless(engine):
+    db.migrate(engine)
+    assert db.is_up_to_date(engine)
+
+
+def test_write_session_rolls_back_on_error(engine):
+    with pytest.raises(RuntimeError), db.write_session(engine) as session:
+        session.add(Market(name="Marché fantôme"))
+        session.flush()
+        raise RuntimeError("boom")
+    with db.read_session(engine) as session:
+        assert session.exec(select(Market).where(Market.name == "Marché fantôme")).first() is None
+
+
+@sqlite_only
+def test_concurrent_read_then_write_does_not_fail(engine):
+    """Two writers that read then write: BEGIN IMMEDIATE makes them queue, never 'locked'."""
+    with db.write_session(engine) as session:
+        session.add(Market(name="Compteur", location="0"))
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def bump(name: str) -> None:
+        try:
+            barrier.wait()
+            for _ in range(25):
+                with db.write_session(engine) as session:
+                    market = session.exec(select(Market).where(Market.name == name)).one()
+                    market.location = str(int(market.location or "0") + 1)
+                    session.add(market)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=bump, args=("Compteur",)) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    with db.read_session(engine) as session:
+        market = session.exec(select(Market).where(Market.name == "Compteur")).one()
+    assert market.location == "100"  # no lost update
+
+
+def test_bad_url_is_explained():
+    with pytest.raises(DatabaseUnavailable) as err:
+        db.make_engine("nonsense://")
+    assert err.value.key == "error.db.bad_url"
+
+
+@sqlite_only
+def test_read_only_database_is_explained(tmp_path: Path):
+    path = tmp_path / "ro.db"
+    startup.open_database(f"sqlite:///{path}").dispose()
+    # Root ignores file modes, so open the file read-only through SQLite's URI instead.
+    with pytest.raises(DatabaseUnavailable):
+        startup.open_database(f"sqlite:///file:{path}?mode=ro&uri=true")
+
+
+@sqlite_only
+def test_unopenable_path_is_explained(tmp_path: Path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    with pytest.raises(DatabaseUnavailable):
+        startup.open_database(f"sqlite:///{blocker}/sub/atelier.db")
+
+
+@sqlite_only
+def test_directory_instead_of_file_is_explained(tmp_path: Path):
+    with pytest.raises(DatabaseUnavailable):
+        startup.open_database(f"sqlite:///{tmp_path}")
+
+
+def test_foreign_keys_enforced(engine):
+    from workshop.models import LotLine
+
+    with pytest.raises(Exception), db.write_session(engine) as session:  # noqa: B017
+        session.add(LotLine(lot_id=999_999, crate_kind_id=999_999, count=1))
+        session.flush()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM lotline")).scalar() == 0

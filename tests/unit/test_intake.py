@@ -1,0 +1,219 @@
+"""Pickups: logging, validation of every bad input, corrections, deletion, audit."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import func, select
+
+from tests import factories
+from workshop import codes, db, intake
+from workshop.errors import InvalidInput, NotFound, PermissionDenied
+from workshop.models import AuditEvent, Lot, LotLine, Role
+
+
+def _count(engine, model) -> int:
+    with db.read_session(engine) as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+def test_seed_reference_once(engine):
+    with db.write_session(engine) as session:
+        intake.seed_reference(session=session)
+    with db.read_session(engine) as session:
+        markets = intake.markets_for_pickup(session=session, on=date(2026, 11, 27))
+        kinds = intake.crate_kinds(session=session)
+    assert len(markets) == 11
+    assert [k.default_weight_kg for k in kinds] == [1.2, 0.6, 3.0]
+
+
+def test_markets_held_today_come_first(engine):
+    friday = date(2026, 11, 27)
+    with db.read_session(engine) as session:
+        markets = intake.markets_for_pickup(session=session, on=friday)
+    held = [m.name for m in markets if friday.weekday() in intake.market_days(m)]
+    assert held and [m.name for m in markets[: len(held)]] == held
+    assert "Marché Davout" in held  # mar;ven
+
+
+def test_log_pickup_gives_a_valid_lot_code(engine):
+    lead = factories.user(engine, Role.lead)
+    lot = factories.lot(engine, lead, counts=(20, 5, 0), sample=(5, 6.5), note="  pluie  ")
+    assert codes.parse(lot.code, expect="L") == lot.code
+    assert lot.note == "pluie"
+    with db.read_session(engine) as session:
+        counts = intake.lot_counts(session=session, lot_id=lot.id)
+        audit = session.exec(select(AuditEvent)).one()
+    assert sorted(counts.values()) == [5, 20]  # the zero line is not stored
+    assert audit.action == "create" and audit.entity_id == lot.code
+    assert json.loads(audit.after)["counts"]
+
+
+def _attempt(engine, actor, **overrides):
+    kinds = factories.kinds(engine)
+    args = dict(
+        market_id=factories.market(engine).id,
+        pickup_date=date.today(),
+        counts={kinds[0].id: 10},
+        sample=None,
+        note="",
+    )
+    args.update(overrides)
+    with db.write_session(engine) as session:
+        return intake.log_pickup(session=session, actor=actor, **args)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        ({"counts": {"first": -1}}, "error.pickup.negative_count"),
+        ({"counts": {"first": 2001}}, "error.pickup.too_many"),
+        ({"counts": {"first": 1500, "second": 600}}, "error.pickup.too_many"),
+        ({"counts": {"first": 0}}, "error.pickup.no_crates"),
+        ({"counts": {}}, "error.pickup.no_crates"),
+        ({"counts": {"first": 2.5}}, "error.pickup.count_not_whole"),
+        ({"counts": {999: 3}}, "error.pickup.unknown_kind"),
+        ({"pickup_date": date.today() + timedelta(days=1)}, "error.pickup.future_date"),
+        ({"pickup_date": date(1999, 12, 31)}, "error.pickup.too_old"),
+        ({"market_id": 999_999}, "error.pickup.unknown_market"),
+        ({"sample": ("first", 2, 61.0)}, "error.pickup.sample_too_heavy"),
+        ({"sample": ("first", 0, 5.0)}, "error.pickup.sample_empty"),
+        ({"sample": ("first", 3, 0.0)}, "error.pickup.sample_empty"),
+        ({"sample": ("first", 11, 12.0)}, "error.pickup.sample_more_than_counted"),
+        ({"sample": ("second", 1, 1.0)}, "error.pickup.sample_more_than_counted"),
+        ({"note": "x" * 501}, "error.pickup.note_too_long"),
+    ],
+)
+def test_bad_pickup_is_refused_and_writes_nothing(engine, overrides, key):
+    lead = factories.user(engine, Role.lead)
+    kinds = factories.kinds(engine)
+    ids = {"first": kinds[0].id, "second": kinds[1].id}
+    if "counts" in overrides:
+        overrides["counts"] = {ids.get(k, k): v for k, v in overrides["counts"].items()}
+    if "sample" in overrides:
+        kind, n, kg = overrides["sample"]
+        overrides["sample"] = intake.Sample(ids[kind], n, kg)
+    with pytest.raises(InvalidInput) as err:
+        _attempt(engine, lead, **overrides)
+    assert err.value.key == key
+    assert _count(engine, Lot) == 0 and _count(engine, LotLine) == 0
+    assert _count(engine, AuditEvent) == 0
+
+
+def test_sample_of_exactly_30_kg_per_crate_is_accepted(engine):
+    lead = factories.user(engine, Role.lead)
+    kinds = factories.kinds(engine)
+    lot = _attempt(engine, lead, sample=intake.Sample(kinds[0].id, 2, 60.0))
+    assert lot.sample_kg == 60.0
+
+
+def test_inactive_market_is_refused(engine):
+    admin = factories.user(engine, Role.admin)
+    davout = factories.market(engine)
+    with db.write_session(engine) as session:
+        intake.update_market(session=session, actor=admin, market_id=davout.id, days=["mar"], active=False)
+    with pytest.raises(InvalidInput) as err:
+        _attempt(engine, admin)
+    assert err.value.key == "error.pickup.unknown_market"
+
+
+@pytest.mark.parametrize("role", [Role.trainee, Role.market_manager])
+def test_only_leads_and_admins_log_pickups(engine, role):
+    actor = factories.user(engine, role)
+    with pytest.raises(PermissionDenied):
+        _attempt(engine, actor)
+    assert _count(engine, Lot) == 0
+
+
+def test_update_pickup_keeps_before_and_reason(engine):
+    lead = factories.user(engine, Role.lead)
+    lot = factories.lot(engine, lead, counts=(10, 2))
+    kinds = factories.kinds(engine)
+    reunion = factories.market(engine, "Marché de la Réunion")
+    with db.write_session(engine) as session:
+        intake.update_pickup(
+            session=session, actor=lead, lot_id=lot.id, market_id=reunion.id,
+            pickup_date=date.today() - timedelta(days=1), counts={kinds[2].id: 4},
+            sample=None, note="corrigé", reason="mauvais marché",
+        )
+    with db.read_session(engine) as session:
+        stored = session.get(Lot, lot.id)
+        counts = intake.lot_counts(session=session, lot_id=lot.id)
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "update")).one()
+    assert stored.market_id == reunion.id and counts == {kinds[2].id: 4}
+    assert stored.code == lot.code  # the code printed on the lot never changes
+    assert event.reason == "mauvais marché"
+    assert json.loads(event.before)["counts"] == {str(kinds[0].id): 10, str(kinds[1].id): 2}
+
+
+def test_update_without_reason_or_with_bad_values_changes_nothing(engine):
+    lead = factories.user(engine, Role.lead)
+    lot = factories.lot(engine, lead, counts=(10,))
+    kinds = factories.kinds(engine)
+    base = dict(
+        lot_id=lot.id, market_id=lot.market_id, pickup_date=lot.pickup_date,
+        counts={kinds[0].id: 12}, sample=None, note="",
+    )
+    with pytest.raises(InvalidInput) as err, db.write_session(engine) as session:
+        intake.update_pickup(session=session, actor=lead, reason="  ", **base)
+    assert err.value.key == "error.pickup.reason_required"
+    base["counts"] = {kinds[0].id: 5000}
+    with pytest.raises(InvalidInput), db.write_session(engine) as session:
+        intake.update_pickup(session=session, actor=lead, reason="typo", **base)
+    with db.read_session(engine) as session:
+        assert intake.lot_counts(session=session, lot_id=lot.id) == {kinds[0].id: 10}
+    with pytest.raises(NotFound), db.write_session(engine) as session:
+        intake.update_pickup(session=session, actor=lead, reason="typo", **{**base, "lot_id": 999})
+
+
+def test_delete_pickup(engine):
+    lead = factories.user(engine, Role.lead)
+    lot = factories.lot(engine, lead, counts=(10, 1))
+    with pytest.raises(InvalidInput), db.write_session(engine) as session:
+        intake.delete_pickup(session=session, actor=lead, lot_id=lot.id, reason="")
+    assert _count(engine, Lot) == 1
+    with db.write_session(engine) as session:
+        assert intake.delete_pickup(session=session, actor=lead, lot_id=lot.id, reason="doublon") == lot.code
+    assert _count(engine, Lot) == 0 and _count(engine, LotLine) == 0
+    with db.read_session(engine) as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "delete")).one()
+    assert event.reason == "doublon" and json.loads(event.before)["code"] == lot.code
+
+
+def test_recent_pickups(engine):
+    lead = factories.user(engine, Role.lead)
+    old = factories.lot(engine, lead, on=date.today() - timedelta(days=90))
+    new = factories.lot(engine, lead, counts=(3, 4), sample=(2, 2.4))
+    with db.read_session(engine) as session:
+        rows = intake.recent_pickups(session=session, actor=lead)
+    assert [r.code for r in rows] == [new.code]
+    assert rows[0].crates == 7 and rows[0].weighed
+    assert old.code not in {r.code for r in rows}
+
+
+def test_admin_edits_weights_and_markets(engine):
+    admin = factories.user(engine, Role.admin)
+    lead = factories.user(engine, Role.lead)
+    kinds = factories.kinds(engine)
+    with db.write_session(engine) as session:
+        changed = intake.update_crate_kind_weights(
+            session=session, actor=admin, weights={kinds[0].id: 1.4, kinds[1].id: 0.6}
+        )
+    assert [k.id for k in changed] == [kinds[0].id]
+    with pytest.raises(InvalidInput), db.write_session(engine) as session:
+        intake.update_crate_kind_weights(
+            session=session, actor=admin, weights={kinds[1].id: 0.9, kinds[2].id: -1}
+        )
+    assert [k.default_weight_kg for k in factories.kinds(engine)] == [1.4, 0.6, 3.0]  # all or nothing
+    with pytest.raises(PermissionDenied), db.write_session(engine) as session:
+        intake.update_crate_kind_weights(session=session, actor=lead, weights={kinds[0].id: 2})
+    davout = factories.market(engine)
+    with db.write_session(engine) as session:
+        market = intake.update_market(
+            session=session, actor=admin, market_id=davout.id, days=["ven", "mar"], active=True
+        )
+    assert market.days == "mar;ven"
+    with pytest.raises(InvalidInput), db.write_session(engine) as session:
+        intake.update_market(session=session, actor=admin, market_id=davout.id, days=["friday"], active=True)

@@ -1,0 +1,97 @@
+"""Conventions kept honest by tests (DESIGN §8.7)."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+
+from workshop import i18n
+from workshop.ui import nav
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKSHOP = ROOT / "workshop"
+UI = WORKSHOP / "ui"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_streamlit_only_in_app_and_ui():
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in WORKSHOP.rglob("*.py")
+        if UI not in path.parents and "streamlit" in _imports(path)
+    ]
+    assert offenders == []
+
+
+def _placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+def test_catalogs_have_the_same_keys_and_placeholders():
+    fr, en = i18n.catalog("fr"), i18n.catalog("en")
+    assert sorted(set(fr) - set(en)) == []
+    assert sorted(set(en) - set(fr)) == []
+    mismatched = [k for k in fr if _placeholders(fr[k]) != _placeholders(en[k])]
+    assert mismatched == []
+
+
+KEY_LITERAL = re.compile(r"[\"']([a-z_]+(?:\.[a-z_0-9]+)+)[\"']")
+
+
+def test_every_key_used_in_code_is_in_both_catalogs():
+    """Literal keys in t()/flash()/errors/nav; dynamic ones (role.*, day.*…) are checked below."""
+    sections = {key.split(".")[0] for key in i18n.catalog("fr")}
+    used: dict[str, str] = {}
+    for path in [ROOT / "app.py", *WORKSHOP.rglob("*.py")]:
+        for match in KEY_LITERAL.finditer(path.read_text(encoding="utf-8")):
+            key = match.group(1)
+            if key.split(".")[0] in sections and not key.endswith(".py"):
+                used[key] = str(path.relative_to(ROOT))
+    for lang in i18n.LANGUAGES:
+        missing = {k: f for k, f in used.items() if k not in i18n.catalog(lang)}
+        assert missing == {}, lang
+    assert len(used) > 100  # the scan really finds the keys
+
+
+def test_dynamic_keys_exist():
+    from workshop.intake import WEEKDAYS
+    from workshop.models import Role
+
+    keys = [f"role.{r.value}" for r in Role] + [f"home.intro.{r.value}" for r in Role]
+    keys += [f"day.{d}" for d in WEEKDAYS] + ["chart.weighed", "chart.estimated"]
+    for lang in i18n.LANGUAGES:
+        assert [k for k in keys if k not in i18n.catalog(lang)] == []
+
+
+def test_domain_errors_have_messages():
+    from workshop import errors
+
+    for cls in vars(errors).values():
+        if isinstance(cls, type) and issubclass(cls, errors.DomainError):
+            assert cls.key in i18n.catalog("fr") and cls.key in i18n.catalog("en"), cls
+
+
+def test_every_page_has_a_ui_test():
+    ui_tests = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests" / "ui").glob("test_*.py"))
+    pages = [*nav.SIGNED_IN_PAGES, nav.SIGN_IN, nav.FIRST_ADMIN]
+    files = {p.name for p in (UI / "pages").glob("*.py")}
+    assert files == {spec.file for spec in pages}  # no page file outside the navigation
+    assert [spec.file for spec in pages if spec.file not in ui_tests] == []
+
+
+def test_no_unsafe_html():
+    for path in [ROOT / "app.py", *UI.rglob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        assert "unsafe_allow_html" not in text and "st.html" not in text, path

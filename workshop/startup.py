@@ -1,0 +1,17 @@
+"""Open the app's database: connect, migrate, check it can be written, seed reference data."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from workshop import db, intake
+
+
+def open_database(url: str | None = None) -> Engine:
+    """A ready engine for `url` (default: the configured one), or DatabaseUnavailable."""
+    engine = db.make_engine(url)
+    db.migrate(engine)
+    db.check_writable(engine)
+    with db.write_session(engine) as session:
+        intake.seed_reference(session=session)
+    return engine
