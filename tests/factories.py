@@ -15,7 +15,9 @@ from workshop.models import CrateKind, Lot, Market, Role, User
 PASSWORD = "correct-horse"
 
 
-def user(engine: Engine, role: Role = Role.lead, username: str | None = None, **extra: object) -> User:
+def user(
+    engine: Engine, role: Role = Role.lead, username: str | None = None, **extra: object
+) -> User:
     """A user with password PASSWORD."""
     with db.write_session(engine) as session:
         u = User(

@@ -22,7 +22,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
-class Permission(str, enum.Enum):
+class Permission(enum.StrEnum):
     """Something a role may do."""
 
     pickups = "pickups"  # log, edit, delete pickups; tagging; labels
@@ -105,7 +105,9 @@ def _insert_user(
     return user
 
 
-def create_first_admin(*, session: Session, username: str, display_name: str, password: str) -> User:
+def create_first_admin(
+    *, session: Session, username: str, display_name: str, password: str
+) -> User:
     """Create the first admin; refused once any user exists."""
     if user_count(session=session) > 0:
         raise PermissionDenied("error.user.first_admin_exists")
@@ -117,8 +119,14 @@ def create_first_admin(*, session: Session, username: str, display_name: str, pa
         role=Role.admin,
         market_id=None,
     )
-    audit.record(session=session, actor=user, action="create", entity="user",
-                 entity_id=user.id, after=audit.snapshot(user))
+    audit.record(
+        session=session,
+        actor=user,
+        action="create",
+        entity="user",
+        entity_id=user.id,
+        after=audit.snapshot(user),
+    )
     return user
 
 
@@ -142,8 +150,14 @@ def create_user(
         role=role,
         market_id=market_id,
     )
-    audit.record(session=session, actor=actor, action="create", entity="user",
-                 entity_id=user.id, after=audit.snapshot(user))
+    audit.record(
+        session=session,
+        actor=actor,
+        action="create",
+        entity="user",
+        entity_id=user.id,
+        after=audit.snapshot(user),
+    )
     return user
 
 
@@ -156,8 +170,9 @@ def reset_password(*, session: Session, actor: User, user_id: int, password: str
         raise NotFound("error.user.unknown")
     user.password_hash = hash_password(password)
     session.add(user)
-    audit.record(session=session, actor=actor, action="reset_password", entity="user",
-                 entity_id=user.id)
+    audit.record(
+        session=session, actor=actor, action="reset_password", entity="user", entity_id=user.id
+    )
     return user
 
 
@@ -172,8 +187,15 @@ def set_active(*, session: Session, actor: User, user_id: int, active: bool) -> 
     before = audit.snapshot(user)
     user.active = active
     session.add(user)
-    audit.record(session=session, actor=actor, action="update", entity="user",
-                 entity_id=user.id, before=before, after=audit.snapshot(user))
+    audit.record(
+        session=session,
+        actor=actor,
+        action="update",
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after=audit.snapshot(user),
+    )
     return user
 
 

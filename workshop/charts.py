@@ -11,8 +11,18 @@ from workshop.impact import MonthRow
 
 # Colour-blind-safe palette (Okabe–Ito), then Plotly's default for more markets.
 PALETTE = (
-    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
-    "#999999", "#8C564B", "#17BECF", "#BCBD22", "#1F77B4",
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#999999",
+    "#8C564B",
+    "#17BECF",
+    "#BCBD22",
+    "#1F77B4",
 )
 
 
@@ -38,8 +48,11 @@ def kg_per_market_month(rows: Sequence[MonthRow], lang: str) -> go.Figure:
                 y=values,
                 marker_color=colour,
                 marker_pattern_shape="/" if part == "estimated" else "",
-                hovertemplate="%{x}<br>" + market + " · "
-                + i18n.translate(f"chart.{part}", lang) + " : %{y:.0f} kg<extra></extra>",
+                hovertemplate="%{x}<br>"
+                + market
+                + " · "
+                + i18n.translate(f"chart.{part}", lang)
+                + " : %{y:.0f} kg<extra></extra>",
             )
     fig.update_layout(
         barmode="stack",

@@ -44,7 +44,11 @@ def make_engine(url: str | None = None) -> Engine:
         except (ArgumentError, ImportError) as exc:
             raise DatabaseUnavailable("error.db.bad_url", detail=str(exc)) from exc
 
-    if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+    if (
+        parsed.database
+        and parsed.database != ":memory:"
+        and not parsed.database.startswith("file:")
+    ):
         try:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -110,7 +114,9 @@ def migrate(engine: Engine) -> None:
     try:
         command.upgrade(_alembic_config(engine), "head")
     except (OperationalError, SQLAlchemyError) as exc:
-        raise DatabaseUnavailable("error.db.unavailable", detail=str(getattr(exc, "orig", None) or exc)) from exc
+        raise DatabaseUnavailable(
+            "error.db.unavailable", detail=str(getattr(exc, "orig", None) or exc)
+        ) from exc
 
 
 def is_up_to_date(engine: Engine) -> bool:

@@ -38,7 +38,9 @@ def _poisson(rng: random.Random, mean: float) -> int:
         k += 1
 
 
-def seed_demo(*, session: Session, today: date | None = None, years: int = 2, seed: int = 20) -> int:
+def seed_demo(
+    *, session: Session, today: date | None = None, years: int = 2, seed: int = 20
+) -> int:
     """Add demo users and `years` of pickups ending `today`; returns the number of lots added.
 
     Does nothing (returns 0) when the demo users are already there.
@@ -94,9 +96,9 @@ def seed_demo(*, session: Session, today: date | None = None, years: int = 2, se
             session.flush()
             for kind_id, count in counts.items():
                 if count:
-                    session.add(LotLine(lot_id=lot.id or 0, crate_kind_id=kind_id or 0, count=count))
+                    session.add(
+                        LotLine(lot_id=lot.id or 0, crate_kind_id=kind_id or 0, count=count)
+                    )
             added += 1
         day += timedelta(days=1)
     return added
-
-

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Float, case, cast, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -49,17 +51,14 @@ class Totals:
         return self.weighed_kg + self.estimated_kg
 
 
-def _month_start(column: ColumnElement[date], dialect: str) -> ColumnElement[str]:
+def _month_start(column: Any, dialect: str) -> ColumnElement[str]:
     if dialect == "postgresql":
         return func.to_char(func.date_trunc("month", column), "YYYY-MM-DD")
     return func.strftime("%Y-%m-01", column)
 
 
-def _line_kg_parts() -> tuple[ColumnElement[bool], ColumnElement[float]]:
-    sampled = (
-        (col(Lot.sample_kind_id) == col(LotLine.crate_kind_id))
-        & (col(Lot.sample_count) > 0)
-    )
+def _line_kg_parts() -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    sampled = (col(Lot.sample_kind_id) == col(LotLine.crate_kind_id)) & (col(Lot.sample_count) > 0)
     unit = case(
         (sampled, cast(Lot.sample_kg, Float) / cast(Lot.sample_count, Float)),
         else_=col(CrateKind.default_weight_kg),
@@ -79,10 +78,10 @@ def kg_per_market_month(
     require(actor, Permission.dashboards)
     dialect = session.get_bind().dialect.name
     sampled, kg = _line_kg_parts()
-    month = _month_start(col(Lot.pickup_date), dialect).label("month")
+    month = _month_start(Lot.pickup_date, dialect).label("month")
     query = (
-        select(
-            Market.name,
+        sa_select(
+            col(Market.name),
             month,
             func.sum(LotLine.count),
             func.sum(case((sampled, kg), else_=0.0)),
@@ -92,9 +91,9 @@ def kg_per_market_month(
         .join(Lot, col(Lot.id) == LotLine.lot_id)
         .join(Market, col(Market.id) == Lot.market_id)
         .join(CrateKind, col(CrateKind.id) == LotLine.crate_kind_id)
-        .where(Lot.pickup_date >= start, Lot.pickup_date <= end)
-        .group_by(Market.name, month)
-        .order_by(month, Market.name)
+        .where(col(Lot.pickup_date) >= start, col(Lot.pickup_date) <= end)
+        .group_by(col(Market.name), month)
+        .order_by(month, col(Market.name))
     )
     if market_ids:
         query = query.where(col(Lot.market_id).in_(market_ids))
@@ -106,7 +105,7 @@ def kg_per_market_month(
             weighed_kg=float(weighed or 0),
             estimated_kg=float(estimated or 0),
         )
-        for name, m, crates, weighed, estimated in session.exec(query)
+        for name, m, crates, weighed, estimated in session.execute(query)
     ]
 
 
@@ -122,8 +121,10 @@ def totals(
     rows = kg_per_market_month(
         session=session, actor=actor, start=start, end=end, market_ids=market_ids
     )
-    query = select(func.count()).select_from(Lot).where(
-        Lot.pickup_date >= start, Lot.pickup_date <= end
+    query = (
+        select(func.count())
+        .select_from(Lot)
+        .where(Lot.pickup_date >= start, Lot.pickup_date <= end)
     )
     if market_ids:
         query = query.where(col(Lot.market_id).in_(market_ids))

@@ -130,6 +130,17 @@ def _new_lot_code(session: Session) -> str:
             return code
 
 
+def _write_lines(session: Session, lot: Lot, counts: dict[int, int]) -> None:
+    """Replace the lot's lines by `counts` (the lot gets its id on flush)."""
+    session.flush()
+    lot_id = lot.id
+    assert lot_id is not None
+    session.exec(delete(LotLine).where(col(LotLine.lot_id) == lot_id))
+    for kind_id, count in counts.items():
+        session.add(LotLine(lot_id=lot_id, crate_kind_id=kind_id, count=count))
+    session.flush()
+
+
 def _lot_snapshot(session: Session, lot: Lot) -> dict[str, object]:
     data = audit.snapshot(lot)
     data["counts"] = {str(k): v for k, v in lot_counts(session=session, lot_id=lot.id).items()}
@@ -170,12 +181,15 @@ def log_pickup(
         sample_kg=sample.kg if sample else None,
     )
     session.add(lot)
-    session.flush()
-    for kind_id, count in clean.items():
-        session.add(LotLine(lot_id=lot.id, crate_kind_id=kind_id, count=count))
-    session.flush()
-    audit.record(session=session, actor=actor, action="create", entity="lot",
-                 entity_id=lot.code, after=_lot_snapshot(session, lot))
+    _write_lines(session, lot, clean)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="create",
+        entity="lot",
+        entity_id=lot.code,
+        after=_lot_snapshot(session, lot),
+    )
     return lot
 
 
@@ -229,26 +243,38 @@ def update_pickup(
     lot.sample_count = sample.count if sample else None
     lot.sample_kg = sample.kg if sample else None
     session.add(lot)
-    session.exec(delete(LotLine).where(col(LotLine.lot_id) == lot.id))  # type: ignore[call-overload]
-    for kind_id, count in clean.items():
-        session.add(LotLine(lot_id=lot.id, crate_kind_id=kind_id, count=count))
-    session.flush()
-    audit.record(session=session, actor=actor, action="update", entity="lot", entity_id=lot.code,
-                 before=before, after=_lot_snapshot(session, lot), reason=reason.strip())
+    _write_lines(session, lot, clean)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="update",
+        entity="lot",
+        entity_id=lot.code,
+        before=before,
+        after=_lot_snapshot(session, lot),
+        reason=reason.strip(),
+    )
     return lot
 
 
 def delete_pickup(*, session: Session, actor: User, lot_id: int, reason: str) -> str:
-    """Delete a pickup logged by mistake (its full record stays in the audit log); returns its code."""
+    """Delete a pickup logged by mistake, keeping its record in the audit log; returns its code."""
     require(actor, Permission.pickups)
     if not reason.strip():
         raise InvalidInput("error.pickup.reason_required")
     lot = get_lot(session=session, lot_id=lot_id)
     before = _lot_snapshot(session, lot)
-    session.exec(delete(LotLine).where(col(LotLine.lot_id) == lot.id))  # type: ignore[call-overload]
+    session.exec(delete(LotLine).where(col(LotLine.lot_id) == lot.id))
     session.delete(lot)
-    audit.record(session=session, actor=actor, action="delete", entity="lot", entity_id=lot.code,
-                 before=before, reason=reason.strip())
+    audit.record(
+        session=session,
+        actor=actor,
+        action="delete",
+        entity="lot",
+        entity_id=lot.code,
+        before=before,
+        reason=reason.strip(),
+    )
     return lot.code
 
 
@@ -265,7 +291,9 @@ class PickupRow:
     note: str
 
 
-def recent_pickups(*, session: Session, actor: User, days: int = 60, limit: int = 200) -> list[PickupRow]:
+def recent_pickups(
+    *, session: Session, actor: User, days: int = 60, limit: int = 200
+) -> list[PickupRow]:
     """Pickups of the last `days` days, newest first."""
     require(actor, Permission.pickups)
     since = date.today() - timedelta(days=days)
@@ -312,8 +340,15 @@ def update_crate_kind_weights(
         before = audit.snapshot(kind)
         kind.default_weight_kg = weight_kg
         session.add(kind)
-        audit.record(session=session, actor=actor, action="update", entity="crate_kind",
-                     entity_id=kind.id, before=before, after=audit.snapshot(kind))
+        audit.record(
+            session=session,
+            actor=actor,
+            action="update",
+            entity="crate_kind",
+            entity_id=kind.id,
+            before=before,
+            after=audit.snapshot(kind),
+        )
         changed.append(kind)
     return changed
 
@@ -332,6 +367,13 @@ def update_market(
     market.days = ";".join(d for d in WEEKDAYS if d in days)
     market.active = active
     session.add(market)
-    audit.record(session=session, actor=actor, action="update", entity="market",
-                 entity_id=market.id, before=before, after=audit.snapshot(market))
+    audit.record(
+        session=session,
+        actor=actor,
+        action="update",
+        entity="market",
+        entity_id=market.id,
+        before=before,
+        after=audit.snapshot(market),
+    )
     return market

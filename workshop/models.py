@@ -15,7 +15,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     """What a user may do (DESIGN §7); the matrix lives in `accounts.PERMISSIONS`."""
 
     admin = "admin"
@@ -48,7 +48,7 @@ class CrateKind(SQLModel, table=True):
 # A person who signs in.
 class User(SQLModel, table=True):
     # "user" is a reserved word in PostgreSQL.
-    __tablename__ = "app_user"  # type: ignore[assignment]
+    __tablename__ = "app_user"
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=60, unique=True)

@@ -135,7 +135,12 @@ def test_log_a_pickup(ui):
 @pytest.mark.parametrize(
     ("lang", "count", "message"),
     [
-        ("fr", 2500, "2\u202f500 cagettes pour une seule collecte, c'est trop : 2\u202f000 au plus. Vérifiez les nombres."),
+        (
+            "fr",
+            2500,
+            "2\u202f500 cagettes pour une seule collecte, c'est trop : 2\u202f000 au plus. "
+            "Vérifiez les nombres.",
+        ),
         ("en", 2500, "2,500 crates in one pickup is too many: 2,000 at most. Check the numbers."),
         ("fr", 0, "Indiquez au moins une cagette."),
     ],
@@ -276,3 +281,12 @@ def test_sign_out(ui):
     at = start(lead)
     next(b for b in at.sidebar.button if b.label == "Se déconnecter").click().run()
     assert texts(at.title) == ["Connexion"]
+
+
+def test_database_that_cannot_be_opened_is_explained(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("WORKSHOP_DATABASE_URL", f"sqlite:///{blocker}/sub/atelier.db")
+    at = start()
+    assert not at.exception
+    assert texts(at.error)[0].startswith("Impossible d'ouvrir la base de données.")

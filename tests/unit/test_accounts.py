@@ -54,7 +54,10 @@ def test_bad_new_user_writes_nothing(engine, username, name, password, key):
 def test_authenticate(engine):
     lead = factories.user(engine, Role.lead, "lea")
     with db.read_session(engine) as session:
-        assert accounts.authenticate(session=session, username="LEA ", password=factories.PASSWORD).id == lead.id
+        assert (
+            accounts.authenticate(session=session, username="LEA ", password=factories.PASSWORD).id
+            == lead.id
+        )
         with pytest.raises(AuthenticationFailed):
             accounts.authenticate(session=session, username="lea", password="wrong-password")
         with pytest.raises(AuthenticationFailed):
@@ -80,18 +83,29 @@ def test_admin_adds_user_and_resets_password(engine):
     davout = factories.market(engine)
     with db.write_session(engine) as session:
         manager = accounts.create_user(
-            session=session, actor=admin, username="placier", display_name="Placier",
-            password="marche-davout", role=Role.market_manager, market_id=davout.id,
+            session=session,
+            actor=admin,
+            username="placier",
+            display_name="Placier",
+            password="marche-davout",
+            role=Role.market_manager,
+            market_id=davout.id,
         )
     assert manager.market_id == davout.id
     with pytest.raises(InvalidInput) as err, db.write_session(engine) as session:
         accounts.create_user(
-            session=session, actor=admin, username="placier", display_name="Twice",
-            password="marche-davout", role=Role.lead,
+            session=session,
+            actor=admin,
+            username="placier",
+            display_name="Twice",
+            password="marche-davout",
+            role=Role.lead,
         )
     assert err.value.key == "error.user.username_taken"
     with db.write_session(engine) as session:
-        accounts.reset_password(session=session, actor=admin, user_id=manager.id, password="nouveau-mdp")
+        accounts.reset_password(
+            session=session, actor=admin, user_id=manager.id, password="nouveau-mdp"
+        )
     with db.read_session(engine) as session:
         assert accounts.authenticate(session=session, username="placier", password="nouveau-mdp")
         actions = [e.action for e in session.exec(select(AuditEvent))]
@@ -103,11 +117,17 @@ def test_only_admin_manages_users(engine, role):
     actor = factories.user(engine, role, "someone")
     with pytest.raises(PermissionDenied), db.write_session(engine) as session:
         accounts.create_user(
-            session=session, actor=actor, username="new", display_name="New",
-            password="long-enough", role=Role.admin,
+            session=session,
+            actor=actor,
+            username="new",
+            display_name="New",
+            password="long-enough",
+            role=Role.admin,
         )
     with pytest.raises(PermissionDenied), db.write_session(engine) as session:
-        accounts.reset_password(session=session, actor=actor, user_id=actor.id, password="long-enough")
+        accounts.reset_password(
+            session=session, actor=actor, user_id=actor.id, password="long-enough"
+        )
     with pytest.raises(PermissionDenied), db.read_session(engine) as session:
         accounts.list_users(session=session, actor=actor)
 
@@ -119,5 +139,7 @@ def test_role_matrix_matches_design():
     assert PERMISSIONS[Role.market_manager] == {Permission.dashboards}
     assert PERMISSIONS[Role.trainee] == frozenset()
     assert not accounts.can(None, Permission.dashboards)
-    assert not accounts.can(User(username="x", display_name="x", role=Role.admin,
-                                 password_hash="", active=False), Permission.dashboards)
+    assert not accounts.can(
+        User(username="x", display_name="x", role=Role.admin, password_hash="", active=False),
+        Permission.dashboards,
+    )

@@ -11,11 +11,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
+from tests.conftest import POSTGRES_URL
 from workshop import db, startup
 from workshop.errors import DatabaseUnavailable
 from workshop.models import Market
-
-from tests.conftest import POSTGRES_URL
 
 sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite set-up only")
 

@@ -24,7 +24,9 @@ def test_translate_fills_parameters_and_falls_back():
     assert i18n.translate("pickups.saved", "fr", code="L-X", crates=3) == (
         "Collecte L-X enregistrée : 3 cagettes."
     )
-    assert i18n.translate("pickups.saved", "en", code="L-X", crates=3) == "Pickup L-X saved: 3 crates."
+    assert (
+        i18n.translate("pickups.saved", "en", code="L-X", crates=3) == "Pickup L-X saved: 3 crates."
+    )
     assert i18n.translate("no.such.key", "en") == "no.such.key"
     assert i18n.translate("common.yes", "de") == "oui"  # unknown language → French
     # A missing parameter never crashes a page.

@@ -20,7 +20,9 @@ def test_weighed_and_estimated_kilos(engine):
     factories.lot(engine, lead, on=date(2026, 3, 6), counts=(10, 4), sample=(5, 7.0))
     # 20 standard, nothing weighed: 1.2 kg each, estimated
     factories.lot(engine, lead, on=date(2026, 3, 20), counts=(20,))
-    factories.lot(engine, lead, market_name="Marché Belgrand", on=date(2026, 4, 1), counts=(0, 0, 2))
+    factories.lot(
+        engine, lead, market_name="Marché Belgrand", on=date(2026, 4, 1), counts=(0, 0, 2)
+    )
     with db.read_session(engine) as session:
         rows = impact.kg_per_market_month(session=session, actor=lead, start=START, end=END)
         totals = impact.totals(session=session, actor=lead, start=START, end=END)
@@ -39,7 +41,9 @@ def test_period_and_market_filters(engine):
     lead = factories.user(engine, Role.lead)
     factories.lot(engine, lead, on=date(2025, 12, 31), counts=(5,))
     factories.lot(engine, lead, on=date(2026, 1, 1), counts=(7,))
-    belgrand = factories.lot(engine, lead, market_name="Marché Belgrand", on=date(2026, 1, 2), counts=(9,))
+    belgrand = factories.lot(
+        engine, lead, market_name="Marché Belgrand", on=date(2026, 1, 2), counts=(9,)
+    )
     with db.read_session(engine) as session:
         rows = impact.kg_per_market_month(session=session, actor=lead, start=START, end=END)
         only = impact.totals(

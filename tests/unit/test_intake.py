@@ -53,13 +53,13 @@ def test_log_pickup_gives_a_valid_lot_code(engine):
 
 def _attempt(engine, actor, **overrides):
     kinds = factories.kinds(engine)
-    args = dict(
-        market_id=factories.market(engine).id,
-        pickup_date=date.today(),
-        counts={kinds[0].id: 10},
-        sample=None,
-        note="",
-    )
+    args = {
+        "market_id": factories.market(engine).id,
+        "pickup_date": date.today(),
+        "counts": {kinds[0].id: 10},
+        "sample": None,
+        "note": "",
+    }
     args.update(overrides)
     with db.write_session(engine) as session:
         return intake.log_pickup(session=session, actor=actor, **args)
@@ -113,7 +113,9 @@ def test_inactive_market_is_refused(engine):
     admin = factories.user(engine, Role.admin)
     davout = factories.market(engine)
     with db.write_session(engine) as session:
-        intake.update_market(session=session, actor=admin, market_id=davout.id, days=["mar"], active=False)
+        intake.update_market(
+            session=session, actor=admin, market_id=davout.id, days=["mar"], active=False
+        )
     with pytest.raises(InvalidInput) as err:
         _attempt(engine, admin)
     assert err.value.key == "error.pickup.unknown_market"
@@ -134,9 +136,15 @@ def test_update_pickup_keeps_before_and_reason(engine):
     reunion = factories.market(engine, "Marché de la Réunion")
     with db.write_session(engine) as session:
         intake.update_pickup(
-            session=session, actor=lead, lot_id=lot.id, market_id=reunion.id,
-            pickup_date=date.today() - timedelta(days=1), counts={kinds[2].id: 4},
-            sample=None, note="corrigé", reason="mauvais marché",
+            session=session,
+            actor=lead,
+            lot_id=lot.id,
+            market_id=reunion.id,
+            pickup_date=date.today() - timedelta(days=1),
+            counts={kinds[2].id: 4},
+            sample=None,
+            note="corrigé",
+            reason="mauvais marché",
         )
     with db.read_session(engine) as session:
         stored = session.get(Lot, lot.id)
@@ -152,10 +160,14 @@ def test_update_without_reason_or_with_bad_values_changes_nothing(engine):
     lead = factories.user(engine, Role.lead)
     lot = factories.lot(engine, lead, counts=(10,))
     kinds = factories.kinds(engine)
-    base = dict(
-        lot_id=lot.id, market_id=lot.market_id, pickup_date=lot.pickup_date,
-        counts={kinds[0].id: 12}, sample=None, note="",
-    )
+    base = {
+        "lot_id": lot.id,
+        "market_id": lot.market_id,
+        "pickup_date": lot.pickup_date,
+        "counts": {kinds[0].id: 12},
+        "sample": None,
+        "note": "",
+    }
     with pytest.raises(InvalidInput) as err, db.write_session(engine) as session:
         intake.update_pickup(session=session, actor=lead, reason="  ", **base)
     assert err.value.key == "error.pickup.reason_required"
@@ -175,7 +187,10 @@ def test_delete_pickup(engine):
         intake.delete_pickup(session=session, actor=lead, lot_id=lot.id, reason="")
     assert _count(engine, Lot) == 1
     with db.write_session(engine) as session:
-        assert intake.delete_pickup(session=session, actor=lead, lot_id=lot.id, reason="doublon") == lot.code
+        assert (
+            intake.delete_pickup(session=session, actor=lead, lot_id=lot.id, reason="doublon")
+            == lot.code
+        )
     assert _count(engine, Lot) == 0 and _count(engine, LotLine) == 0
     with db.read_session(engine) as session:
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "delete")).one()
@@ -206,7 +221,11 @@ def test_admin_edits_weights_and_markets(engine):
         intake.update_crate_kind_weights(
             session=session, actor=admin, weights={kinds[1].id: 0.9, kinds[2].id: -1}
         )
-    assert [k.default_weight_kg for k in factories.kinds(engine)] == [1.4, 0.6, 3.0]  # all or nothing
+    assert [k.default_weight_kg for k in factories.kinds(engine)] == [
+        1.4,
+        0.6,
+        3.0,
+    ]  # all or nothing
     with pytest.raises(PermissionDenied), db.write_session(engine) as session:
         intake.update_crate_kind_weights(session=session, actor=lead, weights={kinds[0].id: 2})
     davout = factories.market(engine)
@@ -216,4 +235,6 @@ def test_admin_edits_weights_and_markets(engine):
         )
     assert market.days == "mar;ven"
     with pytest.raises(InvalidInput), db.write_session(engine) as session:
-        intake.update_market(session=session, actor=admin, market_id=davout.id, days=["friday"], active=True)
+        intake.update_market(
+            session=session, actor=admin, market_id=davout.id, days=["friday"], active=True
+        )

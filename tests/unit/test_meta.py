@@ -84,7 +84,9 @@ def test_domain_errors_have_messages():
 
 
 def test_every_page_has_a_ui_test():
-    ui_tests = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests" / "ui").glob("test_*.py"))
+    ui_tests = "".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "tests" / "ui").glob("test_*.py")
+    )
     pages = [*nav.SIGNED_IN_PAGES, nav.SIGN_IN, nav.FIRST_ADMIN]
     files = {p.name for p in (UI / "pages").glob("*.py")}
     assert files == {spec.file for spec in pages}  # no page file outside the navigation

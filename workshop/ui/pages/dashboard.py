@@ -40,7 +40,9 @@ with common.reading() as session:
     rows = impact.kg_per_market_month(
         session=session, actor=user, start=start, end=end, market_ids=chosen or None
     )
-    totals = impact.totals(session=session, actor=user, start=start, end=end, market_ids=chosen or None)
+    totals = impact.totals(
+        session=session, actor=user, start=start, end=end, market_ids=chosen or None
+    )
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("dashboard.kg"), i18n.fmt_kg(totals.kg, lang))

@@ -14,7 +14,9 @@ with st.form("first_admin"):
     username = st.text_input(t("users.username"), autocomplete="username")
     display_name = st.text_input(t("users.display_name"))
     password = st.text_input(t("users.password"), type="password", autocomplete="new-password")
-    confirm = st.text_input(t("users.password_confirm"), type="password", autocomplete="new-password")
+    confirm = st.text_input(
+        t("users.password_confirm"), type="password", autocomplete="new-password"
+    )
     submitted = st.form_submit_button(t("first_admin.submit"), type="primary")
 
 if submitted:

@@ -50,9 +50,11 @@ for market in markets:
                 format_func=day_labels.__getitem__,
             )
             active = st.checkbox(t("settings.listed"), value=market.active)
-            if st.form_submit_button(t("common.save")) and common.act(
-                intake.update_market, actor=user, market_id=market.id, days=days, active=active
-            ):
-                common.flash("settings.saved")
-                st.rerun()
+            if st.form_submit_button(t("common.save")):
+                saved = common.act(
+                    intake.update_market, actor=user, market_id=market.id, days=days, active=active
+                )
+                if saved is not None:
+                    common.flash("settings.saved")
+                    st.rerun()
 st.caption(t("settings.count_markets", n=i18n.fmt_number(len(markets), lang)))

@@ -12,7 +12,9 @@ st.caption(t("app.tagline"))
 
 with st.form("sign_in"):
     username = st.text_input(t("sign_in.username"), autocomplete="username")
-    password = st.text_input(t("sign_in.password"), type="password", autocomplete="current-password")
+    password = st.text_input(
+        t("sign_in.password"), type="password", autocomplete="current-password"
+    )
     submitted = st.form_submit_button(t("sign_in.submit"), type="primary")
 
 if submitted:

@@ -1,0 +1,93 @@
+"""Command line: migrate, create-admin, seed-demo, and clear errors."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from datetime import date
+
+from sqlmodel import func, select
+
+from tests.conftest import ROOT
+from workshop import accounts, cli, db, demo, impact
+from workshop.models import Lot, Role, User
+
+
+def test_migrate_and_create_admin(engine, monkeypatch, capsys):
+    assert cli.main(["migrate"]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("un-mot-de-passe\n"))
+    assert (
+        cli.main(
+            ["create-admin", "--username", "Camille", "--name", "Camille D.", "--password-stdin"]
+        )
+        == 0
+    )
+    with db.read_session(engine) as session:
+        user = accounts.authenticate(
+            session=session, username="camille", password="un-mot-de-passe"
+        )
+    assert user.role == Role.admin
+    # A second first admin is refused with a plain message, not a traceback.
+    monkeypatch.setattr(sys, "stdin", io.StringIO("un-mot-de-passe\n"))
+    assert cli.main(["create-admin", "--username", "x", "--name", "X", "--password-stdin"]) == 1
+    assert "Un administrateur existe déjà" in capsys.readouterr().err
+
+
+def test_create_admin_with_a_short_password_is_refused(engine, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("court\n"))
+    assert cli.main(["create-admin", "--username", "x", "--name", "X", "--password-stdin"]) == 1
+    assert "au moins 8 caractères" in capsys.readouterr().err
+    with db.read_session(engine) as session:
+        assert accounts.user_count(session=session) == 0
+
+
+def test_bad_database_url_is_a_message_not_a_traceback(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = subprocess.run(
+        [sys.executable, "-m", "workshop", "migrate"],
+        cwd=ROOT,
+        env={"WORKSHOP_DATABASE_URL": f"sqlite:///{blocker}/sub/db.sqlite", "PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Base de données inaccessible" in result.stderr
+
+
+def test_seed_demo(engine, capsys):
+    with db.write_session(engine) as session:
+        added = demo.seed_demo(session=session, today=date(2026, 11, 27))
+    assert 600 < added < 2000  # two years, market days only, not every market every time
+    with db.read_session(engine) as session:
+        lots = session.exec(select(func.count()).select_from(Lot)).one()
+        first, last = session.exec(
+            select(func.min(Lot.pickup_date), func.max(Lot.pickup_date))
+        ).one()
+        admin = session.exec(select(User).where(User.role == Role.admin)).one()
+        rows = impact.kg_per_market_month(
+            session=session, actor=admin, start=date(2025, 1, 1), end=date(2025, 12, 31)
+        )
+        for username, _name, _role, password in demo.DEMO_USERS:
+            accounts.authenticate(session=session, username=username, password=password)
+    assert lots == added and (last - first).days >= 700
+    by_month: dict[int, float] = {}
+    for row in rows:
+        by_month[row.month.month] = by_month.get(row.month.month, 0) + row.kg
+    assert by_month[7] > 1.5 * by_month[1]  # summer brings more crates than winter
+    assert any(r.weighed_kg for r in rows) and any(r.estimated_kg for r in rows)
+    # Pickups only on each market's days.
+    with db.read_session(engine) as session:
+        from workshop.intake import market_days
+        from workshop.models import Market
+
+        for lot, market in session.exec(select(Lot, Market).join(Market)).all()[:300]:
+            assert lot.pickup_date.weekday() in market_days(market)
+    # Running it again adds nothing.
+    assert cli.main(["seed-demo"]) == 0
+    assert "cagettes-admin" in capsys.readouterr().out
+    with db.read_session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Lot)).one() == lots
