@@ -2,11 +2,15 @@
 
 import streamlit as st
 
-from workshop import accounts, i18n
+from workshop import accounts, config, i18n
 from workshop.ui import common, nav
 from workshop.ui.common import t
 
-st.set_page_config(page_title="Atelier Cagettes", page_icon="assets/logo.png", layout="wide")
+st.set_page_config(
+    page_title="Atelier Cagettes",
+    page_icon=str(config.PROJECT_ROOT / "assets" / "logo.png"),
+    layout="wide",
+)
 
 engine = common.engine()
 with common.reading() as session:
