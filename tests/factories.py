@@ -13,6 +13,8 @@ from workshop.accounts import hash_password
 from workshop.models import CrateKind, Lot, Market, Role, User
 
 PASSWORD = "correct-horse"
+# Hashed once: argon2 is slow on purpose, and every test makes users.
+_PASSWORD_HASH = hash_password(PASSWORD)
 
 
 def user(
@@ -24,7 +26,7 @@ def user(
             username=username or f"{role.value}-{uuid.uuid4().hex[:6]}",
             display_name=extra.pop("display_name", f"Test {role.value}"),  # type: ignore[arg-type]
             role=role,
-            password_hash=hash_password(PASSWORD),
+            password_hash=_PASSWORD_HASH,
             **extra,
         )
         session.add(u)

@@ -25,7 +25,8 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 class Permission(enum.StrEnum):
     """Something a role may do."""
 
-    pickups = "pickups"  # log, edit, delete pickups; tagging; labels
+    pickups = "pickups"  # log, edit, delete pickups; tagging; labels; crate outcomes
+    scan = "scan"  # look up scanned codes (and, later, scan crates into builds)
     dashboards = "dashboards"
     manage_users = "manage_users"
     settings = "settings"  # markets, crate kinds, backups
@@ -33,8 +34,8 @@ class Permission(enum.StrEnum):
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.admin: frozenset(Permission),
-    Role.lead: frozenset({Permission.pickups, Permission.dashboards}),
-    Role.trainee: frozenset(),
+    Role.lead: frozenset({Permission.pickups, Permission.scan, Permission.dashboards}),
+    Role.trainee: frozenset({Permission.scan}),
     Role.market_manager: frozenset({Permission.dashboards}),
 }
 

@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, func, select
 
 from workshop import audit, codes, config
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
-from workshop.models import CrateKind, Lot, LotLine, Market, User
+from workshop.models import Crate, CrateKind, Lot, LotLine, LotRemainder, Market, Outcome, User
 
 MAX_CRATES_PER_PICKUP = 2000
 MAX_KG_PER_CRATE = 30.0
@@ -235,6 +235,10 @@ def update_pickup(
         note=note,
         today=today or date.today(),
     )
+    state = lot_sorting(session=session, lot_id=lot_id)
+    for kind_id in state.counts:
+        if clean.get(kind_id, 0) < state.sorted(kind_id):
+            raise InvalidInput("error.pickup.below_sorted", sorted=state.sorted(kind_id))
     before = _lot_snapshot(session, lot)
     lot.market_id = market_id
     lot.pickup_date = pickup_date
@@ -263,6 +267,9 @@ def delete_pickup(*, session: Session, actor: User, lot_id: int, reason: str) ->
     if not reason.strip():
         raise InvalidInput("error.pickup.reason_required")
     lot = get_lot(session=session, lot_id=lot_id)
+    state = lot_sorting(session=session, lot_id=lot_id)
+    if any(state.sorted(kind_id) for kind_id in state.counts):
+        raise InvalidInput("error.pickup.has_crates")
     before = _lot_snapshot(session, lot)
     session.exec(delete(LotLine).where(col(LotLine.lot_id) == lot.id))
     session.delete(lot)
@@ -276,6 +283,43 @@ def delete_pickup(*, session: Session, actor: User, lot_id: int, reason: str) ->
         reason=reason.strip(),
     )
     return lot.code
+
+
+@dataclass(frozen=True)
+class LotSorting:
+    """How far a lot is sorted, per crate kind id."""
+
+    counts: dict[int, int]
+    tagged: dict[int, int]
+    remainder: dict[int, tuple[Outcome, int]]
+
+    def sorted(self, kind_id: int) -> int:
+        """Crates of this kind tagged or given an outcome."""
+        return self.tagged.get(kind_id, 0) + self.remainder.get(kind_id, (Outcome.in_stock, 0))[1]
+
+    def unsorted(self, kind_id: int) -> int:
+        """Crates of this kind neither tagged nor given an outcome yet."""
+        return self.counts.get(kind_id, 0) - self.sorted(kind_id)
+
+    @property
+    def done(self) -> bool:
+        """True when every crate of the lot is tagged or has an outcome."""
+        return all(self.unsorted(k) <= 0 for k in self.counts)
+
+
+def lot_sorting(*, session: Session, lot_id: int) -> LotSorting:
+    """Counts, tagged crates and remainders of a lot."""
+    tagged = session.exec(
+        select(Crate.crate_kind_id, func.count())
+        .where(Crate.lot_id == lot_id)
+        .group_by(col(Crate.crate_kind_id))
+    ).all()
+    rests = session.exec(select(LotRemainder).where(LotRemainder.lot_id == lot_id)).all()
+    return LotSorting(
+        counts=lot_counts(session=session, lot_id=lot_id),
+        tagged=dict(tagged),
+        remainder={r.crate_kind_id: (r.outcome, r.count) for r in rests},
+    )
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,16 @@ class Role(enum.StrEnum):
     market_manager = "market_manager"
 
 
+class Outcome(enum.StrEnum):
+    """Where a crate went (the waste hierarchy, best first; in_stock = not decided yet)."""
+
+    in_build = "in_build"
+    reused = "reused"  # given away or reused as it is
+    recycled = "recycled"  # wood recycling
+    firewood = "firewood"
+    in_stock = "in_stock"
+
+
 # A market of the 20e (or next to it) where crates are picked up.
 class Market(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
@@ -100,3 +110,33 @@ class AuditEvent(SQLModel, table=True):
     before: str = Field(default="")
     after: str = Field(default="")
     reason: str = Field(default="", max_length=500)
+
+
+# A crate that got a QR label; it comes from one lot and goes to one outcome.
+class Crate(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=7, unique=True)
+    lot_id: int = Field(foreign_key="lot.id", index=True)
+    crate_kind_id: int = Field(foreign_key="cratekind.id")
+    outcome: Outcome = Field(
+        default=Outcome.in_stock,
+        sa_column=Column(SAEnum(Outcome, native_enum=False, length=20), nullable=False, index=True),
+    )
+    outcome_at: datetime = Field(default_factory=utcnow)
+    outcome_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# The crates of a lot that got no label, and where they went (sorted in one step).
+class LotRemainder(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("lot_id", "crate_kind_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lot_id: int = Field(foreign_key="lot.id", index=True)
+    crate_kind_id: int = Field(foreign_key="cratekind.id")
+    outcome: Outcome = Field(
+        sa_column=Column(SAEnum(Outcome, native_enum=False, length=20), nullable=False)
+    )
+    count: int
+    sorted_at: datetime = Field(default_factory=utcnow)
+    sorted_by_id: int | None = Field(default=None, foreign_key="app_user.id")

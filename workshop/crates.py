@@ -1,0 +1,213 @@
+"""Crates: tagging a sorted lot, crate outcomes, and resolving a scanned code to its item."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from workshop import audit, codes
+from workshop.accounts import Permission, require
+from workshop.errors import InvalidInput, NotFound
+from workshop.intake import LotSorting, get_lot, lot_sorting
+from workshop.models import Crate, CrateKind, Lot, LotRemainder, Market, Outcome, User, utcnow
+
+# What the untagged rest of a lot can become in the sorting step.
+REMAINDER_OUTCOMES = (Outcome.recycled, Outcome.firewood, Outcome.reused)
+# What a lead may set by scanning a crate; "in a build" is set by the builds only.
+MANUAL_OUTCOMES = (Outcome.in_stock, Outcome.reused, Outcome.recycled, Outcome.firewood)
+MAX_TAG_AT_ONCE = 2000
+
+
+def _new_crate_codes(session: Session, n: int) -> list[str]:
+    # Draw, then drop the (rare) ones already used, until n fresh codes remain.
+    fresh: set[str] = set()
+    while len(fresh) < n:
+        batch = {codes.mint("C") for _ in range(n - len(fresh))} - fresh
+        taken = set(session.exec(select(Crate.code).where(col(Crate.code).in_(batch))))
+        fresh |= batch - taken
+    return sorted(fresh)
+
+
+def sort_lot(
+    *,
+    session: Session,
+    actor: User,
+    lot_id: int,
+    tag: Mapping[int, int],
+    remainder: Outcome | None = None,
+) -> list[Crate]:
+    """Tag `tag[kind]` crates of a lot with new codes; if given, send the rest to `remainder`."""
+    require(actor, Permission.pickups)
+    lot = get_lot(session=session, lot_id=lot_id)
+    state = lot_sorting(session=session, lot_id=lot_id)
+    if remainder is not None and remainder not in REMAINDER_OUTCOMES:
+        raise InvalidInput("error.crate.bad_remainder")
+    total = 0
+    for kind_id, n in tag.items():
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise InvalidInput("error.crate.bad_tag_count")
+        if n > max(state.unsorted(kind_id), 0):
+            raise InvalidInput("error.crate.more_than_left", left=max(state.unsorted(kind_id), 0))
+        total += n
+    if total > MAX_TAG_AT_ONCE:
+        raise InvalidInput("error.crate.too_many_labels", max=MAX_TAG_AT_ONCE)
+    if total == 0 and remainder is None:
+        raise InvalidInput("error.crate.nothing_to_do")
+    created: list[Crate] = []
+    for kind_id, n in tag.items():
+        for code in _new_crate_codes(session, n):
+            crate = Crate(code=code, lot_id=lot_id, crate_kind_id=kind_id, outcome_by_id=actor.id)
+            session.add(crate)
+            created.append(crate)
+    if remainder is not None:
+        for kind_id in state.counts:
+            rest = state.unsorted(kind_id) - tag.get(kind_id, 0)
+            if rest <= 0:
+                continue
+            row = session.exec(
+                select(LotRemainder).where(
+                    LotRemainder.lot_id == lot_id, LotRemainder.crate_kind_id == kind_id
+                )
+            ).first()
+            if row is None:
+                row = LotRemainder(lot_id=lot_id, crate_kind_id=kind_id, outcome=remainder, count=0)
+            row.outcome, row.count = remainder, row.count + rest
+            row.sorted_by_id, row.sorted_at = actor.id, utcnow()
+            session.add(row)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="sort",
+        entity="lot",
+        entity_id=lot.code,
+        after={
+            "tagged": [c.code for c in created],
+            "remainder": remainder.value if remainder else None,
+        },
+    )
+    return created
+
+
+def get_crate(*, session: Session, code: str) -> Crate:
+    """The crate with this (canonical) code, or NotFound."""
+    crate = session.exec(select(Crate).where(Crate.code == code)).first()
+    if crate is None:
+        raise NotFound("error.scan.unknown_code", code=codes.format_code(code))
+    return crate
+
+
+def set_outcome(*, session: Session, actor: User, code: str, outcome: Outcome) -> Crate:
+    """Record where a tagged crate went (by scanning it), with when and who."""
+    require(actor, Permission.pickups)
+    if outcome not in MANUAL_OUTCOMES:
+        raise InvalidInput("error.crate.bad_outcome")
+    crate = get_crate(session=session, code=codes.parse(code, expect="C"))
+    if crate.outcome == Outcome.in_build:
+        raise InvalidInput("error.crate.in_build")
+    if crate.outcome == outcome:
+        return crate
+    before = audit.snapshot(crate, fields=["outcome", "outcome_at", "outcome_by_id"])
+    crate.outcome, crate.outcome_at, crate.outcome_by_id = outcome, utcnow(), actor.id
+    session.add(crate)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="outcome",
+        entity="crate",
+        entity_id=crate.code,
+        before=before,
+        after=audit.snapshot(crate, fields=["outcome", "outcome_at", "outcome_by_id"]),
+    )
+    return crate
+
+
+@dataclass(frozen=True)
+class CrateView:
+    """A crate as a scan shows it."""
+
+    code: str
+    kind: CrateKind
+    market: str
+    pickup_date: date
+    lot_code: str
+    outcome: Outcome
+    outcome_at: datetime
+
+
+@dataclass(frozen=True)
+class LotView:
+    """A lot as a scan shows it."""
+
+    lot: Lot
+    market: str
+    sorting: LotSorting
+    kinds: dict[int, CrateKind] = field(default_factory=dict)
+
+
+def resolve(*, session: Session, actor: User, text: str) -> CrateView | LotView:
+    """Read a scanned or typed text and return the crate or lot it names."""
+    require(actor, Permission.scan)
+    code = codes.parse(text)
+    kind = codes.kind_of(code)
+    if kind == codes.CRATE:
+        row = session.exec(
+            select(Crate, CrateKind, Lot, Market.name)
+            .join(CrateKind, col(CrateKind.id) == Crate.crate_kind_id)
+            .join(Lot, col(Lot.id) == Crate.lot_id)
+            .join(Market, col(Market.id) == Lot.market_id)
+            .where(Crate.code == code)
+        ).first()
+        if row is None:
+            raise NotFound("error.scan.unknown_code", code=codes.format_code(code))
+        crate, crate_kind, lot, market = row
+        return CrateView(
+            code=crate.code,
+            kind=crate_kind,
+            market=market,
+            pickup_date=lot.pickup_date,
+            lot_code=lot.code,
+            outcome=crate.outcome,
+            outcome_at=crate.outcome_at,
+        )
+    if kind == codes.LOT:
+        found = session.exec(
+            select(Lot, Market.name)
+            .join(Market, col(Market.id) == Lot.market_id)
+            .where(Lot.code == code)
+        ).first()
+        if found is None:
+            raise NotFound("error.scan.unknown_code", code=codes.format_code(code))
+        lot, market = found
+        kinds = {k.id or 0: k for k in session.exec(select(CrateKind))}
+        return LotView(
+            lot=lot,
+            market=market,
+            sorting=lot_sorting(session=session, lot_id=lot.id or 0),
+            kinds=kinds,
+        )
+    raise NotFound("error.scan.not_yet", code=codes.format_code(code))
+
+
+def crates_of_lot(*, session: Session, lot_id: int) -> list[Crate]:
+    """The tagged crates of a lot, in code order."""
+    return list(session.exec(select(Crate).where(Crate.lot_id == lot_id).order_by(Crate.code)))
+
+
+class DoubleReadFilter:
+    """Ignores a code read again within `window` seconds (a scanner's double read)."""
+
+    def __init__(self, window: float = 2.0) -> None:
+        self.window = window
+        self._last: tuple[str, float] | None = None
+
+    def is_repeat(self, code: str, now: float) -> bool:
+        """True if `code` is the same as the previous read and came within the window."""
+        repeat = (
+            self._last is not None and self._last[0] == code and now - self._last[1] < self.window
+        )
+        self._last = (code, now)
+        return repeat
