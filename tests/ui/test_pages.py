@@ -290,3 +290,12 @@ def test_database_that_cannot_be_opened_is_explained(tmp_path, monkeypatch):
     at = start()
     assert not at.exception
     assert texts(at.error)[0].startswith("Impossible d'ouvrir la base de données.")
+
+
+def test_sign_in_page_alone_needs_no_navigation(ui):
+    factories.user(ui, Role.market_manager, "placier")
+    at = page_alone("sign_in.py", None)
+    at.text_input[0].input("placier")
+    at.text_input[1].input(factories.PASSWORD)
+    at.button[0].click().run()
+    assert not at.error and at.session_state["user_id"]

@@ -135,9 +135,9 @@ def test_only_admin_manages_users(engine, role):
 def test_role_matrix_matches_design():
     """DESIGN §7, for the permissions that exist so far."""
     assert PERMISSIONS[Role.admin] == frozenset(Permission)
-    assert PERMISSIONS[Role.lead] == {Permission.pickups, Permission.dashboards}
+    assert PERMISSIONS[Role.lead] == {Permission.pickups, Permission.scan, Permission.dashboards}
     assert PERMISSIONS[Role.market_manager] == {Permission.dashboards}
-    assert PERMISSIONS[Role.trainee] == frozenset()
+    assert PERMISSIONS[Role.trainee] == {Permission.scan}
     assert not accounts.can(None, Permission.dashboards)
     assert not accounts.can(
         User(username="x", display_name="x", role=Role.admin, password_hash="", active=False),

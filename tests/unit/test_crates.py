@@ -69,8 +69,15 @@ def test_sorted_lot_cannot_shrink_or_be_deleted(engine):
     _sort(engine, lead, lot, {std.id: 4}, remainder=Outcome.firewood)
     with pytest.raises(InvalidInput) as err, db.write_session(engine) as session:
         intake.update_pickup(
-            session=session, actor=lead, lot_id=lot.id, market_id=lot.market_id,
-            pickup_date=lot.pickup_date, counts={std.id: 9}, sample=None, note="", reason="x",
+            session=session,
+            actor=lead,
+            lot_id=lot.id,
+            market_id=lot.market_id,
+            pickup_date=lot.pickup_date,
+            counts={std.id: 9},
+            sample=None,
+            note="",
+            reason="x",
         )
     assert err.value.key == "error.pickup.below_sorted"
     with pytest.raises(InvalidInput) as err, db.write_session(engine) as session:
@@ -101,7 +108,9 @@ def test_outcome_by_scan(engine):
     with pytest.raises(WrongCodeKind), db.write_session(engine) as session:
         crates.set_outcome(session=session, actor=lead, code=lot.code, outcome=Outcome.recycled)
     with pytest.raises(NotFound), db.write_session(engine) as session:
-        crates.set_outcome(session=session, actor=lead, code=codes.mint("C"), outcome=Outcome.recycled)
+        crates.set_outcome(
+            session=session, actor=lead, code=codes.mint("C"), outcome=Outcome.recycled
+        )
     with db.read_session(engine) as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.entity == "crate")).all()
     assert len(events) == 1 and '"reused"' in events[0].after
@@ -113,7 +122,9 @@ def test_resolve_crate_and_lot(engine):
     lot = factories.lot(engine, lead, counts=(5, 2))
     [crate] = _sort(engine, lead, lot, {factories.kinds(engine)[0].id: 1})
     with db.read_session(engine) as session:
-        view = crates.resolve(session=session, actor=trainee, text=codes.format_code(crate.code).lower())
+        view = crates.resolve(
+            session=session, actor=trainee, text=codes.format_code(crate.code).lower()
+        )
         lot_view = crates.resolve(session=session, actor=lead, text=codes.url_for(lot.code))
         with pytest.raises(NotFound) as unknown:
             crates.resolve(session=session, actor=lead, text=codes.mint("C"))
