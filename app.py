@@ -31,5 +31,17 @@ with st.sidebar:
             common.sign_out()
             st.rerun()
 
+# A phone's camera app opens `/?code=…`: keep the code (across a sign-in if
+# needed) and hand it to the scan page.
+if code := st.query_params.get("code"):
+    st.session_state["pending_code"] = code
+    del st.query_params["code"]
+
 page = st.navigation(nav.pages_for(user, needs_first_admin=needs_first_admin))
+if (
+    "pending_code" in st.session_state
+    and accounts.can(user, accounts.Permission.scan)
+    and not page.url_path == "scan"
+):
+    st.switch_page(nav.page_path("scan.py"))
 page.run()

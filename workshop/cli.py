@@ -48,7 +48,9 @@ def cmd_labels(args: argparse.Namespace) -> int:
     """Write a PDF label sheet for the given codes."""
     from workshop import labels
 
-    return labels.write_labels_cli(args.codes, args.template, args.skip, Path(args.out))
+    labels.write_labels_cli(args.codes, args.template, args.skip, Path(args.out))
+    print(f"{len(args.codes)} labels written to {args.out}.")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

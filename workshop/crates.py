@@ -211,3 +211,30 @@ class DoubleReadFilter:
         )
         self._last = (code, now)
         return repeat
+
+
+@dataclass(frozen=True)
+class LabelRow:
+    """What a label says about one code: its crate kind (None for the lot), market and date."""
+
+    code: str
+    kind: CrateKind | None
+    market: str
+    pickup_date: date
+
+
+def label_rows(
+    *, session: Session, actor: User, lot_id: int, with_lot: bool = False
+) -> list[LabelRow]:
+    """The labels of a lot's tagged crates (and of the lot itself when `with_lot`)."""
+    require(actor, Permission.pickups)
+    lot = get_lot(session=session, lot_id=lot_id)
+    market = session.get(Market, lot.market_id)
+    market_name = market.name if market else ""
+    kinds = {k.id: k for k in session.exec(select(CrateKind))}
+    rows = [LabelRow(lot.code, None, market_name, lot.pickup_date)] if with_lot else []
+    rows += [
+        LabelRow(c.code, kinds.get(c.crate_kind_id), market_name, lot.pickup_date)
+        for c in crates_of_lot(session=session, lot_id=lot_id)
+    ]
+    return rows

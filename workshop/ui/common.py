@@ -13,7 +13,7 @@ from sqlmodel import Session
 from workshop import config, db, i18n, startup
 from workshop.accounts import Permission, can
 from workshop.errors import DatabaseUnavailable, DomainError
-from workshop.models import User
+from workshop.models import CrateKind, User
 
 T = TypeVar("T")
 
@@ -50,7 +50,9 @@ def t(key: str, **params: Any) -> str:
 
 def show_error(err: DomainError) -> None:
     """Show a domain error as a plain message in the session's language."""
-    st.error(t(err.key, **err.params), icon=":material/error:")
+    # Parameters may be typed or scanned text: shown as typed, never as markdown.
+    params = {k: plain(v) if isinstance(v, str) else v for k, v in err.params.items()}
+    st.error(t(err.key, **params), icon=":material/error:")
 
 
 @contextmanager
@@ -105,7 +107,8 @@ def page_user(permission: Permission | None = None) -> User:
 
 def plain(text: str) -> str:
     """Escape markdown so user text shows as typed (never as formatting or HTML)."""
-    specials = "\\`*_{}[]()#+-.!|<>~$"
+    # "-", "+" and "." only mean something at a line's start; codes and names use them.
+    specials = "\\`*_{}[]#!|<>~$"
     return "".join("\\" + c if c in specials else c for c in text)
 
 
@@ -118,3 +121,8 @@ def show_flash() -> None:
     """Show (once) the message kept by `flash`."""
     if kept := st.session_state.pop("flash", None):
         st.success(t(kept[0], **kept[1]), icon=":material/check_circle:")
+
+
+def kind_name(kind: CrateKind) -> str:
+    """A crate kind's name in the session's language."""
+    return kind.name_en if lang() == "en" and kind.name_en else kind.name

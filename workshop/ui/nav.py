@@ -26,6 +26,8 @@ class PageSpec:
 SIGNED_IN_PAGES = (
     PageSpec("home.py", "nav.home", ":material/home:", None),
     PageSpec("pickups.py", "nav.pickups", ":material/local_shipping:", Permission.pickups),
+    PageSpec("labels.py", "nav.labels", ":material/qr_code_2:", Permission.pickups),
+    PageSpec("scan.py", "nav.scan", ":material/barcode_reader:", Permission.scan),
     PageSpec("dashboard.py", "nav.dashboard", ":material/bar_chart:", Permission.dashboards),
     PageSpec("users.py", "nav.users", ":material/group:", Permission.manage_users),
     PageSpec("settings.py", "nav.settings", ":material/settings:", Permission.settings),
@@ -34,9 +36,14 @@ SIGN_IN = PageSpec("sign_in.py", "nav.sign_in", ":material/login:", None)
 FIRST_ADMIN = PageSpec("first_admin.py", "nav.first_admin", ":material/person_add:", None)
 
 
+def page_path(file: str) -> str:
+    """Path of a page file, as st.Page, st.switch_page and st.page_link take it."""
+    return f"{PAGES_DIR}/{file}"
+
+
 def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
     return st.Page(
-        f"{PAGES_DIR}/{spec.file}",
+        page_path(spec.file),
         title=t(spec.title_key),
         icon=spec.icon,
         url_path=spec.file.removesuffix(".py"),

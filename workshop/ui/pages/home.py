@@ -13,7 +13,7 @@ st.write(t(f"home.intro.{user.role.value}"))
 for spec in nav.SIGNED_IN_PAGES[1:]:
     if spec.permission is not None and can(user, spec.permission):
         st.page_link(
-            f"{nav.PAGES_DIR}/{spec.file}",
+            nav.page_path(spec.file),
             label=t(spec.title_key),
             icon=spec.icon,
         )

@@ -25,11 +25,6 @@ class Fields:
     note: str
 
 
-def kind_name(kind: CrateKind) -> str:
-    """The crate kind's name in the session's language."""
-    return kind.name_en if common.lang() == "en" and kind.name_en else kind.name
-
-
 def pickup_fields(
     prefix: str,
     markets: list[Market],
@@ -47,7 +42,7 @@ def pickup_fields(
         m.id or 0: m.name + (f" · {t('pickups.today')}" if m.id in held_today else "")
         for m in markets
     }
-    kind_names = {k.id or 0: kind_name(k) for k in kinds}
+    kind_names = {k.id or 0: common.kind_name(k) for k in kinds}
     market_id = st.selectbox(
         t("pickups.market"),
         ids,

@@ -23,7 +23,7 @@ with common.reading() as session:
 with st.form("kinds"):
     weights = {
         kind.id or 0: st.number_input(
-            kind.name_en if lang == "en" and kind.name_en else kind.name,
+            common.kind_name(kind),
             min_value=0.0,
             step=0.1,
             format="%.2f",

@@ -1,0 +1,224 @@
+"""The labels page (sort a pickup, print sheets) and the scan page (three ways in)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from sqlmodel import func, select
+
+from tests import factories
+from tests.ui.conftest import open_page, start, texts
+from workshop import codes, crates, db, labels
+from workshop.models import Crate, Outcome, Role
+
+
+def _crate_count(engine) -> int:
+    with db.read_session(engine) as session:
+        return session.exec(select(func.count()).select_from(Crate)).one()
+
+
+def _tagged(engine, lead, n=1, counts=(10,)):
+    lot = factories.lot(engine, lead, counts=counts)
+    with db.write_session(engine) as session:
+        made = crates.sort_lot(
+            session=session, actor=lead, lot_id=lot.id, tag={factories.kinds(engine)[0].id: n}
+        )
+    return lot, made
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_sort_a_pickup_and_print_its_labels(ui):
+    lead = factories.user(ui, Role.lead)
+    factories.lot(ui, lead, counts=(10, 4))
+    at = open_page(start(lead), "labels.py")
+    assert not at.exception
+    at.number_input[0].set_value(11)
+    _button(at, "Créer les codes et trier").click().run()
+    assert texts(at.error) == [
+        "Il ne reste que 10 cagettes de ce type à trier dans cette collecte."
+    ]
+    assert at.number_input[0].value == 11 and _crate_count(ui) == 0
+    at.number_input[0].set_value(6)
+    at.radio[0].set_value(Outcome.recycled)
+    _button(at, "Créer les codes et trier").click().run()
+    assert texts(at.success)[0] == "6 cagettes étiquetées : imprimez leurs étiquettes ci-dessous."
+    assert "Toute la collecte est triée." in texts(at.success)
+    assert _crate_count(ui) == 6
+    assert len(at.get("image")) == 1  # the preview
+    _button(at, "Préparer le PDF").click().run()
+    download = at.get("download_button")
+    assert len(download) == 2  # the PDF, and the thermal PNG in its expander
+
+
+def test_skip_out_of_range_is_refused_on_the_page(ui):
+    lead = factories.user(ui, Role.lead)
+    _tagged(ui, lead, n=2)
+    at = open_page(start(lead), "labels.py")
+    skip = next(n for n in at.number_input if n.label.startswith("Emplacements"))
+    skip.set_value(23).run()
+    assert not at.error and len(at.get("image")) == 1
+
+
+def test_many_labels_show_a_progress_bar(ui):
+    lead = factories.user(ui, Role.lead)
+    _tagged(ui, lead, n=120, counts=(150,))
+    at = open_page(start(lead), "labels.py")
+    _button(at, "Préparer le PDF").click().run()
+    assert not at.exception
+    assert len(at.get("progress")) == 1
+
+
+def _scan(at, text):
+    at.chat_input[0].set_value(text).run()
+    return at
+
+
+def test_scan_a_crate_and_change_its_outcome(ui):
+    lead = factories.user(ui, Role.lead)
+    lot, [crate] = _tagged(ui, lead)
+    at = _scan(open_page(start(lead), "scan.py"), codes.format_code(crate.code))
+    assert not at.exception
+    assert texts(at.subheader) == [f"Cagette {codes.format_code(crate.code)}"]
+    assert any("Marché Davout" in m for m in texts(at.markdown))
+    _button(at, "Bois de chauffage").click().run()
+    assert texts(at.success) == [f"Cagette {codes.format_code(crate.code)} : bois de chauffage."]
+    with db.read_session(ui) as session:
+        assert crates.get_crate(session=session, code=crate.code).outcome == Outcome.firewood
+
+
+def test_scanner_on_azerty_and_lot_codes(ui):
+    lead = factories.user(ui, Role.lead)
+    lot, [crate] = _tagged(ui, lead)
+    at = open_page(start(lead), "scan.py")
+    _scan(at, codes.us_on_azerty(codes.url_for(crate.code)) + "\n")
+    assert texts(at.subheader) == [f"Cagette {codes.format_code(crate.code)}"]
+    _scan(at, lot.code.lower())
+    assert texts(at.subheader) == [f"Collecte {codes.format_code(lot.code)}"]
+    assert "10 cagettes, 1 étiquetées, 9 à trier" in " ".join(texts(at.markdown))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("bonjour", "Caractère inattendu dans le code"),
+        ("**C-12345-6**", "Caractère inattendu dans le code"),
+        ("", None),
+    ],
+)
+def test_bad_scans_are_explained_and_change_nothing(ui, text, message):
+    lead = factories.user(ui, Role.lead)
+    at = _scan(open_page(start(lead), "scan.py"), text)
+    assert not at.exception
+    if message:
+        assert len(at.error) == 1 and message in at.error[0].value
+    assert texts(at.info) == ["En attente d'un scan."]
+
+
+def test_wrong_check_character_and_unknown_code(ui):
+    lead = factories.user(ui, Role.lead)
+    _, [crate] = _tagged(ui, lead)
+    wrong = crate.code[:-1] + next(c for c in codes.ALPHABET if c != crate.code[-1])
+    at = _scan(open_page(start(lead), "scan.py"), wrong)
+    assert "le dernier caractère (contrôle) ne correspond pas" in at.error[0].value
+    other = codes.mint("C")
+    _scan(at, other)
+    assert texts(at.error) == [
+        f"Le code {codes.format_code(other)} est valide mais ne correspond à rien dans l'atelier."
+    ]
+
+
+def test_double_read_is_ignored(ui):
+    lead = factories.user(ui, Role.lead)
+    _, [crate] = _tagged(ui, lead)
+    at = _scan(open_page(start(lead), "scan.py"), crate.code)
+    _scan(at, crate.code)
+    assert [t.value for t in at.toast] == [
+        f"{codes.format_code(crate.code)} lu deux fois : ignoré."
+    ]
+    assert len(at.session_state["scan_history"]) == 1
+
+
+def test_trainee_sees_the_crate_but_cannot_change_it(ui):
+    lead = factories.user(ui, Role.lead)
+    trainee = factories.user(ui, Role.trainee)
+    _, [crate] = _tagged(ui, lead)
+    at = _scan(open_page(start(trainee), "scan.py"), crate.code)
+    assert texts(at.subheader) == [f"Cagette {codes.format_code(crate.code)}"]
+    assert not [b for b in at.button if b.label == "Bois de chauffage"]
+
+
+def _png_of(code: str) -> bytes:
+    # A thermal label, scaled down to a phone-photo-like size.
+    image = Image.open(io.BytesIO(labels.render_thermal(code))).convert("L").resize((480, 225))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_uploaded_photo_is_decoded(ui):
+    lead = factories.user(ui, Role.lead)
+    _, [crate] = _tagged(ui, lead)
+    at = open_page(start(lead), "scan.py")
+    at.file_uploader[0].upload("photo.png", _png_of(crate.code), "image/png").run()
+    assert not at.exception
+    assert texts(at.subheader) == [f"Cagette {codes.format_code(crate.code)}"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"not an image at all", "Ce fichier n'est pas une image lisible (JPEG, PNG ou WebP)."),
+        ("blank", "Aucun QR code lisible sur la photo."),
+        ("two", "2 codes différents sur la photo : cadrez une seule étiquette."),
+    ],
+)
+def test_bad_photos_are_explained(ui, content, message):
+    lead = factories.user(ui, Role.lead)
+    if content == "blank":
+        out = io.BytesIO()
+        Image.new("RGB", (640, 480), "white").save(out, "PNG")
+        content = out.getvalue()
+    elif content == "two":
+        page = Image.new("L", (1000, 260), 255)
+        page.paste(Image.open(io.BytesIO(_png_of(codes.mint("C")))), (10, 10))
+        page.paste(Image.open(io.BytesIO(_png_of(codes.mint("C")))), (510, 10))
+        out = io.BytesIO()
+        page.save(out, "PNG")
+        content = out.getvalue()
+    at = open_page(start(lead), "scan.py")
+    at.file_uploader[0].upload("photo.png", content, "image/png").run()
+    assert not at.exception
+    assert len(at.error) == 1 and at.error[0].value.startswith(message)
+
+
+def test_code_link_from_a_phone_camera(ui):
+    """`/?code=…` opens the scan page on the item, even across a sign-in."""
+    lead = factories.user(ui, Role.lead, "lea")
+    _, [crate] = _tagged(ui, lead)
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["code"] = crate.code
+    at.run()
+    assert texts(at.title) == ["Connexion"]
+    at.text_input[0].input("lea")
+    at.text_input[1].input(factories.PASSWORD)
+    at.button[0].click().run()
+    assert texts(at.title) == ["Scanner"]
+    assert texts(at.subheader) == [f"Cagette {codes.format_code(crate.code)}"]
+
+
+def test_market_manager_cannot_scan(ui):
+    manager = factories.user(ui, Role.market_manager)
+    at = start(manager)
+    with pytest.raises(ValueError):
+        open_page(at, "scan.py")
+    with pytest.raises(ValueError):
+        open_page(at, "labels.py")

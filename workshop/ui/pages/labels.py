@@ -1,0 +1,167 @@
+"""Labels: sort a pickup (tag crates, send the rest to an outcome) and print QR label sheets."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from workshop import codes, crates, i18n, intake, labels
+from workshop.accounts import Permission
+from workshop.errors import DomainError
+from workshop.ui import common
+from workshop.ui.common import t
+
+PROGRESS_FROM = 100  # labels; below this the PDF is ready in well under a second
+
+user = common.page_user(Permission.pickups)
+lang = common.lang()
+st.title(t("labels.title"))
+common.show_flash()
+
+with common.reading() as session:
+    rows = intake.recent_pickups(session=session, actor=user)
+    kinds = {k.id or 0: k for k in intake.crate_kinds(session=session, active_only=False)}
+if not rows:
+    st.info(t("pickups.none"))
+    st.stop()
+
+choices = {
+    r.lot_id: f"{codes.format_code(r.code)} · {i18n.fmt_date(r.pickup_date, lang)} · {r.market}"
+    f" · {i18n.fmt_number(r.crates, lang)}"
+    for r in rows
+}
+wanted = st.session_state.pop("labels_lot", None)
+lot_id = st.selectbox(
+    t("labels.lot"),
+    list(choices),
+    index=list(choices).index(wanted) if wanted in choices else 0,
+    format_func=choices.__getitem__,
+)
+
+with common.reading() as session:
+    state = intake.lot_sorting(session=session, lot_id=lot_id)
+
+st.subheader(t("labels.sort"))
+st.dataframe(
+    [
+        {
+            t("labels.col.kind"): common.kind_name(kinds[kind_id]),
+            t("labels.col.count"): count,
+            t("labels.col.tagged"): state.tagged.get(kind_id, 0),
+            t("labels.col.rest"): (
+                f"{state.remainder[kind_id][1]} · {t('outcome.' + state.remainder[kind_id][0])}"
+                if kind_id in state.remainder
+                else ""
+            ),
+            t("labels.col.left"): state.unsorted(kind_id),
+        }
+        for kind_id, count in state.counts.items()
+    ],
+    hide_index=True,
+)
+if state.done:
+    st.success(t("labels.sorted"), icon=":material/done_all:")
+else:
+    with st.form(f"sort_{lot_id}"):
+        left = {k: state.unsorted(k) for k in state.counts if state.unsorted(k) > 0}
+        tag = {
+            kind_id: st.number_input(
+                t("labels.to_tag", kind=common.kind_name(kinds[kind_id]), left=n),
+                min_value=0,
+                step=1,
+                value=0,
+                key=f"tag_{lot_id}_{kind_id}",
+            )
+            for kind_id, n in left.items()
+        }
+        rest_names = {None: t("labels.rest_later")} | {
+            o: t(f"outcome.{o.value}") for o in crates.REMAINDER_OUTCOMES
+        }
+        remainder = st.radio(
+            t("labels.rest"), list(rest_names), format_func=rest_names.__getitem__, horizontal=True
+        )
+        if st.form_submit_button(t("labels.sort_submit"), type="primary"):
+            made = common.act(
+                crates.sort_lot,
+                actor=user,
+                lot_id=lot_id,
+                tag={k: int(v) for k, v in tag.items()},
+                remainder=remainder,
+            )
+            if made is not None:
+                common.flash("labels.sorted_now", n=len(made))
+                st.rerun()
+
+st.subheader(t("labels.print"))
+with_lot = st.checkbox(t("labels.with_lot"))
+with common.reading() as session:
+    label_rows = crates.label_rows(session=session, actor=user, lot_id=lot_id, with_lot=with_lot)
+if not label_rows:
+    st.info(t("labels.no_crates"))
+    st.stop()
+
+
+def _context(row: crates.LabelRow) -> str:
+    what = common.kind_name(row.kind) if row.kind else t("labels.lot_label")
+    return f"{what} · {row.market} · {i18n.fmt_date(row.pickup_date, lang)}"
+
+
+items = [labels.Label(code=r.code, context=_context(r)) for r in label_rows]
+templates = labels.templates()
+sheet_ids = [tid for tid in templates if tid != labels.THERMAL_TEMPLATE]
+left_col, right_col = st.columns(2)
+template = left_col.selectbox(
+    t("labels.template"),
+    sheet_ids,
+    format_func={tid: templates[tid].description for tid in sheet_ids}.__getitem__,
+)
+per_page = templates[template].per_page
+skip = right_col.number_input(
+    t("labels.skip", per_page=per_page), min_value=0, max_value=per_page - 1, step=1, value=0
+)
+st.caption(t("labels.print_hint", n=len(items)))
+
+try:
+    preview = labels.render_preview(items, template, int(skip))
+except DomainError as err:
+    common.show_error(err)
+    st.stop()
+st.image(preview, caption=t("labels.preview"), width=420)
+
+key = (lot_id, with_lot, template, int(skip), len(items))
+if st.button(t("labels.make_pdf"), icon=":material/picture_as_pdf:"):
+    bar = st.progress(0.0, text=t("labels.making")) if len(items) > PROGRESS_FROM else None
+
+    def _progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.progress(done / total, text=t("labels.making"))
+
+    try:
+        st.session_state["labels_pdf"] = (
+            key,
+            labels.render_sheet(items, template, int(skip), progress=_progress),
+        )
+    except DomainError as err:
+        common.show_error(err)
+kept = st.session_state.get("labels_pdf")
+if kept and kept[0] == key:
+    st.download_button(
+        t("labels.download_pdf"),
+        data=kept[1],
+        file_name=f"etiquettes-{codes.format_code(label_rows[-1].code)}.pdf",
+        mime="application/pdf",
+        type="primary",
+        icon=":material/download:",
+    )
+
+with st.expander(t("labels.thermal")):
+    one = st.selectbox(
+        t("labels.thermal_code"),
+        list(range(len(items))),
+        format_func=[codes.format_code(item.code) for item in items].__getitem__,
+    )
+    st.download_button(
+        t("labels.download_png"),
+        data=labels.render_thermal(items[one]),
+        file_name=f"{codes.format_code(items[one].code)}.png",
+        mime="image/png",
+    )

@@ -1,0 +1,158 @@
+"""Scan: a scanner field, a camera photo or an uploaded picture, or a `?code=` link; one handler."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from workshop import codes, crates, i18n, scan
+from workshop.accounts import Permission, can
+from workshop.errors import DomainError, InvalidInput
+from workshop.ui import common, nav
+from workshop.ui.common import t
+
+HISTORY = 10
+
+user = common.page_user(Permission.scan)
+lang = common.lang()
+st.title(t("scan.title"))
+common.show_flash()
+double_reads: crates.DoubleReadFilter = st.session_state.setdefault(
+    "scan_filter", crates.DoubleReadFilter()
+)
+
+
+def handle(text: str) -> None:
+    """Read one scanned text; show what it names, or why not. Nothing is written."""
+    try:
+        code = codes.parse(text)
+    except DomainError as err:
+        common.show_error(err)
+        return
+    if double_reads.is_repeat(code, time.monotonic()):
+        st.toast(t("scan.double_read", code=codes.format_code(code)))
+        return
+    try:
+        with common.reading() as session:
+            crates.resolve(session=session, actor=user, text=code)
+    except DomainError as err:
+        common.show_error(err)
+        return
+    st.session_state["scan_current"] = code
+    history = st.session_state.setdefault("scan_history", [])
+    history.insert(0, (code, time.time()))
+    del history[HISTORY:]
+
+
+with st.container(border=True):
+    st.caption(t("scan.field_help"))
+    # chat_input submits on Enter, empties itself and keeps the focus: the
+    # next scan can come straight away, with no click in between.
+    typed = st.chat_input(t("scan.field"), key="scan_field", max_chars=2048)
+    use_camera = st.toggle(t("scan.use_camera"), key="scan_use_camera")
+    photo = (
+        st.camera_input(t("scan.camera"), resolution="1080p", key="scan_camera")
+        if use_camera
+        else None
+    )
+    upload = st.file_uploader(
+        t("scan.upload"), type=["jpg", "jpeg", "png", "webp"], key="scan_upload"
+    )
+
+if pending := st.session_state.pop("pending_code", None):
+    handle(str(pending))
+if typed:
+    handle(typed)
+for picture in (photo, upload):
+    # A picture stays in its widget across reruns: read each one once.
+    if picture is None or st.session_state.get("scan_last_picture") == picture.file_id:
+        continue
+    st.session_state["scan_last_picture"] = picture.file_id
+    try:
+        found = scan.decode_image(picture.getvalue())
+    except DomainError as err:
+        common.show_error(err)
+        continue
+    if not found:
+        common.show_error(InvalidInput("error.scan.no_code"))
+    elif len(set(found)) > 1:
+        common.show_error(InvalidInput("error.scan.several_codes", n=len(set(found))))
+    else:
+        handle(found[0])
+
+current = st.session_state.get("scan_current")
+if current is None:
+    st.info(t("scan.waiting"))
+    st.stop()
+
+try:
+    with common.reading() as session:
+        item = crates.resolve(session=session, actor=user, text=current)
+except DomainError as err:  # e.g. the lot was deleted since it was scanned
+    common.show_error(err)
+    st.session_state.pop("scan_current", None)
+    st.stop()
+
+if isinstance(item, crates.CrateView):
+    st.subheader(t("scan.crate", code=codes.format_code(item.code)))
+    st.write(
+        t(
+            "scan.crate_details",
+            kind=common.kind_name(item.kind),
+            market=item.market,
+            date=i18n.fmt_date(item.pickup_date, lang),
+            lot=codes.format_code(item.lot_code),
+        )
+    )
+    st.write(
+        t(
+            "scan.crate_outcome",
+            outcome=t(f"outcome.{item.outcome.value}"),
+            date=i18n.fmt_date(item.outcome_at.date(), lang),
+        )
+    )
+    if can(user, Permission.pickups):
+        choices = [o for o in crates.MANUAL_OUTCOMES if o != item.outcome]
+        columns = st.columns(len(choices))
+        for outcome, column in zip(choices, columns, strict=True):
+            if column.button(t(f"scan.set.{outcome.value}"), key=f"set_{outcome.value}"):
+                done = common.act(crates.set_outcome, actor=user, code=item.code, outcome=outcome)
+                if done is not None:
+                    common.flash(
+                        "scan.outcome_saved",
+                        code=codes.format_code(item.code),
+                        outcome=t(f"outcome.{outcome.value}"),
+                    )
+                    st.rerun()
+else:
+    lot = item.lot
+    st.subheader(t("scan.lot", code=codes.format_code(lot.code)))
+    st.write(
+        t(
+            "scan.lot_details",
+            market=item.market,
+            date=i18n.fmt_date(lot.pickup_date, lang),
+            crates=sum(item.sorting.counts.values()),
+            tagged=sum(item.sorting.tagged.values()),
+            left=sum(max(item.sorting.unsorted(k), 0) for k in item.sorting.counts),
+        )
+    )
+    if can(user, Permission.pickups) and st.button(
+        t("scan.open_labels"), icon=":material/qr_code_2:"
+    ):
+        st.session_state["labels_lot"] = lot.id
+        st.switch_page(nav.page_path("labels.py"))
+
+if history := st.session_state.get("scan_history"):
+    st.caption(t("scan.history"))
+    st.dataframe(
+        [
+            {
+                t("scan.col.code"): codes.format_code(code),
+                t("scan.col.time"): time.strftime("%H:%M:%S", time.localtime(at)),
+            }
+            for code, at in history
+        ],
+        hide_index=True,
+    )
