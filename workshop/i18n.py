@@ -1,8 +1,11 @@
 """Translations (French default, English) and locale-aware numbers and dates.
 
-Catalogs are flat `key = "text"` TOML files in `locales/`; texts use `{name}`
-placeholders. Numbers and dates are formatted by Babel (CLDR data), so French
-gets `1 234,5 kg` and `27 nov. 2026` without hand-written rules.
+Catalogs are TOML files in `locales/<lang>/` (one file per area of the app, so
+several people can add messages at once); keys are `section.name`, texts use
+`{name}` placeholders. A key defined twice for a language is an error.
+
+Numbers and dates are formatted by Babel (CLDR data), so French gets
+`1 234,5 kg` and `27 nov. 2026` without hand-written rules.
 """
 
 from __future__ import annotations
@@ -36,8 +39,14 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
 @cache
 def catalog(lang: str) -> dict[str, str]:
     """Every message of `lang`, by key."""
-    with open(_DIR / f"{lang}.toml", "rb") as fh:
-        return _flatten(tomllib.load(fh))
+    messages: dict[str, str] = {}
+    for path in sorted((_DIR / lang).glob("*.toml")):
+        with open(path, "rb") as fh:
+            part = _flatten(tomllib.load(fh))
+        if twice := sorted(set(part) & set(messages)):
+            raise ValueError(f"{path.name} defines again: {', '.join(twice)}")
+        messages.update(part)
+    return messages
 
 
 def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:

@@ -140,3 +140,67 @@ class LotRemainder(SQLModel, table=True):
     count: int
     sorted_at: datetime = Field(default_factory=utcnow)
     sorted_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class BuildStatus(enum.StrEnum):
+    """Life of a piece of furniture; the last three are where it went."""
+
+    planned = "planned"
+    in_progress = "in_progress"
+    finished = "finished"
+    sold = "sold"
+    donated = "donated"
+    installed = "installed"
+
+
+# A furniture model the workshop knows how to make.
+class Design(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    name_en: str = Field(default="", max_length=120)
+    description: str = Field(default="", max_length=1000)
+    crates_needed: int
+    typical_hours: float
+    # Photo file, relative to the data directory.
+    photo: str = Field(default="", max_length=300)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# One piece of furniture, with its own QR code (M…) and public passport.
+class Build(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=7, unique=True)
+    design_id: int = Field(foreign_key="design.id", index=True)
+    status: BuildStatus = Field(
+        default=BuildStatus.planned,
+        sa_column=Column(
+            SAEnum(BuildStatus, native_enum=False, length=20), nullable=False, index=True
+        ),
+    )
+    started_on: date | None = None
+    finished_on: date | None = None
+    delivered_on: date | None = None
+    # Where it went: a venue, an association, or a buyer's first name (optional).
+    destination: str = Field(default="", max_length=200)
+    price_eur: float | None = None
+    note: str = Field(default="", max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+# A crate in a build; the unique crate_id makes "one crate, one build" a database rule.
+class BuildCrate(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    build_id: int = Field(foreign_key="build.id", index=True)
+    crate_id: int = Field(foreign_key="crate.id", unique=True)
+    added_at: datetime = Field(default_factory=utcnow)
+    added_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+# A photo of a build, stored as a resized file under the data directory.
+class BuildPhoto(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    build_id: int = Field(foreign_key="build.id", index=True)
+    path: str = Field(max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
