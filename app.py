@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from workshop import accounts, config, i18n
+from workshop import accounts, codes, config, i18n
 from workshop.ui import common, nav
 from workshop.ui.common import t
 
@@ -16,28 +16,44 @@ engine = common.engine()
 with common.reading() as session:
     needs_first_admin = accounts.user_count(session=session) == 0
 user = common.current_user()
+# Shared tablet in shop-floor mode: nobody signed in, no sidebar, one page.
+shop_floor = bool(st.session_state.get(nav.SHOP_FLOOR_KEY))
+if shop_floor:
+    common.sign_out()
+    user = None
 
 common.lang()  # sets the session's language before the picker reads it
-with st.sidebar:
-    st.selectbox(
-        "Langue · Language",
-        options=list(i18n.LANGUAGES),
-        format_func=lambda code: {"fr": "Français", "en": "English"}[code],
-        key="lang",
-    )
-    if user is not None:
-        st.caption(t("app.signed_in_as", name=user.display_name, role=t(f"role.{user.role.value}")))
-        if st.button(t("app.sign_out"), icon=":material/logout:"):
-            common.sign_out()
-            st.rerun()
+if not shop_floor:
+    with st.sidebar:
+        st.selectbox(
+            "Langue · Language",
+            options=list(i18n.LANGUAGES),
+            format_func=lambda code: {"fr": "Français", "en": "English"}[code],
+            key="lang",
+        )
+        if user is not None:
+            st.caption(
+                t("app.signed_in_as", name=user.display_name, role=t(f"role.{user.role.value}"))
+            )
+            if st.button(t("app.sign_out"), icon=":material/logout:"):
+                common.sign_out()
+                st.rerun()
 
-# A phone's camera app opens `/?code=…`: keep the code (across a sign-in if
-# needed) and hand it to the scan page.
-if code := st.query_params.get("code"):
+# A phone's camera app opens `/?code=…`. A piece of furniture (M…, or anything
+# unreadable) opens its public passport; a crate or lot code is kept (across a
+# sign-in if needed) and handed to the scan page.
+code = st.query_params.get("code")
+passport_first = bool(code) and codes.kind_or_none(code) in (None, codes.BUILD)
+if code and not passport_first:
     st.session_state["pending_code"] = code
     del st.query_params["code"]
 
-page = st.navigation(nav.pages_for(user, needs_first_admin=needs_first_admin))
+page = st.navigation(
+    nav.shop_floor_pages()
+    if shop_floor
+    else nav.pages_for(user, needs_first_admin=needs_first_admin, passport_first=passport_first),
+    position="hidden" if shop_floor or (passport_first and user is None) else "sidebar",
+)
 if (
     "pending_code" in st.session_state
     and accounts.can(user, accounts.Permission.scan)

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from workshop import db, intake
 from workshop.accounts import hash_password
-from workshop.models import CrateKind, Lot, Market, Role, User
+from workshop.models import Build, CrateKind, Design, Lot, Market, Role, User
 
 PASSWORD = "correct-horse"
 # Hashed once: argon2 is slow on purpose, and every test makes users.
@@ -68,3 +68,24 @@ def lot(
             sample=intake.Sample(ks[0].id or 0, sample[0], sample[1]) if sample else None,
             note=note,
         )
+
+
+def crates_in_stock(engine: Engine, actor: User, n: int = 3, **lot_args: object) -> list[str]:
+    """Codes of `n` new tagged crates (standard kind) from a new pickup."""
+    from workshop import crates
+
+    made_lot = lot(engine, actor, counts=(max(n, 1),), **lot_args)  # type: ignore[arg-type]
+    with db.write_session(engine) as session:
+        made = crates.sort_lot(
+            session=session, actor=actor, lot_id=made_lot.id or 0, tag={kinds(engine)[0].id or 0: n}
+        )
+    return [c.code for c in made]
+
+
+def build(engine: Engine, actor: User, design_name: str = "Étagère 3 cagettes") -> Build:
+    """A planned build of a seeded design."""
+    from workshop import builds
+
+    with db.write_session(engine) as session:
+        design = session.exec(select(Design).where(Design.name == design_name)).one()
+        return builds.create_build(session=session, actor=actor, design_id=design.id or 0)

@@ -26,16 +26,31 @@ class Permission(enum.StrEnum):
     """Something a role may do."""
 
     pickups = "pickups"  # log, edit, delete pickups; tagging; labels; crate outcomes
-    scan = "scan"  # look up scanned codes (and, later, scan crates into builds)
+    scan = "scan"  # look up scanned codes; scan crates into builds
+    builds = "builds"  # create builds and designs, change status, photos, delete
+    builds_view = "builds_view"  # see builds and their crates
     dashboards = "dashboards"
     manage_users = "manage_users"
     settings = "settings"  # markets, crate kinds, backups
+    hours = "hours"  # trainees, everyone's hours, approval, hour reports, shop-floor mode
+    own_hours = "own_hours"  # a trainee's own hours and personal data
+    locked_hours = "locked_hours"  # change an approved (locked) week, with a reason
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.admin: frozenset(Permission),
-    Role.lead: frozenset({Permission.pickups, Permission.scan, Permission.dashboards}),
-    Role.trainee: frozenset({Permission.scan}),
+    # Admins do everything except having hours of their own (DESIGN §7).
+    Role.admin: frozenset(Permission) - {Permission.own_hours},
+    Role.lead: frozenset(
+        {
+            Permission.pickups,
+            Permission.scan,
+            Permission.builds,
+            Permission.builds_view,
+            Permission.dashboards,
+            Permission.hours,
+        }
+    ),
+    Role.trainee: frozenset({Permission.scan, Permission.builds_view, Permission.own_hours}),
     Role.market_manager: frozenset({Permission.dashboards}),
 }
 

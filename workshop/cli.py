@@ -1,4 +1,4 @@
-"""Command line: python -m workshop migrate | create-admin | seed-demo | labels."""
+"""Command line: python -m workshop migrate | create-admin | seed-demo | labels | purge."""
 
 from __future__ import annotations
 
@@ -53,6 +53,23 @@ def cmd_labels(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Anonymise trainees whose contract ended more than the retention period ago."""
+    from workshop import hours
+
+    engine = startup.open_database()
+    months = config.retention_months()
+    if args.dry_run:
+        with db.read_session(engine) as session:
+            due = hours.due_for_anonymisation(session=session, months=months)
+        print(f"{len(due)} trainee(s) would be anonymised (retention: {months} months).")
+        return 0
+    with db.write_session(engine) as session:
+        done = hours.anonymise_expired(session=session, actor=None, months=months)
+    print(f"{len(done)} trainee(s) anonymised (retention: {months} months).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; errors are printed in plain words, with exit code 1."""
     parser = argparse.ArgumentParser(prog="python -m workshop")
@@ -70,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip", type=int, default=0)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_labels)
+    p = sub.add_parser("purge", help=cmd_purge.__doc__)
+    p.add_argument("--dry-run", action="store_true", help="only say how many are due")
+    p.set_defaults(func=cmd_purge)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

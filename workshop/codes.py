@@ -174,6 +174,14 @@ def kind_of(code: str) -> str:
     return _require_valid(code)[0]
 
 
+def kind_or_none(text: str) -> str | None:
+    """The kind letter of the code a text holds, or None when it holds no valid code."""
+    try:
+        return parse(text)[0]
+    except InvalidInput:
+        return None
+
+
 def format_code(code: str) -> str:
     """Return the printed form of a stored code, e.g. `C-4K7XR-9`."""
     _require_valid(code)

@@ -6,6 +6,7 @@ This is the only module that reads the environment: everything else asks here.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,3 +38,73 @@ def default_language() -> str:
     """Language a new visitor sees first (`WORKSHOP_LANGUAGE`, `fr` or `en`)."""
     lang = os.environ.get("WORKSHOP_LANGUAGE", "fr")
     return lang if lang in ("fr", "en") else "fr"
+
+
+# Emissions of producing new sawn wood or pallets, which a crate's wood reused in
+# furniture stands in for: ADEME, Base Carbone®, documentation "Bois et articles
+# en bois" (36,6 kg CO2e per tonne). Leaves out any carbon storage, as ADEME
+# advises for short-lived wooden objects; a conservative figure.
+DEFAULT_CO2E_FACTOR = 0.0366
+DEFAULT_CO2E_SOURCE = (
+    "ADEME, Base Carbone®, « Bois et articles en bois » : production de bois d'œuvre "
+    "et de palettes, 36,6 kg CO2e par tonne"
+)
+
+
+def co2e_factor() -> float:
+    """kg CO2e avoided per kg of crate wood reused (`WORKSHOP_CO2E_FACTOR`)."""
+    try:
+        return float(os.environ.get("WORKSHOP_CO2E_FACTOR", DEFAULT_CO2E_FACTOR))
+    except ValueError:
+        return DEFAULT_CO2E_FACTOR
+
+
+def co2e_source() -> str:
+    """Where the CO2e factor comes from, shown beside every CO2e figure (`WORKSHOP_CO2E_SOURCE`)."""
+    return os.environ.get("WORKSHOP_CO2E_SOURCE", DEFAULT_CO2E_SOURCE)
+
+
+def photos_dir() -> Path:
+    """Where build photos are stored (under the data directory)."""
+    return data_dir() / "photos"
+
+
+def monthly_hours_base() -> float:
+    """Hours of one full-time equivalent a month (`WORKSHOP_MONTHLY_HOURS`; 35 h x 52 / 12)."""
+    try:
+        value = float(os.environ.get("WORKSHOP_MONTHLY_HOURS", "151.67").replace(",", "."))
+    except ValueError:
+        return 151.67
+    return value if value > 0 else 151.67
+
+
+def retention_months() -> int:
+    """Months after a contract ends before `purge` anonymises (`WORKSHOP_RETENTION_MONTHS`)."""
+    try:
+        value = int(os.environ.get("WORKSHOP_RETENTION_MONTHS", "24"))
+    except ValueError:
+        return 24
+    return value if value > 0 else 24
+
+
+def pseudonym_key() -> bytes:
+    """Key of the keyed hash in pseudonymised exports (`WORKSHOP_PSEUDONYM_KEY`).
+
+    Without the variable, a random key is made once and kept in the data directory:
+    a key anyone could read in the source code would make the pseudonyms reversible.
+    """
+    if key := os.environ.get("WORKSHOP_PSEUDONYM_KEY", "").strip():
+        return key.encode("utf-8")
+    path = data_dir() / "pseudonym.key"
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = secrets.token_hex(32).encode("ascii")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return path.read_bytes().strip()
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(fresh)
+        return fresh

@@ -484,3 +484,95 @@ def write_labels_cli(codes: list[str], template: str, skip: int, out: Path) -> i
         except OSError:
             raise InvalidInput("error.labels.cannot_write", path=str(target)) from None
     return 0
+
+
+# --- trainee badge cards -------------------------------------------------------------
+
+BADGE_W_MM: Final = 85.6  # ID-1, the size of a bank card
+BADGE_H_MM: Final = 54.0
+_BADGE_COLS, _BADGE_ROWS = 2, 5  # 10 cards on an A4 sheet, cut along the outlines
+_A4: Final = (210.0, 297.0)
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A trainee's badge card: the badge code (B…), the display name, one context line."""
+
+    code: str
+    name: str
+    context: str = ""
+
+
+def _draw_badge(canvas: Image.Image, x: int, y: int, badge: Badge, outline: bool) -> None:
+    w, h = _px(BADGE_W_MM), _px(BADGE_H_MM)
+    modules = _qr_modules(url_for(badge.code)).convert("1", dither=Image.Dither.NONE)
+    module_px = max(1, (h - 2 * _px(5)) // modules.width)
+    qr = modules.resize((modules.width * module_px,) * 2, Image.Resampling.NEAREST)
+    qr_x = x + _px(3)
+    canvas.paste(qr, (qr_x, y + (h - qr.height) // 2))
+    text_x = qr_x + qr.width + _px(_GAP)
+    text_w = max(1, x + w - _px(4) - text_x)
+    top = y + _px(5)
+    name = _text_block(badge.name, True, (18.0, 10.0), text_w, 2)
+    canvas.paste(name, (text_x, top))
+    cursor = top + name.height + _px(2)
+    code_font = _code_font(text_w, h // 7)
+    draw = ImageDraw.Draw(canvas)
+    draw.text((text_x, cursor), format_code(badge.code), font=code_font, fill=0)
+    ascent, descent = code_font.getmetrics()
+    cursor += ascent + descent + _px(1)
+    if badge.context.strip():
+        context = _text_block(" ".join(badge.context.split()), False, _CONTEXT_PT, text_w, 2)
+        canvas.paste(context, (text_x, cursor))
+    workshop = _text_block(config.workshop_name(), False, _NAME_PT, text_w, _NAME_LINES)
+    canvas.paste(workshop, (text_x, y + h - _px(4) - workshop.height))
+    if outline:  # where to cut on a sheet
+        draw.rectangle((x, y, x + w - 1, y + h - 1), outline=0, width=1)
+
+
+def _check_badges(badges: Sequence[Badge]) -> list[Badge]:
+    if not badges:
+        raise InvalidInput("error.labels.none")
+    if len(badges) > _MAX_LABELS:
+        raise InvalidInput("error.labels.too_many", count=len(badges), max=_MAX_LABELS)
+    for badge in badges:
+        format_code(badge.code)
+    return list(badges)
+
+
+def render_badge_png(badge: Badge) -> bytes:
+    """One badge card, 85.6 x 54 mm at 300 dpi, as a 1-bit PNG."""
+    (item,) = _check_badges([badge])
+    image = Image.new("1", (_px(BADGE_W_MM), _px(BADGE_H_MM)), 1)
+    _draw_badge(image, 0, 0, item, outline=False)
+    out = io.BytesIO()
+    image.save(out, "PNG", dpi=(DPI, DPI), optimize=True)
+    return out.getvalue()
+
+
+def render_badges_pdf(badges: Sequence[Badge], *, sheet: bool = True) -> bytes:
+    """Badge cards as a PDF: A4 sheets of 10 with cut outlines, or one card-sized page each."""
+    items = _check_badges(badges)
+    if not sheet:
+        pages = []
+        for badge in items:
+            page = Image.new("1", (_px(BADGE_W_MM), _px(BADGE_H_MM)), 1)
+            _draw_badge(page, 0, 0, badge, outline=False)
+            pages.append(page)
+        return _pdf(iter(pages), len(pages), BADGE_W_MM, BADGE_H_MM)
+    per_page = _BADGE_COLS * _BADGE_ROWS
+    left = (_A4[0] - _BADGE_COLS * BADGE_W_MM) / 2
+    top = (_A4[1] - _BADGE_ROWS * BADGE_H_MM) / 2
+    n_pages = math.ceil(len(items) / per_page)
+
+    def sheets() -> Iterator[Image.Image]:
+        for page_no in range(n_pages):
+            page = Image.new("1", (_px(_A4[0]), _px(_A4[1])), 1)
+            for i, badge in enumerate(items[page_no * per_page : (page_no + 1) * per_page]):
+                row, column = divmod(i, _BADGE_COLS)
+                x = _px(left + column * BADGE_W_MM)
+                y = _px(top + row * BADGE_H_MM)
+                _draw_badge(page, x, y, badge, outline=True)
+            yield page
+
+    return _pdf(sheets(), n_pages, *_A4)

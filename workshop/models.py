@@ -204,3 +204,105 @@ class BuildPhoto(SQLModel, table=True):
     build_id: int = Field(foreign_key="build.id", index=True)
     path: str = Field(max_length=300)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Trainee hours ---
+
+
+class Activity(enum.StrEnum):
+    """What a trainee worked on (the shop-floor buttons, in this order)."""
+
+    collecte = "collecte"
+    tri = "tri"
+    demontage = "demontage"
+    poncage = "poncage"
+    assemblage = "assemblage"
+    finition = "finition"
+    vente = "vente"  # vente / animation
+    formation = "formation"
+
+
+class HourStatus(enum.StrEnum):
+    """Life of an hour entry; `open` is a clock-in still waiting for its clock-out."""
+
+    open = "open"
+    submitted = "submitted"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class HourSource(enum.StrEnum):
+    """Where an hour entry was typed."""
+
+    clock = "clock"  # "J'arrive" / "Je pars" on the shop-floor tablet
+    shop_floor = "shop_floor"  # hours entered directly on the tablet
+    staff = "staff"  # entered by a lead or an admin
+    self_service = "self_service"  # entered by the trainee signed in
+
+
+# A programme that employs or hosts trainees (régie de quartier, EBE, volunteers).
+class Programme(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    name_en: str = Field(default="", max_length=120)
+    active: bool = True
+
+
+# A trainee: the minimum personal data (first name + initial), contract dates, badge, consents.
+class Trainee(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str = Field(max_length=60)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    start_date: date
+    end_date: date | None = None
+    badge_code: str = Field(max_length=7, unique=True)
+    # Argon2 hash of the optional 4-digit PIN (tap your name + PIN on the tablet).
+    pin_hash: str = Field(default="", max_length=200)
+    consent_name: bool = False  # name shown on the passports of pieces they made
+    consent_photo: bool = False
+    # For trainees who also sign in (to see their own hours).
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", unique=True)
+    anonymised_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# Hours worked by a trainee on one day: a clock-in/out period, or a duration typed directly.
+class HourEntry(SQLModel, table=True):
+    __table_args__ = (Index("ix_hourentry_trainee_date", "trainee_id", "work_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    trainee_id: int = Field(foreign_key="trainee.id")
+    work_date: date = Field(index=True)  # in Europe/Paris
+    # UTC; both empty for hours typed as a duration, end empty while clocked in.
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    minutes: int = 0  # a multiple of 15
+    activity: Activity = Field(
+        sa_column=Column(SAEnum(Activity, native_enum=False, length=20), nullable=False)
+    )
+    build_id: int | None = Field(default=None, foreign_key="build.id")
+    status: HourStatus = Field(
+        default=HourStatus.submitted,
+        sa_column=Column(
+            SAEnum(HourStatus, native_enum=False, length=20), nullable=False, index=True
+        ),
+    )
+    source: HourSource = Field(
+        sa_column=Column(SAEnum(HourSource, native_enum=False, length=20), nullable=False)
+    )
+    reviewed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    reviewed_at: datetime | None = None
+    reason: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+# A trainee's week (Monday) approved by a lead: its hours are locked from then on.
+class WeekApproval(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("trainee_id", "week_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    trainee_id: int = Field(foreign_key="trainee.id", index=True)
+    week_start: date
+    approved_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    approved_at: datetime = Field(default_factory=utcnow)

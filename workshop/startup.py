@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from workshop import db, intake
+from workshop import builds, db, hours, intake
 
 
 def open_database(url: str | None = None) -> Engine:
@@ -14,4 +14,6 @@ def open_database(url: str | None = None) -> Engine:
     db.check_writable(engine)
     with db.write_session(engine) as session:
         intake.seed_reference(session=session)
+        hours.seed_programmes(session=session)
+        builds.seed_designs(session=session)
     return engine

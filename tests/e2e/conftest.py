@@ -101,6 +101,22 @@ def app_database(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
+def app_engine(app_database: str) -> Iterator[Any]:
+    """An engine on the app's database, for tests that seed data with the domain functions.
+
+    Opened like the app opens it (migrated, reference data seeded), so it can come
+    before or after the app's first page view.
+    """
+    from workshop import startup
+
+    engine = startup.open_database(app_database)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
 def app_url(
     app_database: str, artifacts: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:

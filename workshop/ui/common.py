@@ -13,7 +13,7 @@ from sqlmodel import Session
 from workshop import config, db, i18n, startup
 from workshop.accounts import Permission, can
 from workshop.errors import DatabaseUnavailable, DomainError
-from workshop.models import CrateKind, User
+from workshop.models import CrateKind, Design, User
 
 T = TypeVar("T")
 
@@ -48,10 +48,17 @@ def t(key: str, **params: Any) -> str:
     return i18n.translate(key, lang(), **params)
 
 
+_ENUM_PARAMS = {"outcome": "outcome", "status": "status", "current": "status", "wanted": "status"}
+
+
 def show_error(err: DomainError) -> None:
     """Show a domain error as a plain message in the session's language."""
     # Parameters may be typed or scanned text: shown as typed, never as markdown.
     params = {k: plain(v) if isinstance(v, str) else v for k, v in err.params.items()}
+    # Enum values travel as their raw value: name them in the user's language.
+    for name, section in _ENUM_PARAMS.items():
+        if isinstance(err.params.get(name), str):
+            params[name] = t(f"{section}.{err.params[name]}")
     st.error(t(err.key, **params), icon=":material/error:")
 
 
@@ -126,3 +133,8 @@ def show_flash() -> None:
 def kind_name(kind: CrateKind) -> str:
     """A crate kind's name in the session's language."""
     return kind.name_en if lang() == "en" and kind.name_en else kind.name
+
+
+def design_name(design: Design) -> str:
+    """A design's name in the session's language."""
+    return design.name_en if lang() == "en" and design.name_en else design.name

@@ -6,7 +6,7 @@ import time
 
 import streamlit as st
 
-from workshop import codes, crates, i18n, scan
+from workshop import builds, codes, crates, i18n, scan
 from workshop.accounts import Permission, can
 from workshop.errors import DomainError, InvalidInput
 from workshop.ui import common, nav
@@ -24,7 +24,7 @@ double_reads: crates.DoubleReadFilter = st.session_state.setdefault(
 
 
 def handle(text: str) -> None:
-    """Read one scanned text; show what it names, or why not. Nothing is written."""
+    """Read one scanned text: add a crate to the open build, or show what the code names."""
     try:
         code = codes.parse(text)
     except DomainError as err:
@@ -33,6 +33,23 @@ def handle(text: str) -> None:
     if double_reads.is_repeat(code, time.monotonic()):
         st.toast(t("scan.double_read", code=codes.format_code(code)))
         return
+    if codes.kind_of(code) == codes.BUILD and can(user, Permission.builds_view):
+        try:
+            with common.reading() as session:
+                st.session_state["builds_selected"] = builds.get_build_by_code(
+                    session=session, code=code
+                ).id
+        except DomainError as err:
+            common.show_error(err)
+            return
+        st.switch_page(nav.page_path("builds.py"))
+    if open_build is not None and codes.kind_of(code) == codes.CRATE:
+        done = common.act(builds.attach_crate, actor=user, build_id=open_build.id, text=code)
+        if done is not None:
+            key = "scan.session_added" if done.added else "scan.session_already"
+            st.session_state["scan_session_last"] = (key, codes.format_code(code))
+        else:
+            return
     try:
         with common.reading() as session:
             crates.resolve(session=session, actor=user, text=code)
@@ -44,6 +61,17 @@ def handle(text: str) -> None:
     history.insert(0, (code, time.time()))
     del history[HISTORY:]
 
+
+open_build = None
+if (open_id := st.session_state.get("open_build")) is not None:
+    try:
+        with common.reading() as session:
+            open_build = builds.get_build(session=session, build_id=open_id)
+    except DomainError:
+        st.session_state.pop("open_build", None)
+    if open_build is not None and open_build.status not in builds.OPEN:
+        st.session_state.pop("open_build", None)
+        open_build = None
 
 with st.container(border=True):
     st.caption(t("scan.field_help"))
@@ -80,6 +108,30 @@ for picture in (photo, upload):
         common.show_error(InvalidInput("error.scan.several_codes", n=len(set(found))))
     else:
         handle(found[0])
+
+if open_build is not None:
+    with common.reading() as session:
+        count = builds.crate_count(session=session, build_id=open_build.id or 0)
+        design = session.get(builds.Design, open_build.design_id)
+    needed = design.crates_needed if design else 0
+    with st.container(border=True):
+        st.subheader(t("scan.session", code=codes.format_code(open_build.code)))
+        st.progress(
+            min(count / needed, 1.0) if needed else 0.0,
+            text=t("builds.crates_count", n=count, needed=needed),
+        )
+        if last := st.session_state.pop("scan_session_last", None):
+            st.success(t(last[0], code=last[1]))
+        undo, close = st.columns(2)
+        if undo.button(t("scan.undo"), icon=":material/undo:", disabled=count == 0):
+            removed = common.act(builds.undo_last, actor=user, build_id=open_build.id)
+            if removed is not None:
+                common.flash("scan.undone", code=codes.format_code(removed))
+                st.rerun()
+        if close.button(t("scan.close_session"), icon=":material/check:"):
+            st.session_state.pop("open_build", None)
+            st.session_state["builds_selected"] = open_build.id
+            st.switch_page(nav.page_path("builds.py"))
 
 current = st.session_state.get("scan_current")
 if current is None:

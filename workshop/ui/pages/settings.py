@@ -3,7 +3,7 @@
 import streamlit as st
 from sqlmodel import select
 
-from workshop import i18n, intake
+from workshop import config, hours, i18n, intake
 from workshop.accounts import Permission
 from workshop.models import Market
 from workshop.ui import common
@@ -58,3 +58,14 @@ for market in markets:
                     common.flash("settings.saved")
                     st.rerun()
 st.caption(t("settings.count_markets", n=i18n.fmt_number(len(markets), lang)))
+
+st.header(t("settings.retention"))
+st.caption(t("settings.retention_help", months=config.retention_months()))
+with common.reading() as session:
+    due = hours.due_for_anonymisation(session=session)
+st.write(t("settings.retention_due", n=len(due)))
+if due and st.button(t("settings.retention_run"), icon=":material/person_off:"):
+    done = common.act(hours.anonymise_expired, actor=user)
+    if done is not None:
+        common.flash("settings.retention_done", n=len(done))
+        st.rerun()

@@ -1,0 +1,234 @@
+"""Builds, designs, the scan session and the public passport (AppTest)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from tests import factories
+from tests.conftest import APP
+from tests.ui.conftest import open_page, start, texts
+from workshop import builds, codes, db
+from workshop.models import BuildStatus, Role
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def _design_id(engine, name="Étagère 3 cagettes"):
+    with db.read_session(engine) as session:
+        return next(d.id for d in builds.designs(session=session) if d.name == name)
+
+
+def _finished_piece(engine, lead, n=3):
+    crates = factories.crates_in_stock(engine, lead, n, on=date(2026, 5, 6))
+    build = factories.build(engine, lead)
+    with db.write_session(engine) as session:
+        for code in crates:
+            builds.attach_crate(session=session, actor=lead, build_id=build.id, text=code)
+        builds.set_status(
+            session=session, actor=lead, build_id=build.id, status=BuildStatus.finished
+        )
+    return build
+
+
+def test_lead_starts_a_piece_and_scans_its_crates(ui):
+    lead = factories.user(ui, Role.lead)
+    first, second = factories.crates_in_stock(ui, lead, 2)
+    at = open_page(start(lead), "builds.py")
+    assert texts(at.info) == ["Aucun meuble pour l'instant."]
+    design = next(s for s in at.selectbox if s.label == "Modèle")
+    design.set_value(_design_id(ui))
+    _button(at, "Créer le meuble et son code").click().run()
+    [message] = texts(at.success)
+    assert message.startswith("Meuble M-")
+    _button(at, "Scanner des cagettes dans ce meuble").click().run()
+    assert texts(at.title) == ["Scanner"]
+    assert texts(at.subheader)[0].startswith("Session de scan : meuble M-")
+    # AppTest does not follow st.switch_page into later runs as a browser does.
+    open_page(at, "scan.py")
+    at.chat_input[0].set_value(codes.format_code(first)).run()
+    assert f"{codes.format_code(first)} ajoutée au meuble." in texts(at.success)
+    at.chat_input[0].set_value(second).run()
+    at.chat_input[0].set_value(first).run()  # after the double-read window in real life
+    assert at.get("progress")[0].proto.text == "2 cagettes sur 3"
+    _button(at, "Annuler la dernière").click().run()
+    assert texts(at.success) == [f"{codes.format_code(second)} retirée du meuble."]
+    _button(at, "Terminer la session").click().run()
+    assert texts(at.title) == ["Meubles"]
+
+
+def test_scanning_a_lot_into_a_piece_is_refused(ui):
+    lead = factories.user(ui, Role.lead)
+    lot = factories.lot(ui, lead)
+    build = factories.build(ui, lead)
+    at = start(lead)
+    at.session_state["open_build"] = build.id
+    open_page(at, "scan.py")
+    at.chat_input[0].set_value(lot.code).run()
+    # A lot code is not a crate: it is shown, not added.
+    assert texts(at.subheader)[-1] == f"Collecte {codes.format_code(lot.code)}"
+    with db.read_session(ui) as session:
+        assert builds.crate_count(session=session, build_id=build.id) == 0
+
+
+def test_crate_in_another_piece_is_explained(ui):
+    lead = factories.user(ui, Role.lead)
+    [crate] = factories.crates_in_stock(ui, lead, 1)
+    one, other = factories.build(ui, lead), factories.build(ui, lead)
+    with db.write_session(ui) as session:
+        builds.attach_crate(session=session, actor=lead, build_id=one.id, text=crate)
+    at = start(lead)
+    at.session_state["open_build"] = other.id
+    open_page(at, "scan.py")
+    at.chat_input[0].set_value(crate).run()
+    assert texts(at.error) == [
+        f"La cagette {codes.format_code(crate)} est déjà dans le meuble {codes.format_code(one.code)}."
+    ]
+
+
+def test_finish_short_then_deliver(ui):
+    lead = factories.user(ui, Role.lead)
+    [crate] = factories.crates_in_stock(ui, lead, 1)
+    build = factories.build(ui, lead)
+    with db.write_session(ui) as session:
+        builds.attach_crate(session=session, actor=lead, build_id=build.id, text=crate)
+    at = open_page(start(lead), "builds.py")
+    at.radio[0].set_value(BuildStatus.finished)
+    _button(at, "Enregistrer").click().run()
+    assert texts(at.success) == ["Meuble terminé avec 1 cagettes au lieu de 3 prévues."]
+    at.radio[0].set_value(BuildStatus.donated)
+    _button(at, "Enregistrer").click().run()
+    assert texts(at.error) == ["Indiquez où va le meuble (lieu, association ou prénom)."]
+    next(t for t in at.text_input if t.label.startswith("Destination")).input("Régie Saint-Blaise")
+    _button(at, "Enregistrer").click().run()
+    assert texts(at.success) == ["État enregistré : donné."]
+
+
+def test_photo_upload_and_bad_photo(ui, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_DATA_DIR", str(tmp_path))
+    lead = factories.user(ui, Role.lead)
+    factories.build(ui, lead)
+    at = open_page(start(lead), "builds.py")
+    at.file_uploader[0].upload("pas-une-photo.jpg", b"hello", "image/jpeg").run()
+    assert texts(at.error) == ["Ce fichier n'est pas une photo lisible (JPEG, PNG ou WebP)."]
+    out = io.BytesIO()
+    Image.new("RGB", (2000, 1500), "peru").save(out, "JPEG")
+    at.file_uploader[0].upload("meuble.jpg", out.getvalue(), "image/jpeg").run()
+    assert texts(at.success) == ["Photo enregistrée."]
+    assert len(list((tmp_path / "photos").rglob("*.jpg"))) == 1
+
+
+def test_trainee_views_builds_but_cannot_manage(ui):
+    lead = factories.user(ui, Role.lead)
+    trainee = factories.user(ui, Role.trainee)
+    factories.build(ui, lead)
+    at = open_page(start(trainee), "builds.py")
+    assert not at.exception
+    assert "Seul·es les encadrant·es changent l'état d'un meuble." in texts(at.info)
+    assert not [b for b in at.button if b.label == "Créer le meuble et son code"]
+
+
+def test_designs_page(ui):
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead), "designs.py")
+    assert at.dataframe[0].value.shape[0] == 5
+    at.text_input[0].input("Tabouret")
+    at.number_input[0].set_value(2)
+    _button(at, "Enregistrer").click().run()
+    assert texts(at.success) == ["Modèle « Tabouret » enregistré."]
+    at.text_input[0].input("")
+    _button(at, "Enregistrer").click().run()
+    assert texts(at.error) == ["Donnez un nom au modèle."]
+
+
+def _visitor(code: str, lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["code"] = code
+    if lang:
+        at.session_state["lang"] = lang
+    return at.run()
+
+
+def test_passport_for_a_signed_out_visitor(ui):
+    lead = factories.user(ui, Role.lead, display_name="Léa Martin")
+    build = _finished_piece(ui, lead)
+    at = _visitor(build.code)
+    assert not at.exception
+    assert texts(at.title) == ["Étagère 3 cagettes"]
+    page = " ".join(texts(at.markdown))
+    assert "Fabriqué avec 3 cagettes collectées sur les marchés" in page
+    assert "3 au Marché Davout, 6 mai 2026" in page
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Déchets de marché évités"] == "3,6\u00a0kg"
+    assert "ADEME" in " ".join(texts(at.caption))
+    # No personal data: not the lead's name, nor any sign-in form.
+    assert "Léa" not in str(at) and not at.text_input
+
+
+def test_passport_of_a_piece_in_progress_in_english(ui):
+    lead = factories.user(ui, Role.lead)
+    build = factories.build(ui, lead)
+    at = _visitor(codes.url_for(build.code), lang="en")
+    assert texts(at.info) == ["Being made."]
+
+
+def test_passport_not_found_is_neutral(ui):
+    lead = factories.user(ui, Role.lead)
+    [crate] = factories.crates_in_stock(ui, lead, 1)
+    unknown = _visitor(codes.mint("M"))
+    garbage = _visitor("<script>alert(1)</script>")
+    for at in (unknown, garbage):
+        assert not at.exception
+        assert texts(at.title) == ["Meuble introuvable"]
+    # A crate code is not a passport: a signed-out visitor is asked to sign in.
+    assert texts(_visitor(crate).title) == ["Connexion"]
+
+
+def test_build_page_lists_its_hours_for_leads_only(ui):
+    from workshop.models import Activity, HourEntry, HourSource, HourStatus, Programme, Trainee
+
+    lead = factories.user(ui, Role.lead)
+    trainee_user = factories.user(ui, Role.trainee)
+    build = factories.build(ui, lead)
+    with db.write_session(ui) as session:
+        programme = session.exec(builds.select(Programme)).first()
+        person = Trainee(
+            display_name="Awa D.",
+            programme_id=programme.id,
+            start_date=date(2026, 1, 1),
+            badge_code=codes.mint("B"),
+        )
+        session.add(person)
+        session.flush()
+        session.add(
+            HourEntry(
+                trainee_id=person.id,
+                work_date=date(2026, 5, 7),
+                minutes=150,
+                activity=Activity.poncage,
+                build_id=build.id,
+                status=HourStatus.approved,
+                source=HourSource.staff,
+            )
+        )
+    at = open_page(start(lead), "builds.py")
+    assert any(e.label == "Heures de travail sur ce meuble : 2,50 h" for e in at.expander)
+    at = open_page(start(trainee_user), "builds.py")
+    assert not any(e.label.startswith("Heures de travail") for e in at.expander)
+
+
+def test_design_photo_upload(ui, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_DATA_DIR", str(tmp_path))
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead), "designs.py")
+    at.selectbox[0].set_value(_design_id(ui)).run()
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 900), "tan").save(out, "JPEG")
+    at.file_uploader[0].upload("etagere.jpg", out.getvalue(), "image/jpeg").run()
+    assert texts(at.success) == ["Photo enregistrée."]
+    assert len(at.get("image")) == 1

@@ -1,0 +1,190 @@
+"""CSV and XLSX hour reports, read back and compared to the database; a trainee's own data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from datetime import date, time, timedelta
+
+from openpyxl import load_workbook
+from sqlmodel import col, func, select
+
+from tests import factories
+from tests.unit.test_hours import add, at, read, trainee, write
+from workshop import db, exports, hours
+from workshop.models import Activity, HourEntry, HourStatus, Role
+
+OCTOBER = date(2026, 10, 1)  # has the change to winter time (25 October)
+
+
+def _approved_minutes(engine, trainee_ids: list[int]) -> dict[int, int]:
+    with db.read_session(engine) as session:
+        rows = session.exec(
+            select(HourEntry.trainee_id, func.sum(HourEntry.minutes))
+            .where(
+                col(HourEntry.trainee_id).in_(trainee_ids),
+                HourEntry.status == HourStatus.approved,
+                HourEntry.work_date >= OCTOBER,
+                HourEntry.work_date < date(2026, 11, 1),
+            )
+            .group_by(HourEntry.trainee_id)
+        ).all()
+    return {tid: int(total) for tid, total in rows}
+
+
+def _xlsx_table(data: bytes) -> list[list[object]]:
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def _csv_table(data: bytes, lang: str) -> list[list[str]]:
+    text = data.decode("utf-8").removeprefix("\ufeff")
+    return list(csv.reader(io.StringIO(text), delimiter=";" if lang == "fr" else ","))
+
+
+def test_a_month_for_twelve_trainees_logged_approved_and_exported(engine):
+    """Done when: the exported totals equal the approved hours to the quarter hour."""
+    lead = factories.user(engine, Role.lead)
+    rng = random.Random(5)
+    people = [trainee(engine, name=f"T{i:02d}", programme=0 if i < 8 else 1) for i in range(12)]
+    days = [OCTOBER + timedelta(days=i) for i in range(31)]
+    for tr in people:
+        for day in days:
+            if day.weekday() >= 5 or rng.random() < 0.1:
+                continue
+            # Morning on the tablet's clock, afternoon typed on the tablet.
+            arrive = at(day, 8) + timedelta(minutes=rng.randrange(45, 75))
+            write(
+                engine,
+                hours.clock_in,
+                trainee_id=tr.id,
+                activity=rng.choice(list(Activity)),
+                now=arrive,
+            )
+            leave = arrive + timedelta(minutes=rng.randrange(150, 250))
+            write(engine, hours.clock_out, trainee_id=tr.id, now=leave)
+            write(
+                engine,
+                hours.shop_floor_hours,
+                trainee_id=tr.id,
+                work_date=day,
+                minutes=15 * rng.randrange(4, 17),
+                activity=rng.choice(list(Activity)),
+                now=at(day, 18),
+            )
+    # One mistaken entry rejected, one forgotten clock-out corrected.
+    wrong = add(engine, lead, people[0], date(2026, 10, 3), 60)  # a Saturday
+    write(engine, hours.reject_entry, actor=lead, entry_id=wrong.id, reason="Atelier fermé")
+    write(engine, hours.clock_in, trainee_id=people[1].id, activity="tri", now=at(days[-1], 9))
+    forgotten = next(e.id for e in hours_of(engine, people[1].id) if e.status == HourStatus.open)
+    write(
+        engine,
+        hours.correct_entry,
+        actor=lead,
+        entry_id=forgotten,
+        minutes=135,
+        activity=Activity.tri,
+        reason="Sortie oubliée",
+        now=at(days[-1] + timedelta(days=1), 9),
+    )
+    todo = read(engine, hours.pending, actor=lead, now=at(date(2026, 11, 2), 9))
+    for item in todo:
+        write(
+            engine, hours.approve_week, actor=lead, trainee_id=item.trainee_id, week=item.week_start
+        )
+    assert read(engine, hours.pending, actor=lead, now=at(date(2026, 11, 2), 9)) == []
+
+    for programme_index, members in ((0, people[:8]), (1, people[8:])):
+        ids = [tr.id for tr in members]
+        expected = _approved_minutes(engine, ids)
+        assert len(expected) == len(members) and all(expected.values())
+        report = read(
+            engine,
+            hours.monthly_report,
+            actor=lead,
+            programme_id=members[0].programme_id,
+            month=OCTOBER,
+        )
+        assert {r.trainee_id: r.total for r in report.rows} == expected
+        # XLSX, named: one line per trainee, then the total line.
+        table = _xlsx_table(exports.report_xlsx(report, "fr"))
+        header, body, total = table[0], table[1:-1], table[-1]
+        assert header[0] == "Salarié·e" and header[-2:] == ["Total (h)", "ETP"]
+        names = {tr.display_name: tr.id for tr in members}
+        assert {names[row[0]]: round(row[-2] * 60) for row in body} == expected
+        for row in body:  # activities add up to the total, in quarter hours
+            assert sum(row[1:-2]) == row[-2] and (row[-2] * 4).is_integer()
+        assert total[0] == "Total" and total[-2] * 60 == sum(expected.values())
+        assert round(total[-1], 4) == round(sum(expected.values()) / 60 / 151.67, 4)
+        # CSV, pseudonymised, in both languages.
+        for lang in ("fr", "en"):
+            rows = _csv_table(exports.report_csv(report, lang, pseudonymised=True), lang)
+            pseudonyms = {hours.pseudonym(tid): tid for tid in ids}
+            got = {
+                pseudonyms[row[0]]: round(float(row[-2].replace(",", ".")) * 60)
+                for row in rows[1:-1]
+            }
+            assert got == expected
+            assert not any(tr.display_name in ";".join(map(str, r)) for r in rows for tr in members)
+        assert programme_index in (0, 1)
+
+
+def hours_of(engine, trainee_id):
+    """Every entry of a trainee."""
+    with db.read_session(engine) as session:
+        return list(session.exec(select(HourEntry).where(HourEntry.trainee_id == trainee_id)))
+
+
+def test_xlsx_about_sheet_and_empty_trainee(engine):
+    lead = factories.user(engine, Role.lead)
+    tr = trainee(engine)
+    trainee(engine, name="Bob")  # under contract, no hours: a row of zeros
+    add(engine, lead, tr, date(2026, 3, 9), 90, start=time(9), activity=Activity.finition)
+    write(engine, hours.approve_week, actor=lead, trainee_id=tr.id, week=date(2026, 3, 9))
+    report = read(
+        engine,
+        hours.monthly_report,
+        actor=lead,
+        programme_id=tr.programme_id,
+        month=date(2026, 3, 1),
+    )
+    book = load_workbook(io.BytesIO(exports.report_xlsx(report, "en")))
+    hours_sheet, about = book.worksheets
+    rows = [list(r) for r in hours_sheet.iter_rows(values_only=True)]
+    assert rows[0][0] == "Trainee" and rows[0][6] == "Finishing"
+    assert rows[1][0] == "Awa D." and rows[1][6] == 1.5 and rows[1][-2] == 1.5
+    assert rows[2][0] == "Bob D." and rows[2][-2] == 0
+    info = {r[0]: r[1] for r in about.iter_rows(values_only=True)}
+    assert info["Month"] == "2026-03" and info["Hours of one FTE a month"] == 151.67
+    assert exports.report_filename(report, "xlsx", pseudonymised=True).endswith("-pseudo.xlsx")
+
+
+def test_french_csv_uses_decimal_commas(engine):
+    lead = factories.user(engine, Role.lead)
+    tr = trainee(engine)
+    add(engine, lead, tr, date(2026, 3, 9), 135)
+    write(engine, hours.approve_week, actor=lead, trainee_id=tr.id, week=date(2026, 3, 9))
+    report = read(
+        engine,
+        hours.monthly_report,
+        actor=lead,
+        programme_id=tr.programme_id,
+        month=date(2026, 3, 9),
+    )
+    data = exports.report_csv(report, "fr")
+    assert data.startswith("\ufeff".encode())
+    rows = _csv_table(data, "fr")
+    assert rows[1][0] == "Awa D." and rows[1][-2] == "2,25"
+
+
+def test_personal_data_files(engine):
+    account = factories.user(engine, Role.trainee)
+    tr = trainee(engine, user_id=account.id)
+    add(engine, account, tr, date(2026, 3, 9), 60, reason="")
+    data = read(engine, hours.personal_data, actor=account, trainee_id=tr.id)
+    assert json.loads(exports.personal_data_json(data))["trainee"]["display_name"] == "Awa D."
+    rows = _csv_table(exports.personal_data_csv(data, "en"), "en")
+    assert rows[0][:4] == ["date", "start", "end", "minutes"]
+    assert rows[1][0] == "2026-03-09" and rows[1][3] == "60"

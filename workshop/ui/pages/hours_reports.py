@@ -1,0 +1,106 @@
+"""Hour reports (lead): per programme and month, approved hours per trainee and activity, ETP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from workshop import exports, hours, i18n
+from workshop.accounts import Permission
+from workshop.models import Activity, Programme
+from workshop.ui import common
+from workshop.ui.common import t
+
+MONTHS_BACK = 24
+
+user = common.page_user(Permission.hours)
+lang = common.lang()
+st.title(t("report.title"))
+
+
+def programme_name(programme: Programme) -> str:
+    """A programme's name in the session's language."""
+    return programme.name_en if lang == "en" and programme.name_en else programme.name
+
+
+def hours_text(minutes: int) -> str:
+    """Decimal hours, as the funders count them (`7,25`)."""
+    return i18n.fmt_number(minutes / 60, lang, 2)
+
+
+with common.reading() as session:
+    programmes = hours.programmes(session=session, active_only=False)
+by_id = {p.id or 0: p for p in programmes}
+this_month = hours.paris_now().date().replace(day=1)
+months = [this_month]
+for _ in range(MONTHS_BACK - 1):
+    months.append((months[-1].replace(day=1) - timedelta(days=1)).replace(day=1))
+
+left, right = st.columns(2)
+programme_id = left.selectbox(
+    t("report.programme"),
+    list(by_id),
+    format_func=lambda pid: programme_name(by_id[pid]),
+    key="hr_programme",
+)
+month = right.selectbox(
+    t("report.month"), months, format_func=lambda m: i18n.fmt_month(m, lang), key="hr_month"
+)
+
+with common.reading() as session:
+    report = hours.monthly_report(
+        session=session, actor=user, programme_id=programme_id, month=month
+    )
+
+st.caption(t("report.base", base=i18n.fmt_number(report.base_hours, lang, 2)))
+if not report.rows:
+    st.info(t("report.empty"))
+    st.stop()
+
+a, b, c = st.columns(3)
+a.metric(t("report.total_hours"), hours_text(report.total))
+b.metric(t("report.etp"), i18n.fmt_number(report.etp(report.total), lang, 2))
+c.metric(t("report.people"), i18n.fmt_number(sum(1 for r in report.rows if r.total), lang))
+
+waiting = sum(r.pending_minutes for r in report.rows)
+forgotten = sum(r.forgotten for r in report.rows)
+if waiting or forgotten:
+    st.warning(
+        t("report.not_counted", hours=hours_text(waiting), forgotten=forgotten),
+        icon=":material/pending_actions:",
+    )
+
+st.dataframe(
+    [
+        {
+            t("report.col.trainee"): row.name,
+            **{t(f"activity.{a.value}"): hours_text(row.minutes.get(a, 0)) for a in Activity},
+            t("report.col.total"): hours_text(row.total),
+            t("report.col.etp"): i18n.fmt_number(report.etp(row.total), lang, 2),
+            t("report.col.pending"): hours_text(row.pending_minutes),
+        }
+        for row in report.rows
+    ],
+    hide_index=True,
+    width="stretch",
+)
+
+st.subheader(t("report.downloads"))
+pseudonymised = st.toggle(t("report.pseudonymised"), key="hr_pseudo")
+st.caption(t("report.pseudonymised_help" if pseudonymised else "report.named_help"))
+d1, d2 = st.columns(2)
+d1.download_button(
+    t("report.csv"),
+    exports.report_csv(report, lang, pseudonymised=pseudonymised),
+    file_name=exports.report_filename(report, "csv", pseudonymised=pseudonymised),
+    mime="text/csv",
+    icon=":material/download:",
+)
+d2.download_button(
+    t("report.xlsx"),
+    exports.report_xlsx(report, lang, pseudonymised=pseudonymised),
+    file_name=exports.report_filename(report, "xlsx", pseudonymised=pseudonymised),
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:",
+)
