@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
-from workshop import accounts, codes
-from workshop.intake import crate_kinds, market_days
-from workshop.models import Lot, LotLine, Market, Role, User
+from workshop import accounts, builds, codes, crates
+from workshop.intake import crate_kinds, lot_counts, market_days
+from workshop.models import BuildStatus, Lot, LotLine, Market, Outcome, Role, User
 
 # (username, display name, role, password); printed by `make demo`.
 DEMO_USERS = (
@@ -101,4 +101,58 @@ def seed_demo(
                     )
             added += 1
         day += timedelta(days=1)
+    _sort_and_build(session=session, lead=lead, today=today, rng=rng)
     return added
+
+
+def _sort_and_build(*, session: Session, lead: User, today: date, rng: random.Random) -> None:
+    """Sort the last months' lots (some crates tagged, the rest recycled) and make furniture."""
+    lots = session.exec(
+        select(Lot).where(Lot.pickup_date >= today - timedelta(days=120)).order_by(Lot.pickup_date)
+    ).all()
+    standard = crate_kinds(session=session)[0]
+    in_stock: list[str] = []
+    for lot in lots[:-6]:  # the most recent pickups are still waiting to be sorted
+        good = lot_counts(session=session, lot_id=lot.id).get(standard.id or 0, 0) // 3
+        rest = rng.choice((Outcome.recycled, Outcome.recycled, Outcome.firewood, Outcome.reused))
+        made = crates.sort_lot(
+            session=session,
+            actor=lead,
+            lot_id=lot.id or 0,
+            tag={standard.id or 0: good},
+            remainder=rest,
+        )
+        in_stock += [c.code for c in made]
+    all_designs = builds.designs(session=session)
+    statuses = [BuildStatus.sold, BuildStatus.donated, BuildStatus.installed, BuildStatus.finished]
+    destinations = ("Édicule place du Guignier", "Régie de quartier Saint-Blaise", "Camille")
+    for number in range(24):
+        design = all_designs[number % len(all_designs)]
+        if len(in_stock) < design.crates_needed:
+            break
+        build = builds.create_build(session=session, actor=lead, design_id=design.id or 0)
+        for _ in range(design.crates_needed):
+            builds.attach_crate(
+                session=session, actor=lead, build_id=build.id or 0, text=in_stock.pop()
+            )
+        if number >= 20:
+            continue  # the last few are still being made
+        finished_on = today - timedelta(days=4 * (20 - number))
+        builds.set_status(
+            session=session,
+            actor=lead,
+            build_id=build.id or 0,
+            status=BuildStatus.finished,
+            on=finished_on,
+        )
+        final = statuses[number % len(statuses)]
+        if final != BuildStatus.finished:
+            builds.set_status(
+                session=session,
+                actor=lead,
+                build_id=build.id or 0,
+                status=final,
+                destination=destinations[number % len(destinations)],
+                price_eur=45.0 if final == BuildStatus.sold else None,
+                on=min(finished_on + timedelta(days=3), today),
+            )

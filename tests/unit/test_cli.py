@@ -86,6 +86,14 @@ def test_seed_demo(engine, capsys):
 
         for lot, market in session.exec(select(Lot, Market).join(Market)).all()[:300]:
             assert lot.pickup_date.weekday() in market_days(market)
+    # Recent pickups are sorted and some crates are in finished furniture with a passport.
+    with db.read_session(engine) as session:
+        from workshop import builds
+        from workshop.models import Build, BuildStatus
+
+        finished = session.exec(select(Build).where(Build.status == BuildStatus.sold)).first()
+        story = builds.passport(session=session, text=finished.code)
+    assert story.finished and story.crates >= 3 and story.kg > 0
     # Running it again adds nothing.
     assert cli.main(["seed-demo"]) == 0
     assert "cagettes-admin" in capsys.readouterr().out
