@@ -493,9 +493,9 @@ def _check_day_total(others: list[HourEntry], minutes: int) -> None:
         )
 
 
-def _day(day: date) -> str:
-    # Messages show dates as both languages' date fields do (DD/MM/YYYY).
-    return day.strftime("%d/%m/%Y")
+def _day(day: date) -> date:
+    # Dates travel as dates: the message formats them in the reader's language.
+    return day
 
 
 def _hhmm(minutes: int) -> str:

@@ -55,7 +55,7 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     text = catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key) or key
     if not params:
         return text
-    # Numbers in messages follow the language too (`2 500`, `30 kg`, `1,5 kg`).
+    # Numbers and dates in messages follow the language too (`2 500`, `1,5 kg`, `27 nov. 2026`).
     shown = {name: _localised(value, lang) for name, value in params.items()}
     try:
         return text.format(**shown)
@@ -64,6 +64,8 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
 
 
 def _localised(value: Any, lang: str) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return fmt_date(value, lang)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
     decimals = 0 if float(value).is_integer() else 1

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests import factories
 from tests.conftest import APP
-from tests.ui.conftest import open_page, start, texts
+from tests.ui.conftest import open_page, page_alone, start, texts
 from workshop import builds, codes, db
 from workshop.models import BuildStatus, Role
 
@@ -232,3 +232,9 @@ def test_design_photo_upload(ui, tmp_path, monkeypatch):
     at.file_uploader[0].upload("etagere.jpg", out.getvalue(), "image/jpeg").run()
     assert texts(at.success) == ["Photo enregistrée."]
     assert len(at.get("image")) == 1
+
+
+def test_passport_page_alone_without_a_code_is_neutral(ui):
+    at = page_alone("passport.py", None)
+    assert not at.exception
+    assert texts(at.title) == ["Meuble introuvable"]

@@ -373,7 +373,7 @@ def test_forgotten_clock_out_is_flagged_never_counted(engine):
     with pytest.raises(InvalidInput) as err:
         write(engine, hours.clock_out, trainee_id=tr.id, now=at(tuesday, 17))
     assert err.value.key == "error.hours.forgot_clock_out"
-    assert err.value.params == {"day": "09/03/2026"}
+    assert err.value.params == {"day": date(2026, 3, 9)}
     state = read(engine, hours.clock_state, trainee_id=tr.id, now=at(tuesday, 8))
     assert state.forgotten == [MONDAY] and state.open_entry is None
     # The next day works as usual.
@@ -500,7 +500,7 @@ def test_no_hours_outside_the_contract(engine):
         with pytest.raises(InvalidInput) as err:
             add(engine, lead, tr, day, 60)
         assert err.value.key == "error.hours.outside_contract"
-        assert err.value.params == {"start": "01/02/2026", "end": "31/03/2026"}
+        assert err.value.params == {"start": date(2026, 2, 1), "end": date(2026, 3, 31)}
     add(engine, lead, tr, date(2026, 3, 31), 60)
 
 
@@ -520,7 +520,7 @@ def test_approved_week_is_locked_except_for_an_admin_with_a_reason(engine):
     with pytest.raises(InvalidInput) as err:
         add(engine, lead, tr, MONDAY + timedelta(days=2), 60)
     assert err.value.key == "error.hours.week_locked"
-    assert err.value.params == {"week": "09/03/2026"}
+    assert err.value.params == {"week": date(2026, 3, 9)}
     for action, extra in (
         (hours.correct_entry, {"minutes": 60, "activity": Activity.tri}),
         (hours.reject_entry, {}),

@@ -39,3 +39,8 @@ def test_numbers_in_messages_follow_the_language():
     )
     assert "2,000 at most" in i18n.translate("error.pickup.too_many", "en", total=2500, max=2000)
     assert "30 kg" in i18n.translate("error.pickup.sample_too_heavy", "fr", max=30.0)
+
+
+def test_dates_in_messages_follow_the_language():
+    assert "3 févr. 2026" in i18n.translate("error.hours.week_locked", "fr", week=date(2026, 2, 3))
+    assert "3 Feb 2026" in i18n.translate("error.hours.week_locked", "en", week=date(2026, 2, 3))

@@ -1,0 +1,268 @@
+"""Hours pages (AppTest): shop_floor.py, hours_approval.py, hours_reports.py, trainees.py,
+my_hours.py, and the retention section of settings.py."""
+
+from __future__ import annotations
+
+import time as _time
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from tests import factories
+from tests.ui.conftest import open_page, page_alone, start, texts
+from tests.unit.test_hours import PIN, add, trainee, write
+from workshop import codes, db, hours
+from workshop.models import Activity, HourEntry, HourStatus, Role, Trainee, WeekApproval
+from workshop.ui import nav
+
+NOW = datetime(2026, 3, 10, 9, 0, tzinfo=hours.PARIS)  # a Tuesday morning
+
+
+class Frozen(datetime):
+    """`datetime` with a settable now(), for the hours module only."""
+
+    current = NOW
+
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[override]
+        return cls.current.astimezone(tz or UTC)
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    Frozen.current = NOW
+    monkeypatch.setattr(hours, "datetime", Frozen)
+    return Frozen
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def _entries(engine, trainee_id):
+    with db.read_session(engine) as session:
+        return list(session.exec(select(HourEntry).where(HourEntry.trainee_id == trainee_id)))
+
+
+def _tablet(engine):
+    """A lead turns shop-floor mode on: the app is signed out and shows the tablet alone."""
+    lead = factories.user(engine, Role.lead, "lea")
+    at = open_page(start(lead), "shop_floor.py")
+    assert texts(at.title) == ["Mode atelier"]
+    _button(at, "Passer en mode atelier").click().run()
+    assert not at.exception
+    assert texts(at.title) == ["Bonjour !"]
+    assert "user_id" not in at.session_state
+    with pytest.raises(ValueError):  # no other page exists in shop-floor mode
+        open_page(at, "home.py")
+    return at
+
+
+def test_shop_floor_badge_clock_in_clock_out_and_auto_return(ui, frozen):
+    tr = trainee(ui)
+    at = _tablet(ui)
+    at.chat_input[0].set_value(codes.url_for(tr.badge_code)).run()
+    assert texts(at.title) == ["Bonjour Awa D. !"]
+    assert "Tu n'as pas encore pointé ton arrivée aujourd'hui." in texts(at.info)
+    _button(at, "J'arrive").click().run()
+    assert texts(at.subheader) == ["Qu'est-ce que tu fais ?"]
+    _button(at, "Ponçage").click().run()
+    assert not at.exception and not at.error
+    assert texts(at.success) == ["C'est noté : tu es arrivé·e à 9 h 00. Activité : Ponçage."]
+    assert [e.status for e in _entries(ui, tr.id)] == [HourStatus.open]
+    # Nobody touches the screen: it goes back to the start by itself.
+    at.session_state["sf_deadline"] = _time.time() - 1
+    at.run()
+    assert texts(at.title) == ["Bonjour !"]
+    # Three hours and ten minutes later.
+    frozen.current = NOW + timedelta(hours=3, minutes=10)
+    at.chat_input[0].set_value(codes.format_code(tr.badge_code)).run()
+    assert "Tu es arrivé·e à 9 h 00." in texts(at.info)
+    _button(at, "Je pars").click().run()
+    assert texts(at.success) == ["C'est noté : tu as travaillé 3 h 15. Merci !"]
+    assert texts(at.caption) == ["L'écran revient au début tout seul dans 20 secondes."]
+    (entry,) = _entries(ui, tr.id)
+    assert entry.status == HourStatus.submitted and entry.minutes == 195
+    _button(at, "Terminé").click().run()
+    assert texts(at.title) == ["Bonjour !"]
+
+
+def test_shop_floor_refusals_and_english(ui, frozen):
+    ended = trainee(ui, name="Bob", end=date(2026, 2, 28))
+    at = _tablet(ui)
+    at.chat_input[0].set_value(ended.badge_code).run()
+    assert texts(at.error) == [
+        "Bonjour Bob D.. Ton contrat à l'atelier est terminé : ce badge ne marche plus. "
+        "Merci pour ton travail ! Parle à un·e encadrant·e si besoin."
+    ]
+    at.chat_input[0].set_value("C-0000-0").run()
+    assert at.error and texts(at.title) == ["Bonjour !"]
+    _button(at, "English").click().run()
+    assert texts(at.title) == ["Hello!"]
+    assert texts(at.subheader) == ["Hold your badge in front of the reader."]
+
+
+def test_shop_floor_name_and_pin_then_direct_hours(ui, frozen):
+    tr = trainee(ui)
+    at = _tablet(ui)
+    _button(at, "Awa D.").click().run()
+    assert texts(at.subheader) == ["Tape ton code secret (4 chiffres)."]
+    at.text_input(key="sf_pin").input("0000")
+    _button(at, "Valider").click().run()
+    assert texts(at.error) == ["Code faux. Essaie encore."]
+    at.text_input(key="sf_pin").input(PIN)
+    _button(at, "Valider").click().run()
+    assert texts(at.title) == ["Bonjour Awa D. !"]
+    _button(at, "J'écris mes heures").click().run()
+    at.radio(key="sf_day").set_value(NOW.date() - timedelta(days=1))
+    at.selectbox(key="sf_minutes").set_value(150)
+    _button(at, "Valider").click().run()
+    assert texts(at.error) == ["Choisis ce que tu as fait."]
+    at.button_group[0].set_value(Activity.tri).run()
+    _button(at, "Valider").click().run()
+    assert not at.error, texts(at.error)
+    assert texts(at.success) == ["C'est noté : 2 h 30 de travail (Hier)."]
+    (entry,) = _entries(ui, tr.id)
+    assert entry.work_date == date(2026, 3, 9) and entry.activity == Activity.tri
+    hours._pin_failures.clear()
+
+
+def test_leaving_shop_floor_mode_needs_a_lead(ui, frozen):
+    factories.user(ui, Role.trainee, "sam")
+    at = _tablet(ui)
+    at.text_input[0].input("sam")
+    at.text_input[1].input(factories.PASSWORD)
+    _button(at, "Quitter le mode atelier").click().run()
+    assert texts(at.error) == [
+        "Seul·e un·e encadrant·e ou un·e administrateur·rice peut quitter le mode atelier."
+    ]
+    at.text_input[0].input("lea")
+    at.text_input[1].input("wrong")
+    _button(at, "Quitter le mode atelier").click().run()
+    assert texts(at.error) == ["Identifiant ou mot de passe incorrect."]
+    at.text_input[0].input("lea")
+    at.text_input[1].input(factories.PASSWORD)
+    _button(at, "Quitter le mode atelier").click().run()
+    assert not at.exception
+    assert nav.SHOP_FLOOR_KEY not in at.session_state
+    assert at.session_state["user_id"]
+    assert texts(at.title) == ["Mode atelier"]  # signed in again, on the lead's page
+
+
+def test_approve_a_week(ui):
+    lead = factories.user(ui, Role.lead)
+    tr = trainee(ui)
+    monday = date(2026, 3, 9)
+    add(ui, lead, tr, monday, 120, start=datetime(2026, 3, 9, 9).time())
+    at = open_page(start(lead), "hours_approval.py")
+    assert not at.exception and texts(at.title) == ["Heures à valider"]
+    assert any("Awa D. · semaine du 9 mars 2026 · 2 h 00 à valider" in m.value for m in at.markdown)
+    _button(at, "Ouvrir").click().run()
+    assert texts(at.subheader)[-1] == "Semaine du 9 mars 2026 au 15 mars 2026"
+    # Reject without a reason: refused, nothing changes.
+    _button(at, "Refuser").click().run()
+    assert texts(at.error) == ["Indiquez la raison."]
+    _button(at, "Valider la semaine").click().run()
+    assert texts(at.success)[0] == "Semaine de Awa D. validée et verrouillée."
+    with db.read_session(ui) as session:
+        assert session.exec(select(WeekApproval)).one().week_start == monday
+    assert [e.status for e in _entries(ui, tr.id)] == [HourStatus.approved]
+    assert any("Semaine validée : seul·e un·e admin" in c for c in texts(at.caption))
+
+
+def test_admin_changes_a_locked_week_with_a_reason(ui):
+    lead = factories.user(ui, Role.lead)
+    admin = factories.user(ui, Role.admin)
+    tr = trainee(ui)
+    monday = date(2026, 3, 9)
+    add(ui, lead, tr, monday, 120)
+    write(ui, hours.approve_week, actor=lead, trainee_id=tr.id, week=monday)
+    at = open_page(start(admin), "hours_approval.py")
+    at.date_input(key="hw_week").set_value(monday).run()
+    assert texts(at.success)[0].startswith("Semaine validée par Test lead")
+    _button(at, "Corriger").click().run()
+    assert texts(at.error) == ["Indiquez la raison."]
+    at.text_input[0].input("Feuille papier corrigée")
+    _button(at, "Corriger").click().run()
+    assert texts(at.success)[0] == "Ligne corrigée."
+    assert _entries(ui, tr.id)[0].status == HourStatus.approved
+
+
+def test_reports_page_and_downloads(ui):
+    lead = factories.user(ui, Role.lead)
+    tr = trainee(ui)
+    this_monday = hours.week_start(hours.paris_now().date())
+    day = this_monday - timedelta(days=7)
+    with db.write_session(ui) as session:
+        row = session.get(Trainee, tr.id)
+        row.start_date = day
+        session.add(row)
+    add(ui, lead, tr, day, 7 * 60, now=datetime.now(UTC))
+    write(ui, hours.approve_week, actor=lead, trainee_id=tr.id, week=day)
+    at = open_page(start(lead), "hours_reports.py")
+    assert not at.exception and texts(at.title) == ["Rapports d'heures"]
+    at.selectbox(key="hr_month").set_value(day.replace(day=1)).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Heures validées"] == "7,00"
+    assert len(at.get("download_button")) == 2
+    at.toggle(key="hr_pseudo").set_value(True).run()
+    assert not at.exception and any("HMAC-SHA256" in c for c in texts(at.caption))
+
+
+def test_trainees_page_add_and_badges(ui):
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead), "trainees.py")
+    assert texts(at.title) == ["Salarié·es"]
+    _button(at, "Ajouter").click().run()
+    assert texts(at.error) == ["Saisissez le prénom."]
+    at.text_input[0].input("Awa")
+    at.text_input[1].input("d")
+    at.text_input[2].input("12")
+    _button(at, "Ajouter").click().run()
+    assert texts(at.error) == ["Le code doit avoir 4 chiffres."]
+    assert at.text_input[0].value == "Awa"  # the form keeps what was typed
+    at.text_input[2].input("1234")
+    _button(at, "Ajouter").click().run()
+    assert not at.error
+    assert texts(at.success)[0].startswith("Awa D. ajouté·e. Badge : B-")
+    assert len(at.get("download_button")) == 3  # PNG, one-card PDF, A4 sheet
+
+
+def test_my_hours_for_a_trainee(ui):
+    account = factories.user(ui, Role.trainee)
+    at = open_page(start(account), "my_hours.py")
+    assert texts(at.title) == ["Mes heures"]
+    assert texts(at.info) == [
+        "Votre compte n'est pas encore relié à votre fiche de salarié·e. Demandez à votre "
+        "encadrant·e."
+    ]
+    tr = trainee(ui, user_id=account.id)
+    add(ui, account, tr, date(2026, 3, 9), 90)
+    at = open_page(start(account), "my_hours.py")
+    assert not at.exception and len(at.dataframe) == 1
+    assert len(at.get("download_button")) == 2
+
+
+@pytest.mark.parametrize(
+    "page", ["trainees.py", "hours_approval.py", "hours_reports.py", "shop_floor.py"]
+)
+def test_trainee_cannot_open_lead_hour_pages(ui, page):
+    account = factories.user(ui, Role.trainee)
+    at = page_alone(page, account)
+    assert at.error and not at.title
+
+
+def test_lead_has_no_my_hours_page(ui):
+    lead = factories.user(ui, Role.lead)
+    at = page_alone("my_hours.py", lead)
+    assert at.error and not at.title
+
+
+def test_settings_retention_section(ui):
+    admin = factories.user(ui, Role.admin)
+    trainee(ui, end=date(2020, 1, 31))
+    at = open_page(start(admin), "settings.py")
+    assert "Données personnelles des salarié·es" in texts(at.header)
+    _button(at, "Anonymiser maintenant").click().run()
+    assert "1 salarié·e(s) anonymisé·e(s)." in texts(at.success)
