@@ -1,4 +1,5 @@
-"""Command line: python -m workshop migrate | create-admin | seed-demo | labels | purge."""
+"""Command line: python -m workshop migrate | create-admin | seed-demo | labels | purge |
+backup | restore | import."""
 
 from __future__ import annotations
 
@@ -70,6 +71,81 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Back the database up (SQLite: a copy of the file; PostgreSQL: a JSON export)."""
+    from workshop import backup
+
+    engine = db.make_engine()
+    try:
+        path = backup.write_backup(
+            engine, out_dir=Path(args.out) if args.out else None, as_json=args.json
+        )
+    finally:
+        engine.dispose()
+    print(f"Backup written to {path}.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup file into the configured database, which must be empty."""
+    from workshop import backup
+
+    done = backup.restore(Path(args.file))
+    print(
+        f"{done.rows} rows in {done.tables} tables restored into "
+        f"{backup.describe_url(config.database_url())}."
+    )
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import past pickups from a CSV or XLSX file (all or nothing)."""
+    from sqlmodel import select
+
+    from workshop import imports, intake
+    from workshop.models import User
+
+    engine = startup.open_database()
+    path = Path(args.file)
+    try:
+        table = imports.read_table(path.read_bytes(), path.name)
+    except OSError as exc:
+        print(f"{path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    lang = config.default_language()
+    with db.read_session(engine) as session:
+        actor = session.exec(select(User).where(User.username == args.user.lower())).first()
+        mapping = imports.guess_mapping(table.headers, intake.crate_kinds(session=session))
+    if actor is None:
+        print(f"Unknown user: {args.user}", file=sys.stderr)
+        return 1
+    for pair in args.map or []:
+        name, _, column = pair.partition("=")
+        if column not in table.headers:
+            print(f"No column named {column!r} in {path.name}.", file=sys.stderr)
+            return 1
+        mapping[name] = table.headers.index(column)
+    try:
+        with db.write_session(engine) as session:
+            if args.dry_run:
+                report = imports.preview_import(
+                    session=session, actor=actor, table=table, mapping=mapping
+                )
+            else:
+                report = imports.import_pickups(
+                    session=session, actor=actor, table=table, mapping=mapping, filename=path.name
+                )
+    except imports.ImportRejected as err:
+        for row in err.errors:
+            print(f"row {row.row}: {i18n.translate(row.key, lang, **row.params)}", file=sys.stderr)
+        raise
+    for row in report.errors:  # only in a dry run
+        print(f"row {row.row}: {i18n.translate(row.key, lang, **row.params)}", file=sys.stderr)
+    verb = "would be imported" if args.dry_run else "imported"
+    print(f"{len(report.imported)} pickups {verb}, {len(report.skipped)} already recorded.")
+    return 1 if report.errors else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; errors are printed in plain words, with exit code 1."""
     parser = argparse.ArgumentParser(prog="python -m workshop")
@@ -90,6 +166,19 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("purge", help=cmd_purge.__doc__)
     p.add_argument("--dry-run", action="store_true", help="only say how many are due")
     p.set_defaults(func=cmd_purge)
+    p = sub.add_parser("backup", help=cmd_backup.__doc__)
+    p.add_argument("--out", help="directory (default: <data dir>/backups)")
+    p.add_argument("--json", action="store_true", help="a JSON export, also for SQLite")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help=cmd_restore.__doc__)
+    p.add_argument("file")
+    p.set_defaults(func=cmd_restore)
+    p = sub.add_parser("import", help=cmd_import.__doc__)
+    p.add_argument("file")
+    p.add_argument("--user", required=True, help="username of the lead or admin importing")
+    p.add_argument("--map", action="append", help="field=column header, e.g. market=Lieu")
+    p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    p.set_defaults(func=cmd_import)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

@@ -6,7 +6,7 @@ import math
 import random
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop import accounts, builds, codes, crates
 from workshop.intake import crate_kinds, lot_counts, market_days
@@ -108,7 +108,9 @@ def seed_demo(
 def _sort_and_build(*, session: Session, lead: User, today: date, rng: random.Random) -> None:
     """Sort the last months' lots (some crates tagged, the rest recycled) and make furniture."""
     lots = session.exec(
-        select(Lot).where(Lot.pickup_date >= today - timedelta(days=120)).order_by(Lot.pickup_date)
+        select(Lot)
+        .where(Lot.pickup_date >= today - timedelta(days=120))
+        .order_by(col(Lot.pickup_date))
     ).all()
     standard = crate_kinds(session=session)[0]
     in_stock: list[str] = []

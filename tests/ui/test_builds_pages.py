@@ -86,9 +86,8 @@ def test_crate_in_another_piece_is_explained(ui):
     at.session_state["open_build"] = other.id
     open_page(at, "scan.py")
     at.chat_input[0].set_value(crate).run()
-    assert texts(at.error) == [
-        f"La cagette {codes.format_code(crate)} est déjà dans le meuble {codes.format_code(one.code)}."
-    ]
+    crate_code, build_code = codes.format_code(crate), codes.format_code(one.code)
+    assert texts(at.error) == [f"La cagette {crate_code} est déjà dans le meuble {build_code}."]
 
 
 def test_finish_short_then_deliver(ui):

@@ -1,0 +1,431 @@
+"""Spreadsheet import of past pickups, and the audit log (read-only viewer, append-only writes)."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlmodel import func, select
+
+from tests import factories
+from workshop import cli, db, history, i18n, imports, intake
+from workshop.errors import InvalidInput, PermissionDenied
+from workshop.models import AuditEvent, Lot, LotLine, Role
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FRENCH_CSV = (
+    "Date;Marché;Cagettes;Plateaux;Grandes caisses;Nb pesées;Poids (kg);Remarque\n"
+    "05/03/2024;Marché Davout;12;3;;4;5,2;pluie\n"
+    "06/03/2024;Belgrand;8;;1;;;\n"
+    ";;;;;;;\n"
+    "2024-03-09;marche des pyrenees;20;0;2;;;été\n"
+)
+
+
+def _csv(text: str, encoding: str = "cp1252") -> imports.Table:
+    return imports.read_table(text.encode(encoding), "ancien-tableur.csv")
+
+
+def _mapping(engine, table: imports.Table) -> dict[str, int | None]:
+    return imports.guess_mapping(table.headers, factories.kinds(engine))
+
+
+def _lots(engine) -> int:
+    with db.read_session(engine) as session:
+        return session.exec(select(func.count()).select_from(Lot)).one()
+
+
+def _import(engine, actor, table, mapping=None, filename="ancien-tableur.csv"):
+    with db.write_session(engine) as session:
+        return imports.import_pickups(
+            session=session,
+            actor=actor,
+            table=table,
+            mapping=mapping or _mapping(engine, table),
+            filename=filename,
+        )
+
+
+# --- reading files -------------------------------------------------------------------
+
+
+def test_french_excel_csv_is_read_semicolons_latin1():
+    table = _csv(FRENCH_CSV)
+    assert table.delimiter == ";" and table.encoding == "cp1252"
+    assert table.headers[1] == "Marché" and table.headers[6] == "Poids (kg)"
+    assert [n for n, _ in table.rows] == [2, 3, 5]  # blank rows left out, numbering kept
+    assert table.rows[2][1][7] == "été"
+
+
+def test_guessed_mapping(engine):
+    table = _csv(FRENCH_CSV)
+    ks = factories.kinds(engine)
+    mapping = _mapping(engine, table)
+    assert mapping[imports.DATE] == 0 and mapping[imports.MARKET] == 1
+    assert [mapping[f"count:{k.id}"] for k in ks] == [2, 3, 4]
+    assert mapping[imports.SAMPLE_COUNT] == 5 and mapping[imports.SAMPLE_KG] == 6
+    assert mapping[imports.NOTE] == 7 and mapping[imports.SAMPLE_KIND] is None
+    english = imports.read_table(
+        "\ufeffdate,market,Standard wooden crate,trays,large crates,weighed crates,weight kg\n"
+        "2024-03-05,Davout,3,1,0,2,2.5\n".encode(),
+        "old.csv",
+    )
+    assert english.delimiter == "," and english.encoding == "utf-8-sig"
+    guessed = _mapping(engine, english)
+    assert [guessed[f"count:{k.id}"] for k in ks] == [2, 3, 4]
+    assert guessed[imports.SAMPLE_COUNT] == 5 and guessed[imports.SAMPLE_KG] == 6
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("05/03/2024", date(2024, 3, 5)),
+        ("5/3/24", date(2024, 3, 5)),
+        ("2024-03-05", date(2024, 3, 5)),
+        ("2024-03-05 00:00:00", date(2024, 3, 5)),
+        ("05.03.2024", date(2024, 3, 5)),
+        (45356, date(2024, 3, 5)),  # Excel's day number
+        ("45356", date(2024, 3, 5)),
+        (datetime(2024, 3, 5, 8, 30), date(2024, 3, 5)),
+        (date(2024, 3, 5), date(2024, 3, 5)),
+    ],
+)
+def test_dates(value, expected):
+    assert imports.parse_date(value) == expected
+
+
+@pytest.mark.parametrize("value", ["31/02/2024", "mars 2024", "12", 3.5, "2024-13-01"])
+def test_bad_dates(value):
+    with pytest.raises(ValueError):
+        imports.parse_date(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("12", 12.0),
+        ("5,25", 5.25),
+        ("1 234,5", 1234.5),
+        ("1\u202f234,5", 1234.5),
+        ("1.234,5", 1234.5),
+        ("1,234.5", 1234.5),
+        (" 7 ", 7.0),
+        (3, 3.0),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_numbers(value, expected):
+    assert imports.parse_number(value) == expected
+
+
+@pytest.mark.parametrize("value", ["douze", "1/2", "5 kg", True])
+def test_bad_numbers(value):
+    with pytest.raises(ValueError):
+        imports.parse_number(value)
+
+
+def test_xlsx_with_date_cells_and_day_numbers(engine):
+    lead = factories.user(engine, Role.lead)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Jour", "Marché", "Cagettes bois", "Plateaux", "Caisses", "Pesées", "Kilos"])
+    sheet.append([datetime(2024, 3, 5), "Marché Davout", 12, 2, None, 3, 3.9])
+    sheet.append([45357, "Davout", 4.0, None, 1, None, None])  # a date typed as a number
+    sheet.append(["2024-03-07", "Mortier", "6", "", "", "", ""])
+    data = io.BytesIO()
+    book.save(data)
+    table = imports.read_table(data.getvalue(), "collectes.xlsx")
+    assert table.source == "xlsx" and len(table.rows) == 3
+    report = _import(engine, lead, table)
+    assert len(report.imported) == 3 and report.errors == []
+    with db.read_session(engine) as session:
+        lots = session.exec(select(Lot).order_by(Lot.pickup_date)).all()
+        assert [lot.pickup_date for lot in lots] == [
+            date(2024, 3, 5),
+            date(2024, 3, 6),
+            date(2024, 3, 7),
+        ]
+        assert lots[0].sample_count == 3 and lots[0].sample_kg == pytest.approx(3.9)
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "key"),
+    [
+        (b"", "vide.csv", "error.import.empty"),
+        (b"\n;;\n\n", "vide.csv", "error.import.empty"),
+        (b"PK\x03\x04 not really a zip", "faux.xlsx", "error.import.unreadable"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "vieux.xls", "error.import.old_excel"),
+        (b"a;b\x00c\n", "binaire.csv", "error.import.unreadable"),
+    ],
+)
+def test_unreadable_files_are_messages(data, name, key):
+    with pytest.raises(InvalidInput) as caught:
+        imports.read_table(data, name)
+    assert caught.value.key == key
+    for lang in i18n.LANGUAGES:
+        assert caught.value.key in i18n.catalog(lang)
+
+
+# --- importing ---------------------------------------------------------------------
+
+
+def test_import_french_csv_gives_lots_with_codes_samples_and_audit(engine):
+    lead = factories.user(engine, Role.lead)
+    table = _csv(FRENCH_CSV)
+    report = _import(engine, lead, table)
+    assert [r.row for r in report.imported] == [2, 3, 5] and report.skipped == []
+    assert len(report.lot_codes) == 3 and all(re.fullmatch(r"L\w{6}", c) for c in report.lot_codes)
+    ks = factories.kinds(engine)
+    with db.read_session(engine) as session:
+        first = session.exec(select(Lot).where(Lot.code == report.lot_codes[0])).one()
+        assert first.pickup_date == date(2024, 3, 5) and first.note == "pluie"
+        # Sample with no kind column: the row's most numerous kind (standard crates).
+        assert (first.sample_kind_id, first.sample_count, first.sample_kg) == (ks[0].id, 4, 5.2)
+        assert intake.lot_counts(session=session, lot_id=first.id) == {ks[0].id: 12, ks[1].id: 3}
+        third = session.exec(select(Lot).where(Lot.code == report.lot_codes[2])).one()
+        assert third.note == "été" and third.collected_by_id == lead.id
+        events = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [e.action for e in events][-4:] == ["create", "create", "create", "import"]
+    assert "ancien-tableur.csv" in events[-1].after and report.lot_codes[0] in events[-1].after
+
+
+def test_importing_the_same_file_twice_adds_nothing(engine):
+    lead = factories.user(engine, Role.lead)
+    table = _csv(FRENCH_CSV)
+    _import(engine, lead, table)
+    again = _import(engine, lead, _csv(FRENCH_CSV))
+    assert again.imported == [] and [r.row for r in again.skipped] == [2, 3, 5]
+    assert _lots(engine) == 3
+    with db.read_session(engine) as session:
+        imports_logged = session.exec(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "import")
+        ).one()
+    assert imports_logged == 1  # nothing imported, nothing to log
+
+
+def test_identical_rows_in_one_file_are_two_pickups_once(engine):
+    lead = factories.user(engine, Role.lead)
+    text = "date;marché;cagettes\n05/03/2024;Davout;10\n05/03/2024;Davout;10\n"
+    assert len(_import(engine, lead, _csv(text)).imported) == 2
+    assert len(_import(engine, lead, _csv(text)).skipped) == 2
+    assert _lots(engine) == 2
+    # A pickup typed in the form counts as recorded too.
+    factories.lot(engine, lead, on=date(2024, 3, 6), counts=(7,))
+    report = _import(engine, lead, _csv("date;marché;cagettes\n06/03/2024;Marché Davout;7\n"))
+    assert report.imported == [] and len(report.skipped) == 1
+
+
+def test_one_bad_row_and_nothing_is_written(engine):
+    lead = factories.user(engine, Role.lead)
+    future = (date.today() + timedelta(days=3)).strftime("%d/%m/%Y")
+    text = (
+        "Date;Marché;Cagettes;Plateaux;Nb pesées;Poids (kg)\n"
+        "05/03/2024;Davout;12;;;\n"  # 2: fine
+        "31/02/2024;Davout;3;;;\n"  # 3: no such day
+        "06/03/2024;Marché de Rungis;3;;;\n"  # 4: unknown market
+        "07/03/2024;Davout;2,5;;;\n"  # 5: half a crate
+        f"{future};Davout;3;;;\n"  # 6: in the future (intake's rule)
+        "08/03/2024;Davout;0;0;;\n"  # 7: no crates (intake's rule)
+        "09/03/2024;Davout;5;;6;7\n"  # 8: more weighed than counted (intake's rule)
+        "10/03/2024;Davout;5;;2;\n"  # 9: sample without its weight
+        "11/03/2024;Davout;-4;;;\n"  # 10: negative
+        "12/03/2024;Davout;3000;;;\n"  # 11: too many (intake's rule)
+    )
+    table = _csv(text)
+    with pytest.raises(imports.ImportRejected) as caught:
+        _import(engine, lead, table)
+    errors = {e.row: e.key for e in caught.value.errors}
+    assert errors == {
+        3: "error.import.bad_date",
+        4: "error.import.unknown_market",
+        5: "error.import.bad_count",
+        6: "error.pickup.future_date",
+        7: "error.pickup.no_crates",
+        8: "error.pickup.sample_more_than_counted",
+        9: "error.import.sample_incomplete",
+        10: "error.pickup.negative_count",
+        11: "error.pickup.too_many",
+    }
+    assert _lots(engine) == 0  # row 2 was fine, but all or nothing
+    by_row = {e.row: e for e in caught.value.errors}
+    assert i18n.translate(by_row[4].key, "fr", **by_row[4].params) == (
+        "Marché inconnu « Marché de Rungis »."
+    )
+    assert i18n.translate(by_row[5].key, "en", **by_row[5].params) == (
+        'Column "Cagettes": "2,5" is not a whole number of crates.'
+    )
+    assert "10 rows" not in i18n.translate(caught.value.key, "en", **caught.value.params)
+    assert i18n.translate(caught.value.key, "fr", **caught.value.params).startswith("9 ligne(s)")
+
+
+def test_preview_says_what_import_does_and_writes_nothing(engine):
+    lead = factories.user(engine, Role.lead)
+    factories.lot(engine, lead, on=date(2024, 3, 5), counts=(12, 3))
+    table = _csv(FRENCH_CSV + "07/03/2024;Nulle part;1;;;;;\n")
+    with db.write_session(engine) as session:
+        report = imports.preview_import(
+            session=session, actor=lead, table=table, mapping=_mapping(engine, table)
+        )
+    assert [r.row for r in report.imported] == [3, 5]
+    assert [r.row for r in report.skipped] == [2]
+    assert [(e.row, e.key) for e in report.errors] == [(6, "error.import.unknown_market")]
+    assert _lots(engine) == 1
+
+
+def test_mapping_mistakes_are_refused(engine):
+    lead = factories.user(engine, Role.lead)
+    table = _csv(FRENCH_CSV)
+    ks = factories.kinds(engine)
+    good = _mapping(engine, table)
+    cases = [
+        ({**good, imports.DATE: None}, "error.import.map_date"),
+        ({**good, imports.MARKET: None}, "error.import.map_market"),
+        ({**good, **{f"count:{k.id}": None for k in ks}}, "error.import.map_counts"),
+        ({**good, f"count:{ks[1].id}": 2}, "error.import.map_twice"),
+        ({**good, imports.SAMPLE_COUNT: None}, "error.import.map_sample"),
+        ({**good, imports.NOTE: 42}, "error.import.map_unknown_column"),
+    ]
+    for mapping, key in cases:
+        with pytest.raises(InvalidInput) as caught:
+            _import(engine, lead, table, mapping)
+        assert caught.value.key == key
+    assert _lots(engine) == 0
+
+
+def test_only_leads_and_admins_import(engine):
+    trainee = factories.user(engine, Role.trainee)
+    manager = factories.user(engine, Role.market_manager)
+    for user in (trainee, manager):
+        with pytest.raises(PermissionDenied):
+            _import(engine, user, _csv(FRENCH_CSV))
+    admin = factories.user(engine, Role.admin)
+    assert len(_import(engine, admin, _csv(FRENCH_CSV)).imported) == 3
+
+
+def test_cli_import(engine, tmp_path, capsys):
+    factories.user(engine, Role.lead, "lea")
+    path = tmp_path / "collectes.csv"
+    path.write_bytes(FRENCH_CSV.encode("cp1252"))
+    assert cli.main(["import", str(path), "--user", "lea", "--dry-run"]) == 0
+    assert "3 pickups would be imported" in capsys.readouterr().out
+    assert _lots(engine) == 0
+    assert cli.main(["import", str(path), "--user", "lea"]) == 0
+    assert "3 pickups imported, 0 already recorded" in capsys.readouterr().out
+    assert cli.main(["import", str(path), "--user", "lea"]) == 0
+    assert "0 pickups imported, 3 already recorded" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date;marché;cagettes\n05/03/2024;Rungis;3\n", encoding="utf-8")
+    assert cli.main(["import", str(bad), "--user", "lea"]) == 1
+    err = capsys.readouterr().err
+    assert "row 2: Marché inconnu « Rungis »." in err and "Traceback" not in err
+    with db.read_session(engine) as session:
+        assert session.exec(select(func.count()).select_from(LotLine)).one() == 6
+
+
+# --- audit log -----------------------------------------------------------------------
+
+
+WRITES = re.compile(
+    r"(update|delete|insert)\s*\(\s*AuditEvent"  # update(AuditEvent)… statements
+    r"|AuditEvent\b[^\n]*\.(update|delete)\("  # query(AuditEvent).delete()
+    r"|session\.(get|merge)\(\s*AuditEvent"  # loaded one by one to be changed
+    r"|session\.delete\(\s*\w*event\b"  # session.delete(event)
+    r"|(?i:(update|delete\s+from)\s+\W?auditevent)"  # raw SQL
+)
+
+
+def test_audit_log_has_no_update_or_delete_path():
+    """`audit.record` is the only writer of AuditEvent, and it only inserts; others only read."""
+    for path in (ROOT / "workshop").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not WRITES.search(text), path
+        if path.name not in ("audit.py", "models.py"):
+            assert not re.search(r"\bAuditEvent\(", text), path  # no event made elsewhere
+    audit_py = (ROOT / "workshop" / "audit.py").read_text(encoding="utf-8")
+    assert "delete(" not in audit_py and "update(" not in audit_py and "merge(" not in audit_py
+    assert audit_py.count("session.add(") == 1
+    reader = (ROOT / "workshop" / "history.py").read_text(encoding="utf-8")
+    assert "session.add" not in reader and "delete(" not in reader and "update(" not in reader
+    # The restore empties tables only in a database with no audit event (backup.IN_USE_TABLES).
+    from workshop import backup
+
+    assert "auditevent" in backup.IN_USE_TABLES
+
+
+def _events(engine, actor, **filters):
+    with db.read_session(engine) as session:
+        rows, total = history.search(session=session, actor=actor, **filters)
+    return rows, total
+
+
+def test_audit_search_filters(engine):
+    admin = factories.user(engine, Role.admin, "admin")
+    lead = factories.user(engine, Role.lead, "lea", display_name="Léa")
+    lot = factories.lot(engine, lead)
+    with db.write_session(engine) as session:
+        intake.update_pickup(
+            session=session,
+            actor=lead,
+            lot_id=lot.id or 0,
+            market_id=lot.market_id,
+            pickup_date=lot.pickup_date,
+            counts={factories.kinds(engine)[0].id or 0: 11},
+            sample=None,
+            note="<b>corrigé</b> **gras**",
+            reason="erreur de saisie",
+        )
+    with db.write_session(engine) as session:
+        intake.update_market(
+            session=session, actor=admin, market_id=lot.market_id, days=["mar"], active=True
+        )
+    with db.write_session(engine) as session:
+        from workshop import audit
+
+        audit.record(session=session, actor=None, action="purge", entity="trainee", entity_id=7)
+
+    rows, total = _events(engine, admin)
+    assert total == 4 and [r.action for r in rows] == ["purge", "update", "update", "create"]
+    rows, _ = _events(engine, admin, user_id=lead.id)
+    assert {r.user for r in rows} == {"Léa (lea)"} and len(rows) == 2
+    rows, _ = _events(engine, admin, user_id=history.SYSTEM)
+    assert [(r.action, r.user) for r in rows] == [("purge", "")]
+    rows, _ = _events(engine, admin, entity="lot", action="update")
+    assert len(rows) == 1 and rows[0].reason == "erreur de saisie"
+    assert '"note": "<b>corrigé</b> **gras**"' in rows[0].after and '"counts"' in rows[0].before
+    rows, _ = _events(engine, admin, entity_id=lot.code[2:5])
+    assert {r.entity_id for r in rows} == {lot.code}
+    today = date.today()
+    assert _events(engine, admin, since=today, until=today)[1] == 4
+    assert _events(engine, admin, until=today - timedelta(days=1))[1] == 0
+    assert _events(engine, admin, since=today + timedelta(days=1))[1] == 0
+    rows, total = _events(engine, admin, limit=2)
+    assert len(rows) == 2 and total == 4
+    with pytest.raises(InvalidInput):
+        _events(engine, admin, since=today, until=today - timedelta(days=1))
+    with pytest.raises(PermissionDenied):
+        _events(engine, lead)
+    with db.read_session(engine) as session:
+        options = history.choices(session=session, actor=admin)
+    assert options.entities == ["lot", "market", "trainee"]
+    assert options.actions == ["create", "purge", "update"]
+
+
+def test_audit_period_is_paris_days(engine):
+    """An event at 23:30 UTC on 31 March is on 1 April in Paris."""
+    admin = factories.user(engine, Role.admin)
+    with db.write_session(engine) as session:
+        session.add(
+            AuditEvent(
+                at=datetime(2025, 3, 31, 23, 30, tzinfo=UTC),
+                action="x",
+                entity="y",
+            )
+        )
+    assert _events(engine, admin, since=date(2025, 4, 1), until=date(2025, 4, 1))[1] == 1
+    assert _events(engine, admin, since=date(2025, 3, 31), until=date(2025, 3, 31))[1] == 0

@@ -1,0 +1,353 @@
+"""Backups and restore.
+
+- SQLite: a copy made with SQLite's online backup API (consistent while the app
+  keeps writing), written to `<name>.partial` then renamed, and checked with
+  `PRAGMA integrity_check` before it counts.
+- PostgreSQL (or on request, SQLite too): a portable JSON export of every table,
+  in dependency order (parents first), with the migration it was made at.
+- Restore goes into an *empty* database only: one with no users and no audit
+  history (the reference data the app seeds on its first start is replaced). A
+  SQLite file or a JSON export restores into SQLite or PostgreSQL alike; a backup
+  made by an older version is restored at its own migration, then upgraded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from workshop import audit, config, db
+from workshop.accounts import Permission, require
+from workshop.errors import DatabaseUnavailable, InvalidInput
+from workshop.models import User
+
+FORMAT = "atelier-cagettes-backup"
+FORMAT_VERSION = 1
+SQLITE_SUFFIX = ".sqlite3"
+JSON_SUFFIX = ".json"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# Tables that say a database has been used: restore never goes over them.
+IN_USE_TABLES = ("app_user", "auditevent")
+_SKIP_TABLES = {"alembic_version"}
+
+
+def backup_dir() -> Path:
+    """Where backups go by default: `<data dir>/backups`."""
+    return config.data_dir() / "backups"
+
+
+def sqlite_path(engine: Engine) -> Path | None:
+    """The file of a SQLite database (None for PostgreSQL or an in-memory database)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite":
+        return None
+    name = url.database or ""
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def _new_path(out_dir: Path, label: str, suffix: str) -> Path:
+    """A fresh timestamped file name (UTC) that no other backup has."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%SZ")
+    stem = f"atelier-{stamp}" + (f"-{label}" if label else "")
+    path, n = out_dir / f"{stem}{suffix}", 1
+    while path.exists() or path.with_name(path.name + ".partial").exists():
+        n += 1
+        path = out_dir / f"{stem}-{n}{suffix}"
+    return path
+
+
+def write_backup(
+    engine: Engine, *, out_dir: Path | None = None, as_json: bool = False, label: str = ""
+) -> Path:
+    """Back the database up to a new timestamped file in `out_dir`; returns its path."""
+    out_dir = Path(out_dir) if out_dir else backup_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    source = sqlite_path(engine)
+    if source is not None and not source.is_file():
+        raise DatabaseUnavailable("error.backup.no_database", detail=str(source))
+    if source is not None and not as_json:
+        path = _new_path(out_dir, label, SQLITE_SUFFIX)
+        _sqlite_copy(source, path)
+        return path
+    path = _new_path(out_dir, label, JSON_SUFFIX)
+    partial = path.with_name(path.name + ".partial")
+    with engine.connect() as conn:
+        data = export_data(conn)
+    with open(partial, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(partial, path)
+    return path
+
+
+def _sqlite_copy(source: Path, path: Path) -> None:
+    partial = path.with_name(path.name + ".partial")
+    src = sqlite3.connect(str(source), timeout=db.BUSY_TIMEOUT_MS / 1000)
+    try:
+        dst = sqlite3.connect(str(partial))
+        try:
+            # One step: the copy is one consistent snapshot, taken as a reader (WAL
+            # lets the app go on writing meanwhile).
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+            check = dst.execute("PRAGMA integrity_check").fetchone()
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    if not check or check[0] != "ok":
+        partial.unlink(missing_ok=True)
+        raise DatabaseUnavailable("error.backup.copy_damaged", detail=str(check))
+    os.replace(partial, path)
+
+
+def _tables(conn: Connection) -> list[Table]:
+    """The database's own tables, parents before children."""
+    meta = MetaData()
+    meta.reflect(bind=conn)
+    return [t for t in meta.sorted_tables if t.name not in _SKIP_TABLES]
+
+
+def _json_value(value: Any) -> Any:
+    # Times as UTC without an offset, as SQLite keeps them: exports from SQLite
+    # and PostgreSQL (timestamptz) read the same.
+    if isinstance(value, datetime) and value.utcoffset() is not None:
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat()
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def export_data(conn: Connection) -> dict[str, Any]:
+    """Every table's rows as JSON-ready data, in dependency order, with the migration."""
+    from alembic.runtime.migration import MigrationContext
+
+    tables = {}
+    for table in _tables(conn):
+        key = list(table.primary_key.columns) or list(table.columns)
+        rows = conn.execute(select(table).order_by(*key)).all()
+        tables[table.name] = {
+            "columns": [c.name for c in table.columns],
+            "rows": [[_json_value(v) for v in row] for row in rows],
+        }
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "revision": MigrationContext.configure(conn).get_current_revision(),
+        "dialect": conn.dialect.name,
+        "created_at": datetime.now(UTC).isoformat(),
+        "tables": tables,
+    }
+
+
+def read_backup(path: Path) -> dict[str, Any]:
+    """A backup file's contents as export data (a SQLite copy is read the same way)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise InvalidInput("error.backup.unreadable", detail=str(exc)) from exc
+    if head == SQLITE_MAGIC:
+        engine = create_engine(f"sqlite:///file:{path.resolve()}?mode=ro&uri=true")
+        try:
+            with engine.connect() as conn:
+                return export_data(conn)
+        except SQLAlchemyError as exc:
+            raise InvalidInput("error.backup.unreadable", detail=str(exc)) from exc
+        finally:
+            engine.dispose()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidInput("error.backup.not_a_backup") from exc
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != FORMAT
+        or not isinstance(data.get("tables"), dict)
+    ):
+        raise InvalidInput("error.backup.not_a_backup")
+    if data.get("version") != FORMAT_VERSION:
+        raise InvalidInput("error.backup.format_version", version=str(data.get("version")))
+    return data
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore put back."""
+
+    tables: int
+    rows: int
+    revision: str | None
+
+
+def _python_value(value: Any, column: Any) -> Any:
+    if value is None or not isinstance(value, str):
+        return value
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return value
+    if kind is datetime:
+        moment = datetime.fromisoformat(value)
+        if getattr(column.type, "timezone", False) and moment.utcoffset() is None:
+            moment = moment.replace(tzinfo=UTC)  # never read in the server's own time zone
+        return moment
+    if kind is date:
+        return date.fromisoformat(value)
+    return value
+
+
+def _in_use(conn: Connection, tables: dict[str, Table]) -> bool:
+    for name in IN_USE_TABLES:
+        if name in tables:
+            if conn.execute(select(func.count()).select_from(tables[name])).scalar():
+                return True
+    return False
+
+
+def restore(path: Path, url: str | None = None) -> Restored:
+    """Restore a backup file into the (empty) database at `url` (default: the configured one)."""
+    data = read_backup(path)
+    revision = data.get("revision")
+    engine = db.make_engine(url)
+    try:
+        current = db.current_revision(engine)
+        if current is None:
+            # A new database: build it as it was when the backup was made.
+            db.migrate(engine, to=revision or "base", backup_first=False)
+        elif current != revision:
+            raise InvalidInput(
+                "error.backup.other_version", backup=str(revision), database=str(current)
+            )
+        with db.write_session(engine) as session:
+            rows = _load(session.connection(), data["tables"])
+        if revision != db.head_revision(engine):
+            db.migrate(engine, backup_first=False)
+        return Restored(tables=len(data["tables"]), rows=rows, revision=revision)
+    finally:
+        engine.dispose()
+
+
+def _load(conn: Connection, source: dict[str, Any]) -> int:
+    tables = {t.name: t for t in _tables(conn)}
+    if _in_use(conn, tables):
+        raise InvalidInput("error.backup.not_empty")
+    unknown = sorted(set(source) - set(tables))
+    if unknown:
+        raise InvalidInput("error.backup.unknown_tables", tables=", ".join(unknown))
+    ordered = [t for t in tables.values() if t.name in source]
+    # Reference data seeded at the first start goes: the backup has its own.
+    for table in reversed(list(tables.values())):
+        conn.execute(table.delete())
+    total = 0
+    for table in ordered:
+        columns = source[table.name].get("columns", [])
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            raise InvalidInput(
+                "error.backup.unknown_columns", table=table.name, columns=", ".join(missing)
+            )
+        batch = [
+            {c: _python_value(v, table.columns[c]) for c, v in zip(columns, row, strict=True)}
+            for row in source[table.name].get("rows", [])
+        ]
+        for start in range(0, len(batch), 1000):
+            conn.execute(table.insert(), batch[start : start + 1000])
+        total += len(batch)
+        _reset_sequence(conn, table)
+    return total
+
+
+def _reset_sequence(conn: Connection, table: Table) -> None:
+    """PostgreSQL: the next id after the restored ones (SQLite needs nothing)."""
+    if conn.dialect.name != "postgresql" or "id" not in table.columns:
+        return
+    sequence = conn.execute(
+        text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}
+    ).scalar()
+    if sequence:
+        conn.execute(
+            text(
+                f'SELECT setval(:s, COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
+            ),
+            {"s": sequence},
+        )
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """A backup on disk."""
+
+    path: Path
+    size: int
+    made_at: datetime  # UTC
+
+    @property
+    def name(self) -> str:
+        """The file name."""
+        return self.path.name
+
+
+def recent_backups(out_dir: Path | None = None, limit: int = 30) -> list[BackupFile]:
+    """Backups in `out_dir` (default: the data directory's), newest first."""
+    folder = Path(out_dir) if out_dir else backup_dir()
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        if path.suffix in (SQLITE_SUFFIX, JSON_SUFFIX) and path.is_file():
+            stat = path.stat()
+            found.append(BackupFile(path, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC)))
+    found.sort(key=lambda b: (b.made_at, b.name), reverse=True)
+    return found[:limit]
+
+
+def create_backup(*, session: Session, actor: User, as_json: bool = False) -> BackupFile:
+    """Make a backup now (admin); the audit log says who made it."""
+    require(actor, Permission.backup)
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    try:
+        path = write_backup(engine, as_json=as_json)
+    except (OSError, SQLAlchemyError) as exc:
+        raise DatabaseUnavailable("error.backup.failed", detail=str(exc)) from exc
+    audit.record(
+        session=session,
+        actor=actor,
+        action="backup",
+        entity="database",
+        entity_id=path.name,
+    )
+    stat = path.stat()
+    return BackupFile(path, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
+
+
+def backup_bytes(*, actor: User, name: str) -> bytes:
+    """The content of one backup in the backup folder, by file name (admin)."""
+    require(actor, Permission.backup)
+    wanted = {b.name: b.path for b in recent_backups(limit=10_000)}
+    if name not in wanted:  # only files listed there: no path from the page is trusted
+        raise InvalidInput("error.backup.unknown_file")
+    return wanted[name].read_bytes()
+
+
+def describe_url(url: str) -> str:
+    """A database URL as it can be shown (password hidden)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - only for a message
+        return "?"

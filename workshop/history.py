@@ -1,0 +1,123 @@
+"""Reading the audit log (admin): who changed what and when, filtered.
+
+Read only: `audit.record` stays the one function that writes `AuditEvent`, and
+nothing in the app updates or deletes it (tests/unit/test_imports.py checks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, func, select
+
+from workshop.accounts import Permission, require
+from workshop.errors import InvalidInput
+from workshop.models import AuditEvent, User
+
+PARIS = ZoneInfo("Europe/Paris")
+SYSTEM = -1  # the `user_id` filter for events with no user (command line, shop-floor tablet)
+MAX_ROWS = 500
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One audit event as the viewer shows it."""
+
+    id: int
+    at: datetime  # UTC
+    user: str  # display name and username, "" for the system
+    action: str
+    entity: str
+    entity_id: str
+    before: str
+    after: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the filters can offer: users who did something, entities and actions seen."""
+
+    users: list[tuple[int, str]]
+    entities: list[str]
+    actions: list[str]
+
+
+def choices(*, session: Session, actor: User) -> Choices:
+    """Values for the filters (admin)."""
+    require(actor, Permission.audit_log)
+    users = session.exec(select(User).order_by(User.display_name)).all()
+    entities = session.exec(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity))
+    actions = session.exec(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    return Choices(
+        users=[(u.id or 0, f"{u.display_name} ({u.username})") for u in users],
+        entities=list(entities),
+        actions=list(actions),
+    )
+
+
+def _paris_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), PARIS).astimezone(UTC)
+
+
+def search(
+    *,
+    session: Session,
+    actor: User,
+    user_id: int | None = None,
+    entity: str | None = None,
+    action: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    entity_id: str = "",
+    limit: int = MAX_ROWS,
+) -> tuple[list[EventRow], int]:
+    """Events matching the filters, newest first (at most `limit`), and how many match in all.
+
+    `since` and `until` are Paris dates, both included; `user_id=SYSTEM` finds the
+    events no signed-in user made.
+    """
+    require(actor, Permission.audit_log)
+    if since and until and since > until:
+        raise InvalidInput("error.audit.bad_period")
+    conditions: list[Any] = []
+    if user_id == SYSTEM:
+        conditions.append(col(AuditEvent.user_id).is_(None))
+    elif user_id is not None:
+        conditions.append(AuditEvent.user_id == user_id)
+    if entity:
+        conditions.append(AuditEvent.entity == entity)
+    if action:
+        conditions.append(AuditEvent.action == action)
+    if entity_id.strip():
+        conditions.append(col(AuditEvent.entity_id).contains(entity_id.strip()))
+    if since:
+        conditions.append(AuditEvent.at >= _paris_midnight(since))
+    if until:
+        conditions.append(AuditEvent.at < _paris_midnight(until + timedelta(days=1)))
+    total = session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one()
+    found = session.exec(
+        select(AuditEvent, User)
+        .join(User, col(User.id) == AuditEvent.user_id, isouter=True)
+        .where(*conditions)
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .limit(limit)
+    ).all()
+    rows = [
+        EventRow(
+            id=event.id or 0,
+            at=event.at,
+            user=f"{user.display_name} ({user.username})" if user else "",
+            action=event.action,
+            entity=event.entity,
+            entity_id=event.entity_id,
+            before=event.before,
+            after=event.after,
+            reason=event.reason,
+        )
+        for event, user in found
+    ]
+    return rows, total
