@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from workshop import accounts, builds, codes, crates
+from workshop import accounts, builds, codes, crates, hours
 from workshop.intake import crate_kinds, lot_counts, market_days
-from workshop.models import BuildStatus, Lot, LotLine, Market, Outcome, Role, User
+from workshop.models import Activity, BuildStatus, Lot, LotLine, Market, Outcome, Role, User
 
 # (username, display name, role, password); printed by `make demo`.
 DEMO_USERS = (
@@ -101,11 +101,14 @@ def seed_demo(
                     )
             added += 1
         day += timedelta(days=1)
-    _sort_and_build(session=session, lead=lead, today=today, rng=rng)
+    made = _sort_and_build(session=session, lead=lead, today=today, rng=rng)
+    _trainees_and_hours(
+        session=session, lead=lead, trainee_user=users[Role.trainee], builds_made=made, today=today
+    )
     return added
 
 
-def _sort_and_build(*, session: Session, lead: User, today: date, rng: random.Random) -> None:
+def _sort_and_build(*, session: Session, lead: User, today: date, rng: random.Random) -> list[str]:
     """Sort the last months' lots (some crates tagged, the rest recycled) and make furniture."""
     lots = session.exec(
         select(Lot)
@@ -117,22 +120,24 @@ def _sort_and_build(*, session: Session, lead: User, today: date, rng: random.Ra
     for lot in lots[:-6]:  # the most recent pickups are still waiting to be sorted
         good = lot_counts(session=session, lot_id=lot.id).get(standard.id or 0, 0) // 3
         rest = rng.choice((Outcome.recycled, Outcome.recycled, Outcome.firewood, Outcome.reused))
-        made = crates.sort_lot(
+        tagged = crates.sort_lot(
             session=session,
             actor=lead,
             lot_id=lot.id or 0,
             tag={standard.id or 0: good},
             remainder=rest,
         )
-        in_stock += [c.code for c in made]
+        in_stock += [c.code for c in tagged]
     all_designs = builds.designs(session=session)
     statuses = [BuildStatus.sold, BuildStatus.donated, BuildStatus.installed, BuildStatus.finished]
     destinations = ("Édicule place du Guignier", "Régie de quartier Saint-Blaise", "Camille")
+    pieces: list[str] = []
     for number in range(24):
         design = all_designs[number % len(all_designs)]
         if len(in_stock) < design.crates_needed:
             break
         build = builds.create_build(session=session, actor=lead, design_id=design.id or 0)
+        pieces.append(build.code)
         for _ in range(design.crates_needed):
             builds.attach_crate(
                 session=session, actor=lead, build_id=build.id or 0, text=in_stock.pop()
@@ -158,3 +163,57 @@ def _sort_and_build(*, session: Session, lead: User, today: date, rng: random.Ra
                 price_eur=45.0 if final == BuildStatus.sold else None,
                 on=min(finished_on + timedelta(days=3), today),
             )
+    return pieces
+
+
+# (first name, initial, programme index, agrees to be named on passports)
+DEMO_TRAINEES = (
+    ("Sam", "B", 0, True),
+    ("Awa", "D", 0, True),
+    ("Karim", "M", 1, False),
+    ("Lucie", "T", 1, True),
+    ("Yacine", "O", 0, False),
+    ("Mireille", "P", 2, True),
+)
+_DEMO_ACTIVITIES = (Activity.tri, Activity.demontage, Activity.poncage, Activity.assemblage)
+
+
+def _trainees_and_hours(
+    *, session: Session, lead: User, trainee_user: User, builds_made: list[str], today: date
+) -> None:
+    """Six trainees with eight weeks of hours (Monday to Thursday), older weeks approved."""
+    progs = hours.programmes(session=session)
+    people = [
+        hours.create_trainee(
+            session=session,
+            actor=lead,
+            first_name=first,
+            last_initial=initial,
+            programme_id=progs[prog % len(progs)].id or 0,
+            start_date=today - timedelta(days=200),
+            consent_name=named,
+            user_id=trainee_user.id if first == "Sam" else None,
+        )
+        for first, initial, prog, named in DEMO_TRAINEES
+    ]
+    this_monday = hours.week_start(today)
+    for week in range(8, 0, -1):
+        monday = this_monday - timedelta(weeks=week)
+        for n, person in enumerate(people):
+            for day in range(4):
+                build = (
+                    builds_made[(week * 4 + day + n) % len(builds_made)] if builds_made else None
+                )
+                hours.record_hours(
+                    session=session,
+                    actor=lead,
+                    trainee_id=person.id or 0,
+                    work_date=monday + timedelta(days=day),
+                    minutes=360 if person.display_name != "Mireille P." else 180,
+                    activity=_DEMO_ACTIVITIES[(day + n) % len(_DEMO_ACTIVITIES)],
+                    build_code=build if day >= 2 else None,
+                )
+            if week > 1:
+                hours.approve_week(
+                    session=session, actor=lead, trainee_id=person.id or 0, week=monday
+                )
