@@ -31,10 +31,14 @@ class Permission(enum.StrEnum):
     builds_view = "builds_view"  # see builds and their crates
     dashboards = "dashboards"
     manage_users = "manage_users"
-    settings = "settings"  # markets, crate kinds, backups
+    settings = "settings"  # markets, crate kinds
     hours = "hours"  # trainees, everyone's hours, approval, hour reports, shop-floor mode
     own_hours = "own_hours"  # a trainee's own hours and personal data
     locked_hours = "locked_hours"  # change an approved (locked) week, with a reason
+    backup = "backup"  # make and download backups
+    audit_log = "audit_log"  # read the audit log (who changed what and when)
+    venues = "venues"  # enter and import the other venues' monthly figures
+    venues_view = "venues_view"  # see the other venues' figures beside the workshop's
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -48,10 +52,12 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.builds_view,
             Permission.dashboards,
             Permission.hours,
+            Permission.venues,
+            Permission.venues_view,
         }
     ),
     Role.trainee: frozenset({Permission.scan, Permission.builds_view, Permission.own_hours}),
-    Role.market_manager: frozenset({Permission.dashboards}),
+    Role.market_manager: frozenset({Permission.dashboards, Permission.venues_view}),
 }
 
 

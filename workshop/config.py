@@ -64,6 +64,37 @@ def co2e_source() -> str:
     return os.environ.get("WORKSHOP_CO2E_SOURCE", DEFAULT_CO2E_SOURCE)
 
 
+def yearly_kg_goal() -> float:
+    """Kilos the workshop aims to divert in a year (`WORKSHOP_YEARLY_KG_GOAL`; 0: no goal)."""
+    try:
+        value = float(os.environ.get("WORKSHOP_YEARLY_KG_GOAL", "10000").replace(",", "."))
+    except ValueError:
+        return 10000.0
+    return value if value >= 0 else 10000.0
+
+
+def default_weight_uncertainty() -> float:
+    """Relative uncertainty of a default crate weight (`WORKSHOP_DEFAULT_WEIGHT_UNCERTAINTY`).
+
+    A default weight is a stated guess, not a measurement: kilos estimated from it are
+    shown with a ±25 % band unless set otherwise. Calibrated weights use their own
+    standard error instead.
+    """
+    try:
+        value = float(
+            os.environ.get("WORKSHOP_DEFAULT_WEIGHT_UNCERTAINTY", "0.25").replace(",", ".")
+        )
+    except ValueError:
+        return 0.25
+    return value if 0 <= value <= 1 else 0.25
+
+
+def public_summary_enabled() -> bool:
+    """Whether the read-only public summary page is open to everyone (`WORKSHOP_PUBLIC_SUMMARY`)."""
+    value = os.environ.get("WORKSHOP_PUBLIC_SUMMARY", "").strip().lower()
+    return value in ("1", "true", "yes", "on", "oui")
+
+
 def photos_dir() -> Path:
     """Where build photos are stored (under the data directory)."""
     return data_dir() / "photos"

@@ -306,3 +306,46 @@ class WeekApproval(SQLModel, table=True):
     week_start: date
     approved_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     approved_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Impact: other venues ---
+
+
+# A social-economy venue of the arrondissement whose monthly figures sit beside ours.
+class Venue(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    kind: str = Field(default="", max_length=120)
+    # The workshop itself: its figures are computed by the app, never typed.
+    own: bool = False
+    active: bool = True
+
+
+# Something a venue counts every month (visitors, jobs, kg of vegetables…).
+class Metric(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("venue_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    venue_id: int = Field(foreign_key="venue.id", index=True)
+    name: str = Field(max_length=120)  # as in the seed file (English)
+    name_fr: str = Field(default="", max_length=120)
+    active: bool = True
+
+
+# One month's figure of a venue's metric; entering the same month again updates it.
+class MetricValue(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("metric_id", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    metric_id: int = Field(foreign_key="metric.id")
+    month: date = Field(index=True)  # first day of the month
+    value: float
+    source: str = Field(default="", max_length=200)  # who gave the figure (form, file name)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+# The dashboard counts crates by lot, kind and outcome: a covering index lets SQLite
+# read them from the index alone, in group order (docs/PERFORMANCE.md, "Dashboard").
+_crate = Crate.__table__.c  # type: ignore[attr-defined]
+Index("ix_crate_lot_kind_outcome", _crate.lot_id, _crate.crate_kind_id, _crate.outcome)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from workshop import builds, db, hours, intake
+from workshop import builds, db, hours, intake, venues
 
 
 def open_database(url: str | None = None) -> Engine:
@@ -16,4 +16,5 @@ def open_database(url: str | None = None) -> Engine:
         intake.seed_reference(session=session)
         hours.seed_programmes(session=session)
         builds.seed_designs(session=session)
+        venues.seed_venues(session=session)
     return engine

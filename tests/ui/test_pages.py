@@ -211,7 +211,8 @@ def test_dashboard_shows_totals_and_chart(ui):
     assert metrics["dont pesés"] == "14,0\u00a0kg"
     assert metrics["dont estimés"] == "1\u202f500\u00a0kg"
     assert metrics["Kilos détournés"] == "1\u202f514\u00a0kg"
-    assert len(at.get("plotly_chart")) == 1
+    # kg per market and month, cumulative vs goal, outcomes, flow, CO2e (no builds nor hours here)
+    assert len(at.get("plotly_chart")) == 5
 
 
 def test_dashboard_for_market_manager_in_english(ui):

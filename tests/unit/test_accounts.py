@@ -144,6 +144,10 @@ DESIGN_MATRIX = {
     Permission.manage_users: {Role.admin},
     Permission.settings: {Role.admin},
     Permission.locked_hours: {Role.admin},
+    Permission.venues: {Role.admin, Role.lead},  # venue metrics: enter, import
+    Permission.venues_view: {Role.admin, Role.lead, Role.market_manager},
+    Permission.backup: {Role.admin},  # users, markets, settings, backup
+    Permission.audit_log: {Role.admin},
 }
 
 

@@ -1,15 +1,26 @@
-"""Kilos per market and month, weighed apart from estimated."""
+"""Impact: honest kilos (weighed, calibrated, default), outcomes, CO2e, charts, receipt."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
+from sqlmodel import select
 
 from tests import factories
 from workshop import charts, db, impact
 from workshop.errors import PermissionDenied
-from workshop.models import Role
+from workshop.models import (
+    Activity,
+    BuildStatus,
+    HourEntry,
+    HourSource,
+    HourStatus,
+    Outcome,
+    Programme,
+    Role,
+    Trainee,
+)
 
 START, END = date(2026, 1, 1), date(2026, 12, 31)
 
@@ -72,3 +83,284 @@ def test_chart_marks_estimated_kilos(engine):
     assert hatched == ["Marché Belgrand · estimé"]
     assert list(fig.data[0].x) == ["mars 2026"]
     assert fig.layout.barmode == "stack"
+
+
+# --- Honest kilos: weighed, calibrated, default -----------------------------------------
+
+
+def _unweighed_kg(engine, lead, market="Marché Davout", on=date(2026, 3, 20), n=20):
+    factories.lot(engine, lead, market_name=market, on=on, counts=(n,))
+
+
+def test_calibrated_weight_from_the_markets_samples(engine):
+    lead = factories.user(engine, Role.lead)
+    for day, kg in ((date(2026, 1, 9), 7.0), (date(2026, 2, 6), 7.5), (date(2026, 3, 6), 8.0)):
+        factories.lot(engine, lead, on=day, counts=(5,), sample=(5, kg))  # 1.4, 1.5, 1.6 kg
+    _unweighed_kg(engine, lead)  # Davout, March: 20 × calibrated 1.5 kg
+    _unweighed_kg(engine, lead, market="Marché Belgrand", n=10)  # no samples: default 1.2 kg
+    with db.read_session(engine) as session:
+        rows = impact.kg_per_market_month(
+            session=session, actor=lead, start=date(2026, 3, 1), end=date(2026, 3, 31)
+        )
+    by_market = {r.market: r for r in rows}
+    davout, belgrand = by_market["Marché Davout"], by_market["Marché Belgrand"]
+    assert davout.weighed_kg == pytest.approx(8.0)
+    assert davout.estimated_kg == pytest.approx(30.0)
+    assert davout.calibrated_kg == pytest.approx(30.0)
+    # standard error of the mean of 1.4, 1.5, 1.6: 0.1 / √3, times 20 crates
+    assert davout.uncertainty_kg == pytest.approx(20 * 0.1 / 3**0.5)
+    assert belgrand.estimated_kg == pytest.approx(12.0) and belgrand.calibrated_kg == 0
+    assert belgrand.uncertainty_kg == pytest.approx(12.0 * 0.25)
+
+
+def test_calibration_needs_three_recent_samples(engine):
+    lead = factories.user(engine, Role.lead)
+    for day in (date(2025, 1, 10), date(2026, 2, 6), date(2026, 3, 6)):
+        factories.lot(engine, lead, on=day, counts=(5,), sample=(5, 10.0))  # 2 kg each
+    _unweighed_kg(engine, lead)  # only two samples within 12 months: default weight
+    _unweighed_kg(engine, lead, on=date(2025, 12, 20))  # Jan 2025 sample is in its window, 1 only
+    with db.read_session(engine) as session:
+        weights = impact.load_weights(
+            session=session, start=date(2025, 1, 1), end=date(2026, 12, 31)
+        )
+        rows = impact.kg_per_market_month(
+            session=session, actor=lead, start=date(2025, 12, 1), end=date(2026, 3, 31)
+        )
+    kind = factories.kinds(engine)[0].id
+    davout = factories.market(engine).id
+    assert not weights.unit(davout, kind, date(2026, 3, 1)).calibrated
+    march = next(r for r in rows if r.month == date(2026, 3, 1))
+    assert march.estimated_kg == pytest.approx(20 * 1.2)
+    assert weights.unit(davout, kind, date(2026, 3, 1)).samples == 2
+
+
+def test_default_weight_uncertainty_is_a_setting(engine, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_DEFAULT_WEIGHT_UNCERTAINTY", "0,1")
+    lead = factories.user(engine, Role.lead)
+    _unweighed_kg(engine, lead)
+    with db.read_session(engine) as session:
+        [row] = impact.kg_per_market_month(session=session, actor=lead, start=START, end=END)
+    assert row.uncertainty_kg == pytest.approx(24 * 0.1)
+
+
+# --- Where the wood went, CO2e -------------------------------------------------------------
+
+
+def _sorted_lot(engine, lead):
+    """10 standard crates (1.2 kg): 6 tagged, 4 recycled; of the tagged, 2 in a build,
+    1 reused, 1 firewood, 2 in stock; plus 5 crates of another lot never sorted."""
+    from workshop import builds, crates
+
+    lot = factories.lot(engine, lead, on=date(2026, 3, 6), counts=(10,))
+    kind = factories.kinds(engine)[0].id
+    with db.write_session(engine) as session:
+        made = crates.sort_lot(
+            session=session, actor=lead, lot_id=lot.id, tag={kind: 6}, remainder=Outcome.recycled
+        )
+    codes = [c.code for c in made]
+    build = factories.build(engine, lead)
+    with db.write_session(engine) as session:
+        for code in codes[:2]:
+            builds.attach_crate(session=session, actor=lead, build_id=build.id, text=code)
+        crates.set_outcome(session=session, actor=lead, code=codes[2], outcome=Outcome.reused)
+        crates.set_outcome(session=session, actor=lead, code=codes[3], outcome=Outcome.firewood)
+    factories.lot(engine, lead, on=date(2026, 3, 20), counts=(5,))
+
+
+def test_outcome_shares_follow_the_waste_hierarchy(engine, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_CO2E_FACTOR", "0.5")
+    monkeypatch.setenv("WORKSHOP_CO2E_SOURCE", "Source de test")
+    lead = factories.user(engine, Role.lead)
+    _sorted_lot(engine, lead)
+    with db.read_session(engine) as session:
+        data = impact.dashboard(session=session, actor=lead, start=START, end=END)
+    shares = data.outcome_kg()
+    assert list(shares) == list(impact.WASTE_HIERARCHY)
+    assert shares == pytest.approx(
+        {
+            Outcome.in_build: 2.4,
+            Outcome.reused: 1.2,
+            Outcome.recycled: 4.8,
+            Outcome.firewood: 1.2,
+            Outcome.in_stock: 2.4 + 6.0,
+        }
+    )
+    assert sum(r.crates for r in data.outcomes) == data.totals.crates == 15
+    assert data.co2e.wood_kg == pytest.approx(3.6)
+    assert data.co2e.co2e_kg == pytest.approx(1.8)
+    assert data.co2e.source == "Source de test"
+    assert data.co2e.co2e_uncertainty_kg == pytest.approx(3.6 * 0.25 * 0.5)
+
+
+def test_weighed_crates_keep_their_lots_weight_in_outcomes(engine):
+    from workshop import crates
+
+    lead = factories.user(engine, Role.lead)
+    lot = factories.lot(engine, lead, on=date(2026, 3, 6), counts=(10,), sample=(5, 7.0))
+    kind = factories.kinds(engine)[0].id
+    with db.write_session(engine) as session:
+        crates.sort_lot(session=session, actor=lead, lot_id=lot.id, tag={kind: 4})
+    with db.read_session(engine) as session:
+        data = impact.dashboard(session=session, actor=lead, start=START, end=END)
+    [row] = data.outcomes
+    assert row.outcome == Outcome.in_stock and row.crates == 10
+    assert row.kg == pytest.approx(14.0) and row.estimated_kg == 0
+
+
+def test_pieces_and_approved_hours_per_month(engine):
+    from workshop import builds
+
+    lead = factories.user(engine, Role.lead)
+    build = factories.build(engine, lead)
+    with db.write_session(engine) as session:
+        builds.set_status(
+            session=session, actor=lead, build_id=build.id, status=BuildStatus.in_progress
+        )
+        builds.set_status(
+            session=session,
+            actor=lead,
+            build_id=build.id,
+            status=BuildStatus.finished,
+            on=date(2026, 5, 4),
+        )
+        programme = session.exec(select(Programme)).first()
+        trainee = Trainee(
+            display_name="Awa D.",
+            programme_id=programme.id,
+            start_date=date(2026, 1, 1),
+            badge_code="B2345678",
+        )
+        session.add(trainee)
+        session.flush()
+        for minutes, status in ((120, HourStatus.approved), (60, HourStatus.submitted)):
+            session.add(
+                HourEntry(
+                    trainee_id=trainee.id,
+                    work_date=date(2026, 5, 5),
+                    minutes=minutes,
+                    activity=Activity.poncage,
+                    status=status,
+                    source=HourSource.staff,
+                )
+            )
+    with db.read_session(engine) as session:
+        data = impact.dashboard(session=session, actor=lead, start=START, end=END)
+    assert [(p.month, p.pieces) for p in data.pieces] == [(date(2026, 5, 1), 1)]
+    assert [(h.month, h.programme, h.hours) for h in data.hours] == [
+        (date(2026, 5, 1), programme.name, 2.0)
+    ]
+
+
+# --- Market manager's month, public summary ---------------------------------------------
+
+
+def test_market_month_for_its_manager_only(engine):
+    lead = factories.user(engine, Role.lead)
+    davout = factories.market(engine)
+    belgrand = factories.market(engine, "Marché Belgrand")
+    manager = factories.user(engine, Role.market_manager, market_id=davout.id)
+    factories.lot(engine, lead, on=date(2026, 3, 6), counts=(10,))
+    factories.lot(engine, lead, on=date(2026, 2, 6), counts=(5,))
+    factories.lot(engine, lead, market_name="Marché Belgrand", on=date(2026, 3, 7), counts=(30,))
+    with db.read_session(engine) as session:
+        month = impact.market_month(
+            session=session, actor=manager, market_id=davout.id, month=date(2026, 3, 15)
+        )
+        with pytest.raises(PermissionDenied) as err:
+            impact.market_month(
+                session=session, actor=manager, market_id=belgrand.id, month=date(2026, 3, 1)
+            )
+    assert err.value.key == "error.market_view.other_market"
+    assert month.row.crates == 10 and month.pickups == 1
+    assert (month.rank, month.markets) == (2, 2)
+    assert month.all_markets == pytest.approx({"Marché Davout": 12.0, "Marché Belgrand": 36.0})
+    assert len(month.trend) == 12 and month.trend[-1] == (date(2026, 3, 1), pytest.approx(12.0))
+    assert month.trend[-2] == (date(2026, 2, 1), pytest.approx(6.0))
+    assert month.outcomes[Outcome.in_stock] == pytest.approx(12.0)
+
+
+def test_receipt_is_a_one_page_pdf(engine):
+    import pypdfium2
+
+    from workshop import receipts
+
+    lead = factories.user(engine, Role.lead)
+    factories.lot(engine, lead, on=date(2026, 3, 6), counts=(10,), sample=(5, 7.0))
+    with db.read_session(engine) as session:
+        month = impact.market_month(
+            session=session,
+            actor=lead,
+            market_id=factories.market(engine).id,
+            month=date(2026, 3, 1),
+        )
+    pdf = receipts.render(month, "fr", today=date(2026, 4, 2))
+    assert pdf.startswith(b"%PDF") and len(pdf) < 300_000
+    assert receipts.render(month, "fr", today=date(2026, 4, 2)) == pdf  # same figures, same bytes
+    doc = pypdfium2.PdfDocument(pdf)
+    assert len(doc) == 1
+    assert receipts.filename(month) == "recu-marche-davout-2026-03.pdf"
+
+
+def test_public_summary_is_off_by_default_and_has_no_personal_data(engine, monkeypatch):
+    lead = factories.user(engine, Role.lead, display_name="Léa Secret")
+    factories.lot(engine, lead, on=date(2026, 3, 6), counts=(10,))
+    with pytest.raises(PermissionDenied) as err, db.read_session(engine) as session:
+        impact.public_summary(session=session)
+    assert err.value.key == "error.summary.off"
+    monkeypatch.setenv("WORKSHOP_PUBLIC_SUMMARY", "oui")
+    with db.read_session(engine) as session:
+        summary = impact.public_summary(session=session, today=date(2026, 6, 1))
+    assert summary.crates == 10 and summary.kg == pytest.approx(12.0)
+    assert summary.since == date(2026, 3, 6) and summary.this_year_kg == pytest.approx(12.0)
+    assert "Léa" not in repr(summary)
+
+
+# --- Charts and their CSV -------------------------------------------------------------------
+
+
+def test_charts_from_plain_rows():
+    rows = [
+        impact.MonthRow("Marché A", date(2026, 1, 1), 10, 5.0, 7.0, 1.5),
+        impact.MonthRow("Marché B", date(2026, 3, 1), 4, 0.0, 4.8, 1.2),
+    ]
+    fig = charts.cumulative_vs_goal(rows, date(2026, 1, 1), date(2026, 12, 31), 3650, "fr")
+    cumulative = next(tr for tr in fig.data if tr.name == "kilos cumulés")
+    assert list(cumulative.y)[:3] == [12.0, 12.0, 16.8]
+    goal = next(tr for tr in fig.data if tr.name and tr.name.startswith("objectif"))
+    assert goal.y[-1] == pytest.approx(3650) and goal.y[0] == pytest.approx(310)
+    band = charts.kg_per_market_month(rows, "en", band=True)
+    assert list(band.data[-1].error_y.array) == [1.5, 1.2]
+    assert band.layout.separators == ".,"
+    outcome_rows = [
+        impact.OutcomeRow("Marché A", date(2026, 1, 1), Outcome.in_build, 2, 2.4, 2.4, 0.6),
+        impact.OutcomeRow("Marché A", date(2026, 1, 1), Outcome.firewood, 1, 1.2, 0.0, 0.0),
+    ]
+    sankey = charts.sankey(outcome_rows, "fr").data[0]
+    assert list(sankey.link.value) == [2.4, 1.2]
+    assert sankey.node.label[0] == "Marché A"
+    co2e = charts.co2e_per_month(outcome_rows, date(2026, 1, 1), date(2026, 2, 28), 0.5, "S", "fr")
+    assert list(co2e.data[0].y) == [1.2, 0]
+    assert "S" in co2e.layout.annotations[0].text
+
+
+def test_csv_in_french_and_english():
+    rows = [impact.MonthRow("Marché A", date(2026, 1, 1), 10, 5.25, 7.0, 1.5)]
+    fr = charts.to_csv(charts.kg_table(rows, "fr"), "fr").decode("utf-8-sig").splitlines()
+    assert fr[0] == "Mois;Marché;Cagettes;kg pesés;kg estimés;incertitude (± kg)"
+    assert fr[1] == "2026-01-01;Marché A;10;5,25;7;1,5"
+    en = charts.to_csv(charts.kg_table(rows, "en"), "en").decode("utf-8-sig").splitlines()
+    assert en[1] == "2026-01-01,Marché A,10,5.25,7,1.5"
+
+
+def test_small_multiples_share_the_months():
+    series = [
+        charts.Series("Atelier · kg", {date(2026, 1, 1): 10.0}, own=True),
+        charts.Series("Régie · emplois", {date(2026, 2, 1): 3.0}),
+        charts.Series("Édicule · visiteurs", {}),
+    ]
+    fig = charts.small_multiples(series, date(2026, 1, 1), date(2026, 3, 31), "fr")
+    assert len(fig.data) == 3
+    assert [list(tr.x) for tr in fig.data] == [["janv. 2026", "févr. 2026", "mars 2026"]] * 3
+    assert list(fig.data[1].y) == [None, 3.0, None]
+    table = charts.series_table(series, date(2026, 1, 1), date(2026, 3, 31), "fr")
+    assert table.rows[1] == [date(2026, 2, 1), "", 3.0, ""]

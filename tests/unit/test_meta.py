@@ -87,7 +87,7 @@ def test_every_page_has_a_ui_test():
     ui_tests = "".join(
         p.read_text(encoding="utf-8") for p in (ROOT / "tests" / "ui").glob("test_*.py")
     )
-    pages = [*nav.SIGNED_IN_PAGES, nav.SIGN_IN, nav.FIRST_ADMIN]
+    pages = [*nav.SIGNED_IN_PAGES, nav.SIGN_IN, nav.FIRST_ADMIN, nav.PASSPORT, nav.SUMMARY]
     files = {p.name for p in (UI / "pages").glob("*.py")}
     assert files == {spec.file for spec in pages}  # no page file outside the navigation
     assert [spec.file for spec in pages if spec.file not in ui_tests] == []

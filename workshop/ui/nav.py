@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from workshop import config
 from workshop.accounts import Permission, can
-from workshop.models import User
+from workshop.models import Role, User
 from workshop.ui.common import t
 
 PAGES_DIR = "workshop/ui/pages"
@@ -27,10 +28,15 @@ SIGNED_IN_PAGES = (
     PageSpec("home.py", "nav.home", ":material/home:", None),
     PageSpec("pickups.py", "nav.pickups", ":material/local_shipping:", Permission.pickups),
     PageSpec("labels.py", "nav.labels", ":material/qr_code_2:", Permission.pickups),
+    PageSpec(
+        "import_pickups.py", "nav.import_pickups", ":material/upload_file:", Permission.pickups
+    ),
     PageSpec("scan.py", "nav.scan", ":material/barcode_reader:", Permission.scan),
     PageSpec("builds.py", "nav.builds", ":material/chair:", Permission.builds_view),
     PageSpec("designs.py", "nav.designs", ":material/design_services:", Permission.builds),
     PageSpec("dashboard.py", "nav.dashboard", ":material/bar_chart:", Permission.dashboards),
+    PageSpec("market.py", "nav.market", ":material/storefront:", Permission.dashboards),
+    PageSpec("venues.py", "nav.venues", ":material/diversity_3:", Permission.venues_view),
     PageSpec("trainees.py", "nav.trainees", ":material/badge:", Permission.hours),
     PageSpec("hours_approval.py", "nav.hours_approval", ":material/schedule:", Permission.hours),
     PageSpec("hours_reports.py", "nav.hours_reports", ":material/summarize:", Permission.hours),
@@ -38,11 +44,15 @@ SIGNED_IN_PAGES = (
     PageSpec("my_hours.py", "nav.my_hours", ":material/schedule:", Permission.own_hours),
     PageSpec("users.py", "nav.users", ":material/group:", Permission.manage_users),
     PageSpec("settings.py", "nav.settings", ":material/settings:", Permission.settings),
+    PageSpec("backups.py", "nav.backups", ":material/backup:", Permission.backup),
+    PageSpec("audit_log.py", "nav.audit_log", ":material/history:", Permission.audit_log),
 )
 SIGN_IN = PageSpec("sign_in.py", "nav.sign_in", ":material/login:", None)
 FIRST_ADMIN = PageSpec("first_admin.py", "nav.first_admin", ":material/person_add:", None)
 # Open to everyone (no sign-in), reached through a piece's QR code, not the menu.
 PASSPORT = PageSpec("passport.py", "nav.passport", ":material/badge:", None)
+# The workshop's public totals: listed for everyone, signed in or not, when the setting is on.
+SUMMARY = PageSpec("summary.py", "nav.summary", ":material/public:", None)
 
 
 # Shop-floor mode (the shared tablet): set in session_state by shop_floor.py; while
@@ -69,9 +79,14 @@ def _page(spec: PageSpec, *, default: bool = False, hidden: bool = False) -> st.
 
 def visible_specs(user: User | None, *, needs_first_admin: bool) -> list[PageSpec]:
     """The pages this user may open, the first being the default."""
+    public = [SUMMARY] if config.public_summary_enabled() else []
     if user is None:
-        return [FIRST_ADMIN if needs_first_admin else SIGN_IN]
-    return [s for s in SIGNED_IN_PAGES if s.permission is None or can(user, s.permission)]
+        return [FIRST_ADMIN if needs_first_admin else SIGN_IN, *public]
+    specs = [s for s in SIGNED_IN_PAGES if s.permission is None or can(user, s.permission)]
+    if user.role == Role.market_manager:
+        # A market manager lands on their market's month: the one screen they come for.
+        specs.sort(key=lambda s: s.file != "market.py")
+    return [*specs, *public]
 
 
 def pages_for(

@@ -1,0 +1,156 @@
+"""Impact pages in AppTest: dashboard.py, market.py (and its receipt), venues.py, summary.py."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import select
+
+from tests import factories
+from tests.ui.conftest import open_page, page_alone, start, texts
+from workshop import db
+from workshop.models import MetricValue, Role
+
+GUIGNIER = "Édicule de la place du Guignier"
+
+
+def _some_pickups(engine, lead):
+    today = date.today()
+    factories.lot(engine, lead, on=today, counts=(10,), sample=(5, 7.0))
+    factories.lot(engine, lead, market_name="Marché Belgrand", on=today, counts=(20, 5))
+    factories.lot(engine, lead, on=today - timedelta(days=40), counts=(8,))
+
+
+@pytest.mark.parametrize("role", [Role.lead, Role.admin, Role.market_manager])
+def test_dashboard_for_each_role_that_sees_it(ui, role):
+    lead = factories.user(ui, Role.lead)
+    _some_pickups(ui, lead)
+    viewer = factories.user(ui, role)
+    at = open_page(start(viewer), "dashboard.py")
+    assert not at.exception and not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Cagettes collectées"] == "43"
+    assert metrics["dont pesés"] == "14,0\u00a0kg"
+    assert "CO2e évité" in metrics
+    assert len(at.get("plotly_chart")) == 5  # kilos, cumulative, outcomes, Sankey, CO2e
+    assert len(at.get("download_button")) >= 4  # each chart's data as CSV
+    assert any("ADEME" in c for c in texts(at.caption))  # the factor's source beside CO2e
+
+
+def test_dashboard_filters_by_market_and_refreshes_after_a_write(ui):
+    lead = factories.user(ui, Role.lead)
+    _some_pickups(ui, lead)
+    at = open_page(start(lead), "dashboard.py")
+    belgrand = factories.market(ui, "Marché Belgrand")
+    at.multiselect[0].set_value([belgrand.id]).run()
+    assert {m.label: m.value for m in at.metric}["Cagettes collectées"] == "25"
+    factories.lot(ui, lead, market_name="Marché Belgrand", counts=(5,))  # a write: cache key moves
+    at.run()
+    assert {m.label: m.value for m in at.metric}["Cagettes collectées"] == "30"
+
+
+def test_market_manager_lands_on_their_market_and_gets_the_receipt(ui):
+    lead = factories.user(ui, Role.lead)
+    _some_pickups(ui, lead)
+    davout = factories.market(ui)
+    manager = factories.user(ui, Role.market_manager, market_id=davout.id)
+    at = start(manager)  # their market's page is their first page
+    assert not at.exception
+    assert texts(at.title) == ["Mon marché"]
+    assert texts(at.caption)[0] == "Votre marché : Marché Davout"
+    assert not at.selectbox or at.selectbox[0].label == "Mois"  # no other market to choose
+    [sentence] = texts(at.success)
+    assert "10 cagettes au Marché Davout" in sentence and "n° 2 des 2 marchés" in sentence
+    assert {m.label: m.value for m in at.metric}["Cagettes collectées"] == "10"
+    receipt = [b for b in at.get("download_button") if "reçu" in b.proto.label]
+    assert len(receipt) == 1
+    assert len(at.get("plotly_chart")) == 3  # all markets, the trend, the outcomes
+
+
+def test_market_page_without_a_market_and_for_a_lead(ui):
+    manager = factories.user(ui, Role.market_manager)
+    at = open_page(start(manager), "market.py")
+    assert not at.error and texts(at.info)[0].startswith("Votre compte n'est rattaché")
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead, lang="en"), "market.py")
+    assert texts(at.title) == ["My market"]
+    assert at.selectbox[0].label == "Market" and not at.exception
+
+
+def _venue_page(ui, role=Role.lead):
+    user = factories.user(ui, role)
+    at = open_page(start(user), "venues.py")
+    assert not at.exception and not at.error
+    return at
+
+
+def test_lead_enters_a_venues_month(ui):
+    at = _venue_page(ui)
+    assert len(at.get("plotly_chart")) == 1
+    at.selectbox(key="venue_pick").set_value(
+        next(o for o in at.selectbox(key="venue_pick").options if o)
+    )
+    venue = at.selectbox(key="venue_pick")
+    venue.select_index(0).run()
+    assert venue.value is not None
+    at.number_input[0].set_value(250.0)
+    next(b for b in at.button if b.label == "Enregistrer les chiffres").click().run()
+    assert not at.error
+    assert texts(at.success)[0].endswith(": 1 chiffres enregistrés.")
+    with db.read_session(ui) as session:
+        [value] = session.exec(select(MetricValue)).all()
+    assert value.value == 250.0 and value.month == date.today().replace(day=1)
+
+
+def test_lead_imports_a_file_and_a_bad_file_imports_nothing(ui):
+    at = _venue_page(ui)
+    month = date.today().replace(day=1)
+    good = f"lieu;indicateur;mois;valeur\r\n{GUIGNIER};visiteurs;{month:%m/%Y};1 250\r\n"
+    bad = good + f"{GUIGNIER};visiteurs;{month:%Y-%m};trois\r\n"
+    at.file_uploader[0].upload("lieux.csv", bad.encode("cp1252"), "text/csv").run()
+    assert texts(at.error) == [
+        "1 lignes refusées : corrigez le fichier puis renvoyez-le. Rien n'a été importé."
+    ]
+    assert not [b for b in at.button if b.label.startswith("Importer les")]
+    at.file_uploader[0].upload("lieux.csv", good.encode("cp1252"), "text/csv").run()
+    assert not at.error
+    assert any("Windows-1252" in c for c in texts(at.caption))
+    next(b for b in at.button if b.label == "Importer les 1 lignes").click().run()
+    assert texts(at.success) == ["Import terminé : 1 chiffres ajoutés, 0 mis à jour, 0 inchangés."]
+    with db.read_session(ui) as session:
+        assert [v.value for v in session.exec(select(MetricValue))] == [1250.0]
+
+
+def test_market_manager_sees_the_venues_but_cannot_enter_figures(ui):
+    at = _venue_page(ui, Role.market_manager)
+    assert len(at.get("plotly_chart")) == 1
+    assert not at.file_uploader and not at.number_input
+
+
+def test_public_summary_off_by_default(ui):
+    factories.user(ui, Role.lead)
+    at = start()
+    with pytest.raises(ValueError):
+        open_page(at, "summary.py")
+    alone = page_alone("summary.py", None)
+    assert texts(alone.error) == [
+        "Le résumé public n'est pas activé (réglage WORKSHOP_PUBLIC_SUMMARY)."
+    ]
+    assert not alone.metric
+
+
+def test_public_summary_on_for_a_signed_out_visitor(ui, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_PUBLIC_SUMMARY", "1")
+    lead = factories.user(ui, Role.lead, display_name="Léa Personne")
+    _some_pickups(ui, lead)
+    at = start()
+    assert texts(at.title) == ["Connexion"]
+    open_page(at, "summary.py")
+    assert not at.exception and not at.error
+    assert texts(at.title) == ["L'atelier en chiffres"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Cagettes collectées"] == "43"
+    assert not at.text_input and not at.button  # read-only
+    shown = " ".join(texts(at.caption) + texts(at.markdown) + list(metrics.values()))
+    assert "Léa" not in shown

@@ -1,0 +1,459 @@
+"""The arrondissement's other social-economy venues: their metrics, monthly values, CSV import.
+
+Values are monthly (stored on the month's first day). Entering or importing a month
+that already has a value updates it, so re-importing the same file changes nothing.
+
+CSV import is all or nothing: the file is read whole, every row is checked, and
+only a file without a single error is written. Files from French Excel are read
+as they come: UTF-8 (with or without BOM) or Windows-1252/Latin-1, separated by
+",", ";" or tabs, numbers with a decimal comma and spaces between thousands.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from workshop import audit, config
+from workshop.accounts import Permission, require
+from workshop.errors import InvalidInput, NotFound
+from workshop.models import Metric, MetricValue, User, Venue, utcnow
+
+MAX_FILE_BYTES = 2 * 1024 * 1024  # years of monthly figures fit in a few kilobytes
+MAX_ROWS = 10_000
+MAX_VALUE = 1e9
+MAX_SOURCE_LENGTH = 200
+EARLIEST_MONTH = date(2000, 1, 1)
+
+# The seed file names metrics in English; their French names for the French screens.
+METRIC_NAMES_FR = {
+    "crates collected": "cagettes collectées",
+    "kg diverted": "kg détournés",
+    "pieces built": "meubles fabriqués",
+    "trainee hours": "heures des salarié·es en insertion",
+    "events hosted": "événements accueillis",
+    "visitors": "visiteurs",
+    "structures hosted": "structures hébergées",
+    "projects incubated": "projets incubés",
+    "people reached": "personnes accompagnées",
+    "jobs": "emplois",
+    "hours worked": "heures travaillées",
+    "kg vegetables processed (légumerie/conserverie)": (
+        "kg de légumes transformés (légumerie/conserverie)"
+    ),
+}
+# A venue whose metrics are all among these is the workshop itself: the app computes them.
+OWN_METRICS = {"crates collected", "kg diverted", "pieces built", "trainee hours"}
+
+# Column names accepted in an import file (English or French), in the order expected.
+COLUMNS = {
+    "venue": ("venue", "lieu"),
+    "metric": ("metric", "indicateur"),
+    "month": ("month", "mois"),
+    "value": ("value", "valeur"),
+}
+OPTIONAL_COLUMNS = {"source": ("source",)}
+
+
+def seed_venues(*, session: Session) -> None:
+    """Add the venues and metrics of `data/venues.csv`, once."""
+    if session.exec(select(Venue)).first() is not None:
+        return
+    with open(config.PACKAGE_DATA / "venues.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            names = [m.strip() for m in row["example_metrics"].split(";") if m.strip()]
+            venue = Venue(name=row["venue"].strip(), kind=row["kind"].strip())
+            venue.own = bool(names) and set(names) <= OWN_METRICS
+            session.add(venue)
+            session.flush()
+            for name in names:
+                session.add(
+                    Metric(venue_id=venue.id or 0, name=name, name_fr=METRIC_NAMES_FR.get(name, ""))
+                )
+
+
+def metric_name(metric: Metric, lang: str) -> str:
+    """A metric's name in `lang`."""
+    return metric.name_fr if lang == "fr" and metric.name_fr else metric.name
+
+
+@dataclass(frozen=True)
+class VenueMetrics:
+    """A venue and its metrics."""
+
+    venue: Venue
+    metrics: list[Metric]
+
+
+def list_venues(*, session: Session, actor: User, typed_only: bool = False) -> list[VenueMetrics]:
+    """Active venues with their active metrics; `typed_only` leaves out the workshop itself."""
+    require(actor, Permission.venues_view)
+    venues = session.exec(select(Venue).where(Venue.active).order_by(col(Venue.id))).all()
+    metrics = session.exec(select(Metric).where(Metric.active).order_by(col(Metric.id))).all()
+    return [
+        VenueMetrics(v, [m for m in metrics if m.venue_id == v.id])
+        for v in venues
+        if not (typed_only and v.own)
+    ]
+
+
+def values(
+    *, session: Session, actor: User, start: date, end: date
+) -> dict[int, dict[date, float]]:
+    """Monthly values per metric id for the months of `start`–`end`."""
+    require(actor, Permission.venues_view)
+    rows = session.exec(
+        select(MetricValue).where(
+            MetricValue.month >= start.replace(day=1), MetricValue.month <= end
+        )
+    ).all()
+    out: dict[int, dict[date, float]] = {}
+    for row in rows:
+        out.setdefault(row.metric_id, {})[row.month] = row.value
+    return out
+
+
+def _check_month(month: date, today: date) -> date:
+    month = month.replace(day=1)
+    if month > today.replace(day=1):
+        raise InvalidInput("error.venues.future_month")
+    if month < EARLIEST_MONTH:
+        raise InvalidInput("error.venues.too_old")
+    return month
+
+
+def _check_value(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInput("error.venues.bad_number", value=str(value))
+    if value < 0:
+        raise InvalidInput("error.venues.negative")
+    if value > MAX_VALUE:
+        raise InvalidInput("error.venues.too_big")
+    return float(value)
+
+
+def _upsert(
+    session: Session, actor: User, metric_id: int, month: date, value: float, source: str
+) -> tuple[MetricValue, float | None]:
+    row = session.exec(
+        select(MetricValue).where(MetricValue.metric_id == metric_id, MetricValue.month == month)
+    ).first()
+    before = row.value if row else None
+    if row is None:
+        row = MetricValue(metric_id=metric_id, month=month, value=value)
+    row.value, row.source = value, source
+    row.updated_at, row.updated_by_id = utcnow(), actor.id
+    session.add(row)
+    return row, before
+
+
+def record_month(
+    *,
+    session: Session,
+    actor: User,
+    venue_id: int,
+    month: date,
+    figures: Mapping[int, float | None],
+    source: str = "",
+    today: date | None = None,
+) -> list[MetricValue]:
+    """Save a venue's figures for one month (None: left as it is); updates an entered month."""
+    require(actor, Permission.venues)
+    venue = session.get(Venue, venue_id)
+    if venue is None or not venue.active:
+        raise NotFound("error.venues.unknown_venue")
+    if venue.own:
+        raise InvalidInput("error.venues.own_venue")
+    month = _check_month(month, today or date.today())
+    source = source.strip()
+    if len(source) > MAX_SOURCE_LENGTH:
+        raise InvalidInput("error.venues.source_too_long", max=MAX_SOURCE_LENGTH)
+    metrics = {m.id: m for m in session.exec(select(Metric).where(Metric.venue_id == venue_id))}
+    clean: dict[int, float] = {}
+    for metric_id, value in figures.items():
+        if metric_id not in metrics:
+            raise NotFound("error.venues.unknown_metric", metric=str(metric_id))
+        if value is not None:
+            clean[metric_id] = _check_value(value)
+    if not clean:
+        raise InvalidInput("error.venues.nothing_entered")
+    saved, before, after = [], {}, {}
+    for metric_id, value in clean.items():
+        row, old = _upsert(session, actor, metric_id, month, value, source)
+        saved.append(row)
+        before[metrics[metric_id].name] = old
+        after[metrics[metric_id].name] = value
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="update",
+        entity="venue_values",
+        entity_id=f"{venue_id}:{month.isoformat()}",
+        before=before,
+        after=after,
+    )
+    return saved
+
+
+# --- CSV import -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one line of an import file is refused (`line` counts the header as line 1)."""
+
+    line: int
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One valid line of an import file, and the value it replaces (None: a new month)."""
+
+    line: int
+    venue: str
+    metric_id: int
+    metric: str
+    month: date
+    value: float
+    source: str
+    before: float | None
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What an import would do, or why it is refused."""
+
+    encoding: str
+    separator: str
+    rows: list[ImportRow]
+    errors: list[RowError]
+
+    @property
+    def ok(self) -> bool:
+        """True when the file can be imported as a whole."""
+        return bool(self.rows) and not self.errors
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidInput("error.venues.csv.too_large", max_mb=MAX_FILE_BYTES / 1024 / 1024)
+    if b"\x00" in data:
+        raise InvalidInput("error.venues.csv.not_text")
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    # French Excel saves "CSV" in Windows-1252 (Latin-1 plus € and curly quotes).
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "Latin-1"
+
+
+def _separator(header_line: str) -> str:
+    counts = {sep: header_line.count(sep) for sep in (";", ",", "\t")}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] else ","
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.strip().lower().split())
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    found = [_norm(h) for h in header]
+    index: dict[str, int] = {}
+    for name, aliases in {**COLUMNS, **OPTIONAL_COLUMNS}.items():
+        for i, title in enumerate(found):
+            if title in aliases:
+                index[name] = i
+    if any(name not in index for name in COLUMNS) or len(set(found) - {""}) != len(
+        [f for f in found if f]
+    ):
+        raise InvalidInput(
+            "error.venues.csv.bad_header",
+            expected="venue;metric;month;value;source",
+            found=";".join(h.strip() for h in header)[:120],
+        )
+    return index
+
+
+_MONTH_PATTERNS = (
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?$"),
+    re.compile(r"^(?:(?P<d>\d{1,2})/)?(?P<m>\d{1,2})/(?P<y>\d{4})$"),
+)
+
+
+def parse_month(text: str) -> date | None:
+    """`2026-03`, `2026-03-01`, `03/2026` or `01/03/2026` as the month's first day, else None."""
+    text = text.strip()
+    for pattern in _MONTH_PATTERNS:
+        if match := pattern.match(text):
+            try:
+                day = int(match["d"] or 1)
+                date(int(match["y"]), int(match["m"]), day)  # a real date, if a day is given
+                return date(int(match["y"]), int(match["m"]), 1)
+            except ValueError:
+                return None
+    return None
+
+
+def parse_number(text: str) -> float | None:
+    """`1 234,5`, `1234.5`, `1.234,5` or `1,234.5` as a float, else None."""
+    text = re.sub(r"[\s\u00a0\u202f']", "", text)
+    if not text:
+        return None
+    if "," in text and "." in text:
+        thousands = "," if text.rfind(",") < text.rfind(".") else "."
+        text = text.replace(thousands, "")
+    text = text.replace(",", ".")
+    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", text):
+        return None
+    return float(text)
+
+
+def parse_csv(
+    *, session: Session, actor: User, data: bytes, filename: str = "", today: date | None = None
+) -> ImportPreview:
+    """Read an import file and check every line, writing nothing."""
+    require(actor, Permission.venues)
+    today = today or date.today()
+    text, encoding = _decode(data)
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise InvalidInput("error.venues.csv.empty")
+    sep = _separator(lines[0])
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    header = next(reader)
+    index = _columns(header)
+    venues = {_norm(v.name): v for v in session.exec(select(Venue).where(Venue.active))}
+    metrics: dict[tuple[int, str], Metric] = {}
+    for known in session.exec(select(Metric).where(Metric.active)):
+        for name in (known.name, known.name_fr):
+            if name:
+                metrics[(known.venue_id, _norm(name))] = known
+    existing = {(v.metric_id, v.month): v.value for v in session.exec(select(MetricValue)).all()}
+    rows: list[ImportRow] = []
+    errors: list[RowError] = []
+    seen: dict[tuple[int, date], int] = {}
+    for line_no, record in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        if line_no > MAX_ROWS + 1:
+            raise InvalidInput("error.venues.csv.too_many_rows", max=MAX_ROWS)
+        cells = {n: record[i].strip() if i < len(record) else "" for n, i in index.items()}
+        venue = venues.get(_norm(cells["venue"]))
+        if venue is None:
+            errors.append(
+                RowError(line_no, "error.venues.csv.unknown_venue", {"venue": cells["venue"]})
+            )
+            continue
+        if venue.own:
+            errors.append(RowError(line_no, "error.venues.csv.own_venue", {"venue": venue.name}))
+            continue
+        metric = metrics.get((venue.id or 0, _norm(cells["metric"])))
+        if metric is None:
+            errors.append(
+                RowError(
+                    line_no,
+                    "error.venues.csv.unknown_metric",
+                    {"metric": cells["metric"], "venue": venue.name},
+                )
+            )
+            continue
+        month = parse_month(cells["month"])
+        if month is None:
+            errors.append(
+                RowError(line_no, "error.venues.csv.bad_month", {"month": cells["month"]})
+            )
+            continue
+        if month > today.replace(day=1):
+            errors.append(
+                RowError(line_no, "error.venues.csv.future_month", {"month": cells["month"]})
+            )
+            continue
+        if month < EARLIEST_MONTH:
+            errors.append(RowError(line_no, "error.venues.csv.too_old", {"month": cells["month"]}))
+            continue
+        value = parse_number(cells["value"])
+        if value is None or not math.isfinite(value):
+            errors.append(
+                RowError(line_no, "error.venues.csv.bad_number", {"value": cells["value"]})
+            )
+            continue
+        if value < 0 or value > MAX_VALUE:
+            errors.append(
+                RowError(line_no, "error.venues.csv.out_of_range", {"value": cells["value"]})
+            )
+            continue
+        key = (metric.id or 0, month)
+        if key in seen:
+            errors.append(RowError(line_no, "error.venues.csv.duplicate", {"first": seen[key]}))
+            continue
+        seen[key] = line_no
+        source = cells.get("source", "") or filename
+        rows.append(
+            ImportRow(
+                line=line_no,
+                venue=venue.name,
+                metric_id=metric.id or 0,
+                metric=metric.name,
+                month=month,
+                value=value,
+                source=source[:MAX_SOURCE_LENGTH],
+                before=existing.get(key),
+            )
+        )
+    if not rows and not errors:
+        raise InvalidInput("error.venues.csv.empty")
+    return ImportPreview(encoding, sep, rows, errors)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import wrote."""
+
+    created: int
+    updated: int
+    unchanged: int
+
+
+def import_csv(
+    *, session: Session, actor: User, data: bytes, filename: str = "", today: date | None = None
+) -> ImportResult:
+    """Import a whole file of monthly values, or nothing at all if any line is wrong."""
+    preview = parse_csv(session=session, actor=actor, data=data, filename=filename, today=today)
+    if preview.errors:
+        raise InvalidInput("error.venues.csv.refused", n=len(preview.errors))
+    created = updated = unchanged = 0
+    for row in preview.rows:
+        if row.before is not None and row.before == row.value:
+            unchanged += 1
+            continue
+        _upsert(session, actor, row.metric_id, row.month, row.value, row.source)
+        if row.before is None:
+            created += 1
+        else:
+            updated += 1
+    session.flush()
+    result = ImportResult(created, updated, unchanged)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="import",
+        entity="venue_values",
+        entity_id=filename[:60],
+        after={"file": filename, "created": created, "updated": updated, "unchanged": unchanged},
+    )
+    return result
