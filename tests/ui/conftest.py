@@ -43,3 +43,12 @@ def texts(elements) -> list[str]:
 def ui(engine):
     """The test database, ready for AppTest (WORKSHOP_DATABASE_URL points at it)."""
     return engine
+
+
+def scan(at: AppTest, text: str, key: str = "scan_field") -> AppTest:
+    """Type `text` + Enter in the scanner field (a custom component AppTest cannot click)."""
+    number = (
+        int(at.session_state[f"{key}__handled"]) + 1 if f"{key}__handled" in at.session_state else 1
+    )
+    at.session_state[key] = {"scans": [[number, text]]}
+    return at.run()

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests import factories
 from tests.conftest import APP
-from tests.ui.conftest import open_page, page_alone, start, texts
+from tests.ui.conftest import open_page, page_alone, scan, start, texts
 from workshop import builds, codes, db
 from workshop.models import BuildStatus, Role
 
@@ -51,10 +51,10 @@ def test_lead_starts_a_piece_and_scans_its_crates(ui):
     assert texts(at.subheader)[0].startswith("Session de scan : meuble M-")
     # AppTest does not follow st.switch_page into later runs as a browser does.
     open_page(at, "scan.py")
-    at.chat_input[0].set_value(codes.format_code(first)).run()
+    scan(at, codes.format_code(first))
     assert f"{codes.format_code(first)} ajoutée au meuble." in texts(at.success)
-    at.chat_input[0].set_value(second).run()
-    at.chat_input[0].set_value(first).run()  # after the double-read window in real life
+    scan(at, second)
+    scan(at, first)  # after the double-read window in real life
     assert at.get("progress")[0].proto.text == "2 cagettes sur 3"
     _button(at, "Annuler la dernière").click().run()
     assert texts(at.success) == [f"{codes.format_code(second)} retirée du meuble."]
@@ -69,7 +69,7 @@ def test_scanning_a_lot_into_a_piece_is_refused(ui):
     at = start(lead)
     at.session_state["open_build"] = build.id
     open_page(at, "scan.py")
-    at.chat_input[0].set_value(lot.code).run()
+    scan(at, lot.code)
     # A lot code is not a crate: it is shown, not added.
     assert texts(at.subheader)[-1] == f"Collecte {codes.format_code(lot.code)}"
     with db.read_session(ui) as session:
@@ -85,7 +85,7 @@ def test_crate_in_another_piece_is_explained(ui):
     at = start(lead)
     at.session_state["open_build"] = other.id
     open_page(at, "scan.py")
-    at.chat_input[0].set_value(crate).run()
+    scan(at, crate)
     crate_code, build_code = codes.format_code(crate), codes.format_code(one.code)
     assert texts(at.error) == [f"La cagette {crate_code} est déjà dans le meuble {build_code}."]
 

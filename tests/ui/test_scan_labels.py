@@ -9,7 +9,7 @@ from PIL import Image
 from sqlmodel import func, select
 
 from tests import factories
-from tests.ui.conftest import open_page, start, texts
+from tests.ui.conftest import open_page, scan, start, texts
 from workshop import codes, crates, db, labels
 from workshop.models import Crate, Outcome, Role
 
@@ -74,8 +74,7 @@ def test_many_labels_show_a_progress_bar(ui):
 
 
 def _scan(at, text):
-    at.chat_input[0].set_value(text).run()
-    return at
+    return scan(at, text)
 
 
 def test_scan_a_crate_and_change_its_outcome(ui):

@@ -9,7 +9,7 @@ import streamlit as st
 from workshop import builds, codes, crates, i18n, scan
 from workshop.accounts import Permission, can
 from workshop.errors import DomainError, InvalidInput
-from workshop.ui import common, nav
+from workshop.ui import common, nav, scanner
 from workshop.ui.common import t
 
 HISTORY = 10
@@ -75,9 +75,9 @@ if (open_id := st.session_state.get("open_build")) is not None:
 
 with st.container(border=True):
     st.caption(t("scan.field_help"))
-    # chat_input submits on Enter, empties itself and keeps the focus: the
-    # next scan can come straight away, with no click in between.
-    typed = st.chat_input(t("scan.field"), key="scan_field", max_chars=2048)
+    # Submits on Enter, empties itself and keeps the focus (the next scan needs
+    # no click), and loses no scan when they come faster than the page runs.
+    typed = scanner.scanner_field("scan_field", t("scan.field"))
     use_camera = st.toggle(t("scan.use_camera"), key="scan_use_camera")
     photo = (
         st.camera_input(t("scan.camera"), resolution="1080p", key="scan_camera")
@@ -90,8 +90,9 @@ with st.container(border=True):
 
 if pending := st.session_state.pop("pending_code", None):
     handle(str(pending))
-if typed:
-    handle(typed)
+for number, text in typed:
+    scanner.handled("scan_field", number)
+    handle(text[:2048])
 for picture in (photo, upload):
     # A picture stays in its widget across reruns: read each one once.
     if picture is None or st.session_state.get("scan_last_picture") == picture.file_id:
