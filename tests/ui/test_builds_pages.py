@@ -70,8 +70,11 @@ def test_scanning_a_lot_into_a_piece_is_refused(ui):
     at.session_state["open_build"] = build.id
     open_page(at, "scan.py")
     scan(at, lot.code)
-    # A lot code is not a crate: it is shown, not added.
-    assert texts(at.subheader)[-1] == f"Collecte {codes.format_code(lot.code)}"
+    # A lot code is not a crate: said plainly, nothing added.
+    assert texts(at.error) == [
+        f"{codes.format_code(lot.code)} est un code de type L ; ici il faut un code de type C "
+        "(C cagette, L lot, M meuble, B badge)."
+    ]
     with db.read_session(ui) as session:
         assert builds.crate_count(session=session, build_id=build.id) == 0
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from workshop import builds, codes, crates, i18n, scan
 from workshop.accounts import Permission, can
-from workshop.errors import DomainError, InvalidInput
+from workshop.errors import DomainError, InvalidInput, WrongCodeKind
 from workshop.ui import common, nav, scanner
 from workshop.ui.common import t
 
@@ -43,6 +43,12 @@ def handle(text: str) -> None:
             common.show_error(err)
             return
         st.switch_page(nav.page_path("builds.py"))
+    if open_build is not None and codes.kind_of(code) not in (codes.CRATE, codes.BUILD):
+        # A lot or a badge scanned into a piece by mistake: say so, add nothing.
+        common.show_error(
+            WrongCodeKind(expected=codes.CRATE, found=code[0], code=codes.format_code(code))
+        )
+        return
     if open_build is not None and codes.kind_of(code) == codes.CRATE:
         done = common.act(builds.attach_crate, actor=user, build_id=open_build.id, text=code)
         if done is not None:

@@ -1,0 +1,112 @@
+"""A signed-out visitor scans a finished piece's QR with a phone: the public passport."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from tests.e2e.test_browser import app_ready, expect, no_traceback
+from workshop import accounts, builds, codes, crates, db, hours, intake
+from workshop.models import Activity, BuildStatus, Design, Market, Role, User
+
+pytestmark = pytest.mark.e2e
+
+
+def _finished_piece(engine: Any) -> str:
+    """A 3-crate shelf from Marché Télégraphe, finished, with approved hours of two trainees."""
+    with db.write_session(engine) as session:
+        lead = session.exec(select(User).where(User.role == Role.lead)).first()
+        if lead is None:
+            admin = session.exec(select(User).where(User.role == Role.admin)).first()
+            if admin is None:
+                admin = accounts.create_first_admin(
+                    session=session, username="admin-pass", display_name="A", password="x" * 12
+                )
+            lead = accounts.create_user(
+                session=session,
+                actor=admin,
+                username="lead-pass",
+                display_name="Léa Passeport",
+                password="y" * 12,
+                role=Role.lead,
+            )
+        market = session.exec(select(Market).where(Market.name == "Marché Télégraphe")).one()
+        standard = intake.crate_kinds(session=session)[0]
+        lot = intake.log_pickup(
+            session=session,
+            actor=lead,
+            market_id=market.id or 0,
+            pickup_date=date(2026, 6, 3),
+            counts={standard.id or 0: 3},
+        )
+        made = crates.sort_lot(
+            session=session, actor=lead, lot_id=lot.id or 0, tag={standard.id or 0: 3}
+        )
+        design = session.exec(select(Design).where(Design.name == "Étagère 3 cagettes")).one()
+        piece = builds.create_build(session=session, actor=lead, design_id=design.id or 0)
+        for crate in made:
+            builds.attach_crate(
+                session=session, actor=lead, build_id=piece.id or 0, text=crate.code
+            )
+        builds.set_status(
+            session=session, actor=lead, build_id=piece.id or 0, status=BuildStatus.finished
+        )
+        programme = hours.programmes(session=session)[0]
+        for first, consent in (("Nadia", True), ("Bertrand", False)):
+            trainee = hours.create_trainee(
+                session=session,
+                actor=lead,
+                first_name=first,
+                last_initial="Z",
+                programme_id=programme.id or 0,
+                start_date=date(2026, 1, 5),
+                consent_name=consent,
+            )
+            hours.record_hours(
+                session=session,
+                actor=lead,
+                trainee_id=trainee.id or 0,
+                work_date=date(2026, 6, 10),
+                minutes=120,
+                activity=Activity.assemblage,
+                build_code=piece.code,
+            )
+            hours.approve_week(
+                session=session, actor=lead, trainee_id=trainee.id or 0, week=date(2026, 6, 10)
+            )
+        return piece.code
+
+
+def test_passport_on_a_phone_without_sign_in(
+    browser: Any, app_url: str, app_engine: Any, artifacts: Any
+) -> None:
+    code = _finished_piece(app_engine)
+    context = browser.new_context(
+        base_url=app_url, locale="fr-FR", viewport={"width": 390, "height": 844}
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"/?code={code}")  # what a phone's camera app opens
+        app_ready(page)
+        expect(page.get_by_role("heading", name="Étagère 3 cagettes")).to_be_visible()
+        expect(
+            page.get_by_text("Fabriqué avec 3 cagettes collectées sur les marchés")
+        ).to_be_visible()
+        expect(page.get_by_text("3 au Marché Télégraphe, 3 juin 2026")).to_be_visible()
+        expect(page.get_by_text("4,0\u00a0h")).to_be_visible()  # 2 h + 2 h of training
+        expect(page.get_by_text("Avec : Nadia.")).to_be_visible()
+        expect(page.get_by_text("Bertrand")).to_have_count(0)  # did not consent
+        expect(page.get_by_text("Source : ADEME", exact=False)).to_be_visible()
+        expect(page.get_by_role("button", name="Se connecter")).to_have_count(0)
+        no_traceback(page)
+        page.screenshot(path=str(artifacts / "passport-phone.png"), full_page=True)
+
+        page.goto(f"/?code={codes.mint('M')}")  # a code no piece has: the same neutral page
+        app_ready(page)
+        expect(page.get_by_role("heading", name="Meuble introuvable")).to_be_visible()
+        no_traceback(page)
+    finally:
+        context.close()
