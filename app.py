@@ -3,7 +3,7 @@
 import streamlit as st
 
 from workshop import accounts, codes, config, i18n
-from workshop.ui import common, nav
+from workshop.ui import common, cookies, nav
 from workshop.ui.common import t
 
 st.set_page_config(
@@ -15,12 +15,15 @@ st.set_page_config(
 engine = common.engine()
 with common.reading() as session:
     needs_first_admin = accounts.user_count(session=session) == 0
-user = common.current_user()
 # Shared tablet in shop-floor mode: nobody signed in, no sidebar, one page.
 shop_floor = bool(st.session_state.get(nav.SHOP_FLOOR_KEY))
 if shop_floor:
-    common.sign_out()
-    user = None
+    if "user_id" in st.session_state:
+        common.sign_out()
+else:
+    common.restore_sign_in()  # after a reload or a locked phone
+user = common.current_user()
+cookies.apply_pending()
 
 common.lang()  # sets the session's language before the picker reads it
 if not shop_floor:

@@ -118,15 +118,29 @@ def retention_months() -> int:
     return value if value > 0 else 24
 
 
-def pseudonym_key() -> bytes:
-    """Key of the keyed hash in pseudonymised exports (`WORKSHOP_PSEUDONYM_KEY`).
+def production() -> bool:
+    """True on a real server (`WORKSHOP_PRODUCTION=1`): secrets then come from the environment."""
+    return os.environ.get("WORKSHOP_PRODUCTION", "").strip().lower() in ("1", "true", "yes", "on")
 
-    Without the variable, a random key is made once and kept in the data directory:
-    a key anyone could read in the source code would make the pseudonyms reversible.
+
+class MissingSecret(RuntimeError):
+    """A secret the production server needs is not set."""
+
+    def __init__(self, variable: str) -> None:
+        self.variable = variable
+        super().__init__(variable)
+
+
+def _secret(variable: str, file_name: str) -> bytes:
+    """A secret from the environment; on a laptop, a random one made once in the data directory.
+
+    A key anyone could read in the source code would make it useless.
     """
-    if key := os.environ.get("WORKSHOP_PSEUDONYM_KEY", "").strip():
+    if key := os.environ.get(variable, "").strip():
         return key.encode("utf-8")
-    path = data_dir() / "pseudonym.key"
+    if production():
+        raise MissingSecret(variable)
+    path = data_dir() / file_name
     try:
         return path.read_bytes().strip()
     except FileNotFoundError:
@@ -139,3 +153,29 @@ def pseudonym_key() -> bytes:
         with os.fdopen(fd, "wb") as fh:
             fh.write(fresh)
         return fresh
+
+
+def pseudonym_key() -> bytes:
+    """Key of the keyed hash in pseudonymised exports (`WORKSHOP_PSEUDONYM_KEY`)."""
+    return _secret("WORKSHOP_PSEUDONYM_KEY", "pseudonym.key")
+
+
+def session_key() -> bytes:
+    """Key that signs the sign-in cookie (`WORKSHOP_SESSION_KEY`)."""
+    return _secret("WORKSHOP_SESSION_KEY", "session.key")
+
+
+def session_hours() -> float:
+    """How long a sign-in lasts on a device (`WORKSHOP_SESSION_HOURS`, 12 by default)."""
+    try:
+        value = float(os.environ.get("WORKSHOP_SESSION_HOURS", "12").replace(",", "."))
+    except ValueError:
+        return 12.0
+    return value if 0 < value <= 24 * 30 else 12.0
+
+
+def check_secrets() -> None:
+    """Raise MissingSecret at start-up when a production server lacks a secret."""
+    if production():
+        session_key()
+        pseudonym_key()

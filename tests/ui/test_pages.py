@@ -300,3 +300,17 @@ def test_sign_in_page_alone_needs_no_navigation(ui):
     at.text_input[1].input(factories.PASSWORD)
     at.button[0].click().run()
     assert not at.error and at.session_state["user_id"]
+
+
+def test_admin_signs_a_user_out_everywhere(ui):
+    from workshop import sessions
+
+    admin = factories.user(ui, Role.admin, "admin")
+    lead = factories.user(ui, Role.lead, "lea")
+    token, _ = sessions.issue(lead)
+    at = open_page(start(admin), "users.py")
+    next(s for s in at.selectbox if s.key == "everywhere_who").set_value(lead.id)
+    next(b for b in at.button if b.label == "Déconnecter partout").click().run()
+    assert texts(at.success) == ["lea est déconnecté·e de tous ses appareils."]
+    with db.read_session(ui) as session:
+        assert sessions.user_for(session=session, token=token) is None

@@ -10,10 +10,11 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from workshop import config, db, i18n, startup
+from workshop import config, db, i18n, sessions, startup
 from workshop.accounts import Permission, can
 from workshop.errors import DatabaseUnavailable, DomainError
 from workshop.models import CrateKind, Design, User
+from workshop.ui import cookies
 
 T = TypeVar("T")
 
@@ -26,6 +27,11 @@ def _engine_for(url: str) -> Engine:
 
 def engine() -> Engine:
     """The app's engine, migrated and seeded; stops the page with a message if unavailable."""
+    try:
+        config.check_secrets()
+    except config.MissingSecret as missing:
+        st.error(t("error.config.missing_secret", variable=missing.variable))
+        st.stop()
     try:
         return _engine_for(config.database_url())
     except DatabaseUnavailable as err:
@@ -93,13 +99,31 @@ def current_user() -> User | None:
 
 
 def sign_in_as(user: User) -> None:
-    """Remember the user in this browser session."""
+    """Remember the user in this browser session and, by a signed cookie, on this device."""
     st.session_state["user_id"] = user.id
+    st.session_state.pop("signed_out", None)
+    token, lifetime = sessions.issue(user)
+    cookies.remember(token, lifetime)
 
 
 def sign_out() -> None:
-    """Forget the signed-in user."""
-    st.session_state.pop("user_id", None)
+    """Forget the signed-in user, here and in the device's cookie."""
+    if st.session_state.pop("user_id", None) is not None or not st.session_state.get("signed_out"):
+        cookies.forget()
+    # The browser sent its cookie when the session began: ignore it from now on.
+    st.session_state["signed_out"] = True
+
+
+def restore_sign_in() -> None:
+    """Sign in from the device's cookie after a reload (unless signed out in this session)."""
+    if "user_id" in st.session_state or st.session_state.get("signed_out"):
+        return
+    if not (token := cookies.token()):
+        return
+    with reading() as session:
+        user = sessions.user_for(session=session, token=token)
+    if user is not None:
+        st.session_state["user_id"] = user.id
 
 
 def page_user(permission: Permission | None = None) -> User:

@@ -3,7 +3,7 @@
 import streamlit as st
 from sqlmodel import select
 
-from workshop import accounts, i18n
+from workshop import accounts, i18n, sessions
 from workshop.accounts import Permission
 from workshop.errors import InvalidInput
 from workshop.models import Market, Role
@@ -35,7 +35,9 @@ st.dataframe(
     width="stretch",
 )
 
-add_tab, reset_tab, active_tab = st.tabs([t("users.add"), t("users.reset"), t("users.enable")])
+add_tab, reset_tab, active_tab, everywhere_tab = st.tabs(
+    [t("users.add"), t("users.reset"), t("users.enable"), t("users.everywhere")]
+)
 
 with add_tab, st.form("user_add"):
     username = st.text_input(t("users.username"))
@@ -91,4 +93,13 @@ with active_tab, st.form("user_active"):
             common.show_error(InvalidInput("error.user.cannot_disable_self"))
         elif common.act(accounts.set_active, actor=user, user_id=target, active=enable):
             common.flash("users.access_saved", username=by_id[target].username)
+            st.rerun()
+
+with everywhere_tab, st.form("user_everywhere"):
+    st.caption(t("users.everywhere_help"))
+    target = st.selectbox(t("users.who"), list(by_id), format_func=_label, key="everywhere_who")
+    if st.form_submit_button(t("users.everywhere")):
+        done = common.act(sessions.sign_out_everywhere, actor=user, user_id=target)
+        if done is not None:
+            common.flash("users.everywhere_done", username=by_id[target].username)
             st.rerun()
