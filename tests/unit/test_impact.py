@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from tests import factories
-from workshop import charts, db, impact
+from workshop import charts, codes, db, impact
 from workshop.errors import PermissionDenied
 from workshop.models import (
     Activity,
@@ -228,7 +228,7 @@ def test_pieces_and_approved_hours_per_month(engine):
             display_name="Awa D.",
             programme_id=programme.id,
             start_date=date(2026, 1, 1),
-            badge_code="B2345678",
+            badge_code=codes.mint("B"),
         )
         session.add(trainee)
         session.flush()
