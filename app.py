@@ -36,7 +36,11 @@ if not shop_floor:
         )
         if user is not None:
             st.caption(
-                t("app.signed_in_as", name=user.display_name, role=t(f"role.{user.role.value}"))
+                t(
+                    "app.signed_in_as",
+                    name=common.plain(user.display_name),
+                    role=t(f"role.{user.role.value}"),
+                )
             )
             if st.button(t("app.sign_out"), icon=":material/logout:"):
                 common.sign_out()

@@ -7,19 +7,38 @@ domain functions call `require()` with it, so hiding a page is never the only gu
 from __future__ import annotations
 
 import enum
+import math
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from workshop import audit
-from workshop.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
-from workshop.models import Market, Role, User
+from workshop.errors import (
+    AuthenticationFailed,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+)
+from workshop.models import AuditEvent, Market, Role, User, utcnow
 
 MIN_PASSWORD_LENGTH = 8
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both failures take as long.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+# Guessing throttle (issue 8): after FREE_TRIES failures the next attempt waits
+# FIRST_WAIT_S, doubled for each further failure, at most MAX_WAIT_S. Failures are
+# counted from the audit log (since the last success, within WINDOW), so the count
+# survives a restart and holds across app instances without a table of its own.
+FREE_TRIES = 5
+FIRST_WAIT_S = 60
+MAX_WAIT_S = 3600
+WINDOW = timedelta(hours=24)
+SIGN_IN = "sign_in"
+SIGN_IN_FAILED = "sign_in_failed"
 
 
 class Permission(enum.StrEnum):
@@ -221,18 +240,105 @@ def set_active(*, session: Session, actor: User, user_id: int, active: bool) -> 
     return user
 
 
-def authenticate(*, session: Session, username: str, password: str) -> User:
-    """Return the active user with these credentials, or raise AuthenticationFailed."""
-    username = username.strip().lower()
-    if not username:
+def throttle_wait(failures: int, last_failure: datetime | None, now: datetime) -> int:
+    """Seconds to wait before another attempt after `failures` in a row (0: go ahead)."""
+    if failures < FREE_TRIES or last_failure is None:
+        return 0
+    wait = min(FIRST_WAIT_S * 2 ** min(failures - FREE_TRIES, 16), MAX_WAIT_S)
+    remaining = (last_failure + timedelta(seconds=wait) - now).total_seconds()
+    return max(0, math.ceil(remaining))
+
+
+def failures_since_success(
+    *, session: Session, entity: str, key: str, now: datetime
+) -> tuple[int, datetime | None]:
+    """Failed attempts logged for (`entity`, `key`) since its last success within WINDOW."""
+    since = now - WINDOW
+    # Events in insertion order (id), not by time: a success and a failure can share
+    # a timestamp (a test's clock, a coarse one).
+    last_ok = session.exec(
+        select(func.max(AuditEvent.id)).where(
+            AuditEvent.entity == entity,
+            AuditEvent.entity_id == key,
+            AuditEvent.action == SIGN_IN,
+            AuditEvent.at >= since,  # the `at` index keeps this short on a long log
+        )
+    ).one()
+    count, last = session.exec(
+        select(func.count(), func.max(AuditEvent.at)).where(
+            AuditEvent.entity == entity,
+            AuditEvent.entity_id == key,
+            AuditEvent.action == SIGN_IN_FAILED,
+            AuditEvent.at >= since,
+            col(AuditEvent.id) > (last_ok or 0),
+        )
+    ).one()
+    return int(count), _aware(last) if last is not None else None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def check_throttle(
+    *, session: Session, entity: str, key: str, now: datetime, message: str | None = None
+) -> None:
+    """Raise TooManyAttempts while (`entity`, `key`) must wait after too many failures."""
+    failures, last = failures_since_success(session=session, entity=entity, key=key, now=now)
+    if seconds := throttle_wait(failures, last, now):
+        raise throttled(seconds, message)
+
+
+def throttled(seconds: int, message: str | None = None) -> TooManyAttempts:
+    """The error telling someone to wait `seconds` (shown rounded up to minutes too)."""
+    return TooManyAttempts(message, seconds=seconds, minutes=math.ceil(seconds / 60))
+
+
+def record_attempt(
+    *, session: Session, entity: str, key: str, ok: bool, now: datetime, actor: User | None = None
+) -> None:
+    """Log one attempt; a failure is committed at once, since the caller then raises."""
+    event = audit.record(
+        session=session,
+        actor=actor,
+        action=SIGN_IN if ok else SIGN_IN_FAILED,
+        entity=entity,
+        entity_id=key,
+    )
+    event.at = now  # the attempt's time (a test's clock), set before the insert
+    if not ok:
+        # The write session rolls back on the error the caller raises next: commit
+        # first, so a failed attempt is counted (and kept as evidence) all the same.
+        session.commit()
+
+
+def authenticate(
+    *, session: Session, username: str, password: str, now: datetime | None = None
+) -> User:
+    """Return the active user with these credentials, or raise AuthenticationFailed.
+
+    A write: every attempt is audit-logged (a failure committed before the error is
+    raised). After FREE_TRIES failures for a username the next attempt is refused
+    with TooManyAttempts, the password not even checked, until the wait is over.
+    """
+    now = now or utcnow()
+    typed = username.strip().lower()
+    if not typed:
         raise InvalidInput("error.user.username_empty")
-    user = session.exec(select(User).where(User.username == username)).first()
+    key = typed[:60]
+    # A refused (throttled) attempt is not logged: the failures that caused the wait
+    # are, and logging refusals would let a guesser grow the log for free.
+    check_throttle(session=session, entity="user", key=key, now=now)
+    user = session.exec(select(User).where(User.username == typed)).first()
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        ok = user is not None and user.active
     except (VerificationError, InvalidHashError):
-        raise AuthenticationFailed() from None
-    if user is None or not user.active:
+        ok = False
+    if not ok or user is None:
+        record_attempt(session=session, entity="user", key=key, ok=False, now=now)
         raise AuthenticationFailed()
+    record_attempt(session=session, entity="user", key=key, ok=True, now=now, actor=user)
     return user
 
 

@@ -6,11 +6,15 @@ import io
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from PIL.JpegImagePlugin import JpegImageFile
+from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, SQLModel, col, func, select
 
 from workshop import audit, codes, config
 from workshop.accounts import Permission, require
@@ -185,11 +189,97 @@ def get_build_by_code(*, session: Session, code: str) -> Build:
     return build
 
 
+def _table(model: type[SQLModel]) -> Table:
+    return cast(Table, cast(Any, model).__table__)
+
+
+_BUILD, _BUILDCRATE, _CRATE, _DESIGN = (_table(m) for m in (Build, BuildCrate, Crate, Design))
+_OTHER_BUILD = _BUILD.alias("other_build")
+
+# Scanning a crate into a build runs these with Core: the SQL the ORM would send,
+# without building and tracking ORM rows (most of the time of an attach was that).
+_COUNT = (
+    core_select(func.count())
+    .select_from(_BUILDCRATE)
+    .where(_BUILDCRATE.c.build_id == bindparam("build_id"))
+)
+# The build, the crates its design needs, and how many it has (the build_id index).
+_BUILD_FOR_ATTACH = (
+    core_select(
+        _BUILD.c.code,
+        _BUILD.c.status,
+        _DESIGN.c.crates_needed,
+        core_select(func.count())
+        .select_from(_BUILDCRATE)
+        .where(_BUILDCRATE.c.build_id == _BUILD.c.id)
+        .scalar_subquery()
+        .label("n_crates"),
+    )
+    .select_from(_BUILD.outerjoin(_DESIGN, _DESIGN.c.id == _BUILD.c.design_id))
+    .where(_BUILD.c.id == bindparam("build_id"))
+)
+# The crate, and the build it is already in, if any (the unique crate_id index).
+_CRATE_FOR_ATTACH = (
+    core_select(
+        _CRATE.c.id,
+        _CRATE.c.outcome,
+        _BUILDCRATE.c.build_id,
+        _OTHER_BUILD.c.code.label("other_code"),
+    )
+    .select_from(
+        _CRATE.outerjoin(_BUILDCRATE, _BUILDCRATE.c.crate_id == _CRATE.c.id).outerjoin(
+            _OTHER_BUILD, _OTHER_BUILD.c.id == _BUILDCRATE.c.build_id
+        )
+    )
+    .where(_CRATE.c.code == bindparam("code"))
+)
+_INSERT_LINK = insert(_BUILDCRATE)
+_CRATE_IN_BUILD = (
+    update(_CRATE)
+    .where(_CRATE.c.id == bindparam("crate_id"))
+    .values(
+        outcome=bindparam("outcome"),
+        outcome_at=bindparam("outcome_at"),
+        outcome_by_id=bindparam("outcome_by_id"),
+    )
+)
+_BUILD_STARTED = (
+    update(_BUILD)
+    .where(_BUILD.c.id == bindparam("build_id"))
+    .values(status=bindparam("status"), started_on=bindparam("started_on"))
+)
+
+
+def _stored_code(text: str, expect: str) -> str:
+    """`codes.parse(text, expect=...)`, skipped when `text` is already a stored code of that kind.
+
+    The same result: a stored code parses to itself (its AZERTY reading turns the
+    digits into symbols, so it never reads as another code), and anything else
+    still goes through `parse`, errors included.
+    """
+    if codes.is_valid(text) and text[0] == expect:
+        return text
+    return codes.parse(text, expect=expect)
+
+
+def _autoflush(session: Session) -> None:
+    # What an ORM query does first; the Core statements here read the database.
+    if session.autoflush:
+        session.flush()
+
+
+def _written(session: Session, model: type[SQLModel], ident: int, values: dict[str, Any]) -> None:
+    """Tell the session's instance of a row (if any) what a Core UPDATE just wrote."""
+    found = session.identity_map.get(session.identity_key(model, ident))
+    if found is not None:
+        for name, value in values.items():
+            set_committed_value(found, name, value)
+
+
 def crate_count(*, session: Session, build_id: int) -> int:
     """Number of crates in a build."""
-    return session.exec(
-        select(func.count()).select_from(BuildCrate).where(BuildCrate.build_id == build_id)
-    ).one()
+    _autoflush(session)
+    return int(session.connection().execute(_COUNT, {"build_id": build_id}).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -205,24 +295,25 @@ class Attached:
 def attach_crate(*, session: Session, actor: User, build_id: int, text: str) -> Attached:
     """Put a scanned crate into a build; a crate belongs to one build at most."""
     require(actor, Permission.scan)
-    code = codes.parse(text, expect="C")
-    build = get_build(session=session, build_id=build_id)
+    code = _stored_code(text, expect="C")
+    _autoflush(session)
+    conn = session.connection()
+    build = conn.execute(_BUILD_FOR_ATTACH, {"build_id": build_id}).first()
+    if build is None:
+        raise NotFound("error.build.unknown")
     if build.status not in OPEN:
         raise InvalidInput("error.build.closed", status=build.status.value)
-    design = session.get(Design, build.design_id)
-    needed = design.crates_needed if design else 0
-    crate = session.exec(select(Crate).where(Crate.code == code)).first()
+    needed = build.crates_needed if build.crates_needed is not None else 0
+    crate = conn.execute(_CRATE_FOR_ATTACH, {"code": code}).first()
     if crate is None:
         raise NotFound("error.scan.unknown_code", code=codes.format_code(code))
-    link = session.exec(select(BuildCrate).where(BuildCrate.crate_id == crate.id)).first()
-    if link is not None and link.build_id == build_id:
-        return Attached(code, False, crate_count(session=session, build_id=build_id), needed)
-    if link is not None:
-        other = session.get(Build, link.build_id)
+    if crate.build_id == build_id:
+        return Attached(code, False, build.n_crates, needed)
+    if crate.build_id is not None:
         raise InvalidInput(
             "error.build.crate_in_other_build",
             code=codes.format_code(code),
-            build=codes.format_code(other.code if other else ""),
+            build=codes.format_code(crate.other_code or ""),
         )
     if crate.outcome != Outcome.in_stock:
         raise InvalidInput(
@@ -230,26 +321,34 @@ def attach_crate(*, session: Session, actor: User, build_id: int, text: str) -> 
             code=codes.format_code(code),
             outcome=crate.outcome.value,
         )
-    session.add(BuildCrate(build_id=build_id, crate_id=crate.id or 0, added_by_id=actor.id))
-    crate.outcome, crate.outcome_at, crate.outcome_by_id = Outcome.in_build, utcnow(), actor.id
-    session.add(crate)
-    if build.status == BuildStatus.planned:
-        build.status, build.started_on = BuildStatus.in_progress, date.today()
-        session.add(build)
+    now = utcnow()
     try:
-        session.flush()
+        conn.execute(
+            _INSERT_LINK,
+            {"build_id": build_id, "crate_id": crate.id, "added_at": now, "added_by_id": actor.id},
+        )
     except IntegrityError:
         # Another lead attached the same crate a moment ago: the unique index won.
         raise InvalidInput("error.build.crate_taken", code=codes.format_code(code)) from None
-    audit.record(
+    in_build = {"outcome": Outcome.in_build, "outcome_at": now, "outcome_by_id": actor.id}
+    conn.execute(_CRATE_IN_BUILD, {"crate_id": crate.id, **in_build})
+    _written(session, Crate, crate.id, in_build)
+    if build.status == BuildStatus.planned:
+        started = {"status": BuildStatus.in_progress, "started_on": date.today()}
+        conn.execute(_BUILD_STARTED, {"build_id": build_id, **started})
+        _written(session, Build, build_id, started)
+    audit.append(
         session=session,
         actor=actor,
         action="attach",
         entity="build",
         entity_id=build.code,
-        after={"crate": crate.code},
+        after={"crate": code},
     )
-    return Attached(code, True, crate_count(session=session, build_id=build_id), needed)
+    # One write transaction (db.write_session: SQLite BEGIN IMMEDIATE, PostgreSQL
+    # advisory lock): no other writer between the count above and this insert, so
+    # the build now holds exactly one crate more.
+    return Attached(code, True, build.n_crates + 1, needed)
 
 
 def _detach(session: Session, actor: User, build: Build, link: BuildCrate) -> str:

@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, TypeVar, cast
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, SQLModel, col, select
 
 from workshop import audit, codes
 from workshop.accounts import Permission, require
@@ -19,6 +24,90 @@ REMAINDER_OUTCOMES = (Outcome.recycled, Outcome.firewood, Outcome.reused)
 # What a lead may set by scanning a crate; "in a build" is set by the builds only.
 MANUAL_OUTCOMES = (Outcome.in_stock, Outcome.reused, Outcome.recycled, Outcome.firewood)
 MAX_TAG_AT_ONCE = 2000
+
+_M = TypeVar("_M", bound=SQLModel)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return cast(Table, cast(Any, model).__table__)
+
+
+_CRATE, _KIND, _LOT, _MARKET = (_table(m) for m in (Crate, CrateKind, Lot, Market))
+_CRATE_FIELDS = ("outcome", "outcome_at", "outcome_by_id")
+
+# The hot paths of a scan run these with Core: the same SQL the ORM would send,
+# without building and tracking ORM rows (most of the time of a scan was that).
+# A crate as a scan shows it: crate, its kind (all columns), lot date and market.
+_CRATE_VIEW = (
+    core_select(
+        _CRATE.c.code,
+        _CRATE.c.outcome,
+        _CRATE.c.outcome_at,
+        _LOT.c.code.label("lot_code"),
+        _LOT.c.pickup_date,
+        _MARKET.c.name.label("market"),
+        *(c.label(f"kind_{c.name}") for c in _KIND.c),
+    )
+    .select_from(
+        _CRATE.join(_KIND, _KIND.c.id == _CRATE.c.crate_kind_id)
+        .join(_LOT, _LOT.c.id == _CRATE.c.lot_id)
+        .join(_MARKET, _MARKET.c.id == _LOT.c.market_id)
+    )
+    .where(_CRATE.c.code == bindparam("code"))
+)
+_CRATE_BY_CODE = core_select(_CRATE).where(_CRATE.c.code == bindparam("code"))
+_SET_OUTCOME = (
+    update(_CRATE)
+    .where(_CRATE.c.id == bindparam("crate_id"))
+    .values(
+        outcome=bindparam("outcome"),
+        outcome_at=bindparam("outcome_at"),
+        outcome_by_id=bindparam("outcome_by_id"),
+    )
+)
+
+
+def _stored_code(text: str, expect: str | None = None) -> str:
+    """`codes.parse(text, expect=...)`, skipped when `text` is already a stored code of that kind.
+
+    The same result: a stored code parses to itself (its AZERTY reading turns the
+    digits into symbols, so it never reads as another code), and anything else
+    still goes through `parse`, errors included.
+    """
+    if codes.is_valid(text) and (expect is None or text[0] == expect):
+        return text
+    return codes.parse(text, expect=expect)
+
+
+def _autoflush(session: Session) -> None:
+    # What an ORM query does first; the Core statements below read the database.
+    if session.autoflush:
+        session.flush()
+
+
+def _loaded(session: Session, model: type[_M], values: Mapping[Any, Any]) -> _M:
+    """The session's instance of this row (as an ORM query would return it), made if need be.
+
+    An instance already in the session wins, as with an ORM query; otherwise one is
+    made from the row's values and added as persistent (loaded, not new: no SQL).
+    """
+    found = session.identity_map.get(session.identity_key(model, values["id"]))
+    if found is not None:
+        return cast(_M, found)
+    obj = model(**values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
+def _written(
+    session: Session, model: type[SQLModel], ident: int, values: Mapping[str, Any]
+) -> None:
+    """Tell the session's instance of a row (if any) what a Core UPDATE just wrote."""
+    found = session.identity_map.get(session.identity_key(model, ident))
+    if found is not None:
+        for name, value in values.items():
+            set_committed_value(found, name, value)
 
 
 def _new_crate_codes(session: Session, n: int) -> list[str]:
@@ -105,24 +194,32 @@ def set_outcome(*, session: Session, actor: User, code: str, outcome: Outcome) -
     require(actor, Permission.pickups)
     if outcome not in MANUAL_OUTCOMES:
         raise InvalidInput("error.crate.bad_outcome")
-    crate = get_crate(session=session, code=codes.parse(code, expect="C"))
-    if crate.outcome == Outcome.in_build:
+    code = _stored_code(code, expect="C")
+    _autoflush(session)
+    conn = session.connection()
+    row = conn.execute(_CRATE_BY_CODE, {"code": code}).mappings().first()
+    if row is None:
+        raise NotFound("error.scan.unknown_code", code=codes.format_code(code))
+    if row["outcome"] == Outcome.in_build:
         raise InvalidInput("error.crate.in_build")
-    if crate.outcome == outcome:
-        return crate
-    before = audit.snapshot(crate, fields=["outcome", "outcome_at", "outcome_by_id"])
-    crate.outcome, crate.outcome_at, crate.outcome_by_id = outcome, utcnow(), actor.id
-    session.add(crate)
-    audit.record(
+    if row["outcome"] == outcome:
+        return _loaded(session, Crate, row)
+    # One write transaction (db.write_session): nothing else writes between the
+    # select and this update (SQLite BEGIN IMMEDIATE, PostgreSQL advisory lock).
+    before = {name: row[name] for name in _CRATE_FIELDS}
+    after = {"outcome": outcome, "outcome_at": utcnow(), "outcome_by_id": actor.id}
+    conn.execute(_SET_OUTCOME, {"crate_id": row["id"], **after})
+    _written(session, Crate, row["id"], after)
+    audit.append(
         session=session,
         actor=actor,
         action="outcome",
         entity="crate",
-        entity_id=crate.code,
+        entity_id=code,
         before=before,
-        after=audit.snapshot(crate, fields=["outcome", "outcome_at", "outcome_by_id"]),
+        after=after,
     )
-    return crate
+    return _loaded(session, Crate, {**row, **after})
 
 
 @dataclass(frozen=True)
@@ -151,27 +248,22 @@ class LotView:
 def resolve(*, session: Session, actor: User, text: str) -> CrateView | LotView:
     """Read a scanned or typed text and return the crate or lot it names."""
     require(actor, Permission.scan)
-    code = codes.parse(text)
-    kind = codes.kind_of(code)
+    code = _stored_code(text)
+    kind = code[0]
     if kind == codes.CRATE:
-        row = session.exec(
-            select(Crate, CrateKind, Lot, Market.name)
-            .join(CrateKind, col(CrateKind.id) == Crate.crate_kind_id)
-            .join(Lot, col(Lot.id) == Crate.lot_id)
-            .join(Market, col(Market.id) == Lot.market_id)
-            .where(Crate.code == code)
-        ).first()
+        _autoflush(session)
+        row = session.connection().execute(_CRATE_VIEW, {"code": code}).mappings().first()
         if row is None:
             raise NotFound("error.scan.unknown_code", code=codes.format_code(code))
-        crate, crate_kind, lot, market = row
+        crate_kind = _loaded(session, CrateKind, {c.name: row[f"kind_{c.name}"] for c in _KIND.c})
         return CrateView(
-            code=crate.code,
+            code=row["code"],
             kind=crate_kind,
-            market=market,
-            pickup_date=lot.pickup_date,
-            lot_code=lot.code,
-            outcome=crate.outcome,
-            outcome_at=crate.outcome_at,
+            market=row["market"],
+            pickup_date=row["pickup_date"],
+            lot_code=row["lot_code"],
+            outcome=row["outcome"],
+            outcome_at=row["outcome_at"],
         )
     if kind == codes.LOT:
         found = session.exec(

@@ -61,3 +61,9 @@ class DatabaseUnavailable(DomainError):
     """The database cannot be opened or written."""
 
     key = "error.db.unavailable"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins or PINs in a row: wait `seconds` before trying again."""
+
+    key = "error.auth.throttled"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time as _time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,7 +24,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, func, or_, select
 
-from workshop import audit, codes, config
+from workshop import accounts, audit, codes, config
 from workshop.accounts import Permission, can, require
 from workshop.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
 from workshop.models import (
@@ -49,9 +48,8 @@ MAX_FIRST_NAME = 40
 MAX_REASON = 500
 PIN_LENGTH = 4
 EARLIEST = date(2000, 1, 1)
-# Wrong PINs allowed for one trainee within the window before the PIN is refused for a while.
-PIN_TRIES = 5
-PIN_WINDOW_S = 600.0
+# Audit-log entity of shop-floor PIN tries (the throttle counts them, as for passwords).
+PIN_ENTITY = "trainee_pin"
 
 PROGRAMMES = (
     ("Régie de quartier Saint-Blaise", "Régie de quartier Saint-Blaise (neighbourhood company)"),
@@ -60,7 +58,6 @@ PROGRAMMES = (
 )
 
 _hasher = PasswordHasher()
-_pin_failures: dict[int, list[float]] = defaultdict(list)
 
 # Fields of a trainee kept in audit events: never the name or the PIN, so that
 # anonymising a trainee leaves no name behind in the append-only log.
@@ -386,22 +383,26 @@ def pin_trainees(*, session: Session, now: datetime | None = None) -> list[Train
 def identify_pin(
     *, session: Session, trainee_id: int, pin: str, now: datetime | None = None
 ) -> Trainee:
-    """The trainee, if `pin` is theirs; a few wrong PINs block the PIN for a while."""
+    """The trainee, if `pin` is theirs; a write: every try is audit-logged.
+
+    After accounts.FREE_TRIES wrong PINs in a row the PIN is refused (TooManyAttempts,
+    not even checked) for a wait that grows, as for passwords, counted from the log.
+    """
+    moment = now or datetime.now(UTC)
     trainee = get_trainee(session=session, trainee_id=trainee_id)
-    clock = _time.monotonic()
-    recent = [at for at in _pin_failures[trainee_id] if clock - at < PIN_WINDOW_S]
-    _pin_failures[trainee_id] = recent
-    if len(recent) >= PIN_TRIES:
-        raise AuthenticationFailed("error.hours.pin_blocked")
+    key = str(trainee_id)
+    accounts.check_throttle(
+        session=session, entity=PIN_ENTITY, key=key, now=moment, message="error.auth.pin_throttled"
+    )
     try:
         if not trainee.pin_hash:
             raise VerificationError()
         _hasher.verify(trainee.pin_hash, pin)
     except (VerificationError, InvalidHashError):
-        recent.append(clock)
+        accounts.record_attempt(session=session, entity=PIN_ENTITY, key=key, ok=False, now=moment)
         raise AuthenticationFailed("error.hours.wrong_pin") from None
-    _pin_failures.pop(trainee_id, None)
-    _check_current(trainee, paris_now(now).date())
+    _check_current(trainee, paris_now(moment).date())
+    accounts.record_attempt(session=session, entity=PIN_ENTITY, key=key, ok=True, now=moment)
     return trainee
 
 

@@ -125,7 +125,6 @@ def test_shop_floor_name_and_pin_then_direct_hours(ui, frozen):
     assert texts(at.success) == ["C'est noté : 2 h 30 de travail (Hier)."]
     (entry,) = _entries(ui, tr.id)
     assert entry.work_date == date(2026, 3, 9) and entry.activity == Activity.tri
-    hours._pin_failures.clear()
 
 
 def test_leaving_shop_floor_mode_needs_a_lead(ui, frozen):

@@ -106,10 +106,11 @@ def test_admin_adds_user_and_resets_password(engine):
         accounts.reset_password(
             session=session, actor=admin, user_id=manager.id, password="nouveau-mdp"
         )
-    with db.read_session(engine) as session:
+    with db.write_session(engine) as session:
         assert accounts.authenticate(session=session, username="placier", password="nouveau-mdp")
+    with db.read_session(engine) as session:
         actions = [e.action for e in session.exec(select(AuditEvent))]
-    assert actions == ["create", "reset_password"]
+    assert actions == ["create", "reset_password", "sign_in"]
 
 
 @pytest.mark.parametrize("role", [Role.lead, Role.trainee, Role.market_manager])

@@ -9,12 +9,13 @@ import pytest
 from sqlmodel import func, select
 
 from tests import factories
-from workshop import cli, codes, config, db, hours
+from workshop import accounts, cli, codes, config, db, hours
 from workshop.errors import (
     AuthenticationFailed,
     InvalidInput,
     NotFound,
     PermissionDenied,
+    TooManyAttempts,
     WrongCodeKind,
 )
 from workshop.models import (
@@ -280,16 +281,26 @@ def test_unknown_badge_and_wrong_kind(engine):
 
 def test_pin_and_its_limit(engine):
     tr = trainee(engine)
-    assert [t.id for t in read(engine, hours.pin_trainees, now=at(MONDAY, 9))] == [tr.id]
-    assert read(engine, hours.identify_pin, trainee_id=tr.id, pin=PIN, now=at(MONDAY, 9)).id
-    for _ in range(hours.PIN_TRIES):
+    nine = at(MONDAY, 9)
+    assert [t.id for t in read(engine, hours.pin_trainees, now=nine)] == [tr.id]
+    assert write(engine, hours.identify_pin, trainee_id=tr.id, pin=PIN, now=nine).id
+    for n in range(accounts.FREE_TRIES):
         with pytest.raises(AuthenticationFailed) as err:
-            read(engine, hours.identify_pin, trainee_id=tr.id, pin="0000")
-        assert err.value.key == "error.hours.wrong_pin"
-    with pytest.raises(AuthenticationFailed) as err:
-        read(engine, hours.identify_pin, trainee_id=tr.id, pin=PIN)
-    assert err.value.key == "error.hours.pin_blocked"
-    hours._pin_failures.clear()
+            write(engine, hours.identify_pin, trainee_id=tr.id, pin="0000", now=nine)
+        assert err.value.key == "error.hours.wrong_pin", n
+    # The right PIN is refused (not even checked) until the wait is over.
+    with pytest.raises(TooManyAttempts) as err:
+        write(engine, hours.identify_pin, trainee_id=tr.id, pin=PIN, now=nine)
+    assert err.value.key == "error.auth.pin_throttled"
+    assert err.value.params == {"seconds": 60, "minutes": 1}
+    later = nine + timedelta(seconds=61)
+    assert write(engine, hours.identify_pin, trainee_id=tr.id, pin=PIN, now=later).id
+    with db.read_session(engine) as session:
+        actions = [
+            e.action
+            for e in session.exec(select(AuditEvent).where(AuditEvent.entity == "trainee_pin"))
+        ]
+    assert actions == ["sign_in", *["sign_in_failed"] * accounts.FREE_TRIES, "sign_in"]
 
 
 # --- the clock --------------------------------------------------------------------------

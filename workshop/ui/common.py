@@ -151,7 +151,9 @@ def flash(key: str, **params: Any) -> None:
 def show_flash() -> None:
     """Show (once) the message kept by `flash`."""
     if kept := st.session_state.pop("flash", None):
-        st.success(t(kept[0], **kept[1]), icon=":material/check_circle:")
+        # Parameters are often names people typed: shown as typed, never as markdown.
+        params = {k: plain(v) if isinstance(v, str) else v for k, v in kept[1].items()}
+        st.success(t(kept[0], **params), icon=":material/check_circle:")
 
 
 def kind_name(kind: CrateKind) -> str:

@@ -19,7 +19,11 @@ as_json = st.checkbox(t("backups.as_json"), help=t("backups.as_json_help")) if i
 if st.button(t("backups.make"), type="primary", icon=":material/backup:"):
     made = common.act(backup.create_backup, actor=user, as_json=as_json)
     if made is not None:
-        common.flash("backups.made", name=made.name, size=i18n.fmt_number(made.size / 1024, lang))
+        common.flash(
+            "backups.made",
+            name=made.name,
+            size=i18n.fmt_number(made.size / 1024, lang),
+        )
         st.rerun()
 
 st.header(t("backups.recent"))

@@ -94,7 +94,7 @@ with common.reading() as session:
     build_photos = builds.photos(session=session, build_id=build_id)
 design = next(d for d in all_designs if d.id == build.design_id)
 
-st.header(f"{codes.format_code(build.code)} · {common.design_name(design)}")
+st.header(f"{codes.format_code(build.code)} · {common.plain(common.design_name(design))}")
 st.write(t("builds.status_line", status=status_names[build.status]))
 st.progress(
     min(len(origins) / design.crates_needed, 1.0),

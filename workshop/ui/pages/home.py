@@ -7,7 +7,7 @@ from workshop.ui import common, nav
 from workshop.ui.common import t
 
 user = common.page_user()
-st.title(t("home.title", name=user.display_name))
+st.title(t("home.title", name=common.plain(user.display_name)))
 st.write(t(f"home.intro.{user.role.value}"))
 
 for spec in nav.SIGNED_IN_PAGES[1:]:

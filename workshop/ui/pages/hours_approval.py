@@ -53,7 +53,7 @@ if todo:
     for i, item in enumerate(todo):
         line = t(
             "hours.todo_line",
-            name=item.name,
+            name=common.plain(item.name),
             week=i18n.fmt_date(item.week_start, lang),
             duration=duration(item.submitted_minutes),
         )
@@ -98,7 +98,7 @@ if view.approval is not None:
     st.success(
         t(
             "hours.approved_by",
-            name=view.approver or "?",
+            name=common.plain(view.approver or "?"),
             date=i18n.fmt_date(hours.local(view.approval.approved_at).date(), lang),
         ),
         icon=":material/lock:",

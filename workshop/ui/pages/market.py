@@ -45,7 +45,7 @@ if user.role == Role.market_manager:
         st.info(t("market_view.no_market"))
         st.stop()
     market_id = user.market_id or 0
-    st.caption(t("market_view.yours", market=names[market_id]))
+    st.caption(t("market_view.yours", market=common.plain(names[market_id])))
 else:
     market_id = st.selectbox(t("market_view.market"), list(names), format_func=names.__getitem__)
 
@@ -83,7 +83,7 @@ if row.crates:
         t(
             "market_view.sentence",
             month=i18n.fmt_month(month, lang),
-            market=data.market,
+            market=common.plain(data.market),
             kg=i18n.fmt_kg(row.kg, lang),
             crates=i18n.fmt_number(row.crates, lang),
             kept=i18n.fmt_kg(kept, lang),
@@ -93,7 +93,13 @@ if row.crates:
         icon=":material/recycling:",
     )
 else:
-    st.info(t("market_view.nothing", month=i18n.fmt_month(month, lang), market=data.market))
+    st.info(
+        t(
+            "market_view.nothing",
+            month=i18n.fmt_month(month, lang),
+            market=common.plain(data.market),
+        )
+    )
 st.caption(
     t(
         "market_view.estimated",

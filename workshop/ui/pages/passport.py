@@ -19,7 +19,7 @@ except DomainError:
     st.write(t("passport.not_found"))
     st.stop()
 
-st.title(common.design_name(story.design))
+st.title(common.plain(common.design_name(story.design)))
 st.caption(t("passport.made_by"))
 # The piece's own photo, else its design's catalogue photo.
 photo = builds.photo_bytes(story.photo) if story.photo else None

@@ -41,7 +41,9 @@ st.header(t("settings.markets"))
 st.caption(t("settings.markets_help"))
 day_labels = {d: t(f"day.{d}") for d in intake.WEEKDAYS}
 for market in markets:
-    with st.expander(market.name + ("" if market.active else f" · {t('settings.inactive')}")):
+    with st.expander(
+        common.plain(market.name) + ("" if market.active else f" · {t('settings.inactive')}")
+    ):
         with st.form(f"market_{market.id}"):
             days = st.multiselect(
                 t("settings.days"),

@@ -16,11 +16,11 @@ from typing import Any
 
 import streamlit as st
 
-from workshop import accounts, hours
+from workshop import hours
 from workshop.accounts import Permission, can
 from workshop.errors import DomainError, PermissionDenied
-from workshop.models import Activity, HourEntry
-from workshop.ui import common, nav
+from workshop.models import Activity, HourEntry, Trainee
+from workshop.ui import common, nav, throttle
 from workshop.ui.common import t
 
 RETURN_AFTER_S = 20
@@ -136,7 +136,9 @@ if step == "start":
         columns = st.columns(4)
         for i, person in enumerate(people):
             if columns[i % 4].button(
-                person.display_name, key=f"sf_who_{person.id}", icon=":material/person:"
+                common.plain(person.display_name),
+                key=f"sf_who_{person.id}",
+                icon=":material/person:",
             ):
                 go("pin", trainee_id=person.id, name=person.display_name)
                 st.rerun()
@@ -146,16 +148,10 @@ if step == "start":
         username = st.text_input(t("sign_in.username"), autocomplete="off")
         password = st.text_input(t("sign_in.password"), type="password", autocomplete="off")
         if st.form_submit_button(t("shop.exit_button")):
-            try:
-                with common.reading() as session:
-                    lead = accounts.authenticate(
-                        session=session, username=username, password=password
-                    )
-                if not can(lead, Permission.hours):
-                    raise PermissionDenied("error.hours.exit_not_allowed")
-            except DomainError as err:
-                common.show_error(err)
-            else:
+            lead = throttle.sign_in(username, password)
+            if lead is not None and not can(lead, Permission.hours):
+                common.show_error(PermissionDenied("error.hours.exit_not_allowed"))
+            elif lead is not None:
                 reset()
                 st.session_state.pop(nav.SHOP_FLOOR_KEY, None)
                 common.sign_in_as(lead)
@@ -164,7 +160,7 @@ if step == "start":
 
 trainee_id = int(state["trainee_id"])
 with top[0]:
-    st.title(t("shop.hello_name", name=state["name"]))
+    st.title(t("shop.hello_name", name=common.plain(state["name"])))
 
 
 def back_button() -> None:
@@ -182,14 +178,12 @@ if step == "pin":
             t("shop.ok"), type="primary", icon=":material/check:", width="stretch"
         )
     if ok:
-        try:
-            with common.reading() as session:
-                trainee = hours.identify_pin(session=session, trainee_id=trainee_id, pin=pin)
-        except DomainError as err:
-            common.show_error(err)
+        # A write: every PIN try is audit-logged (the throttle counts them).
+        known: Trainee | None = common.act(hours.identify_pin, trainee_id=trainee_id, pin=pin)
+        if known is None:
             st.session_state[DEADLINE] = time.time() + RETURN_AFTER_S
         else:
-            identified(trainee.id or 0, trainee.display_name)
+            identified(known.id or 0, known.display_name)
     back_button()
 
 elif step == "menu":

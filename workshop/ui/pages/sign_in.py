@@ -2,9 +2,7 @@
 
 import streamlit as st
 
-from workshop import accounts
-from workshop.errors import DomainError
-from workshop.ui import common
+from workshop.ui import common, throttle
 from workshop.ui.common import t
 
 st.title(t("sign_in.title"))
@@ -17,12 +15,6 @@ with st.form("sign_in"):
     )
     submitted = st.form_submit_button(t("sign_in.submit"), type="primary")
 
-if submitted:
-    try:
-        with common.reading() as session:
-            user = accounts.authenticate(session=session, username=username, password=password)
-    except DomainError as err:
-        common.show_error(err)
-    else:
-        common.sign_in_as(user)
-        st.rerun()
+if submitted and (user := throttle.sign_in(username, password)) is not None:
+    common.sign_in_as(user)
+    st.rerun()
