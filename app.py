@@ -43,7 +43,10 @@ if not shop_floor:
                 )
             )
             if st.button(t("app.sign_out"), icon=":material/logout:"):
+                via_sso = common.sso_signed_in()
                 common.sign_out()
+                if via_sso:
+                    st.logout()  # also ends the provider's session cookie
                 st.rerun()
 
 # A phone's camera app opens `/?code=…`. A piece of furniture (M…, or anything

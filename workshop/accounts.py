@@ -342,6 +342,49 @@ def authenticate(
     return user
 
 
+def _clean_email(email: str) -> str | None:
+    email = email.strip().lower()
+    if not email:
+        return None
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or len(email) > 200 or " " in email:
+        raise InvalidInput("error.user.bad_email")
+    return email
+
+
+def set_email(*, session: Session, actor: User, user_id: int, email: str) -> User:
+    """Set (or clear, with "") the e-mail a user signs in with through single sign-on (admin)."""
+    require(actor, Permission.manage_users)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("error.user.unknown")
+    clean = _clean_email(email)
+    if clean and session.exec(select(User).where(User.email == clean, User.id != user_id)).first():
+        raise InvalidInput("error.user.email_taken", email=clean)
+    before = audit.snapshot(user)
+    user.email = clean
+    session.add(user)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="update",
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after=audit.snapshot(user),
+    )
+    return user
+
+
+def user_for_email(*, session: Session, email: str | None) -> User:
+    """The active user whose single-sign-on e-mail this is, or AuthenticationFailed."""
+    clean = (email or "").strip().lower()
+    user = session.exec(select(User).where(User.email == clean)).first() if clean else None
+    if user is None or not user.active:
+        raise AuthenticationFailed("error.auth.no_account_for_email")
+    return user
+
+
 def list_users(*, session: Session, actor: User) -> list[User]:
     """Every user, by name (admin only)."""
     require(actor, Permission.manage_users)

@@ -63,6 +63,8 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=60, unique=True)
     display_name: str = Field(max_length=120)
+    # For single sign-on (OpenID Connect): the e-mail the provider vouches for.
+    email: str | None = Field(default=None, max_length=200, unique=True)
     role: Role = Field(sa_column=Column(SAEnum(Role, native_enum=False, length=20), nullable=False))
     password_hash: str = Field(max_length=200)
     # Market managers see their own market highlighted.

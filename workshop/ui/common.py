@@ -10,7 +10,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from workshop import config, db, i18n, sessions, startup
+from workshop import accounts, config, db, i18n, sessions, startup
 from workshop.accounts import Permission, can
 from workshop.errors import DatabaseUnavailable, DomainError
 from workshop.models import CrateKind, Design, User
@@ -110,13 +110,43 @@ def sign_out() -> None:
     """Forget the signed-in user, here and in the device's cookie."""
     if st.session_state.pop("user_id", None) is not None or not st.session_state.get("signed_out"):
         cookies.forget()
+    st.session_state.pop("via_sso", None)
     # The browser sent its cookie when the session began: ignore it from now on.
     st.session_state["signed_out"] = True
 
 
+def sso_configured() -> bool:
+    """True when an OpenID Connect provider is set up in .streamlit/secrets.toml ([auth])."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError, AttributeError, RuntimeError):
+        return False
+
+
+def sso_signed_in() -> bool:
+    """True when the provider says this browser is signed in."""
+    return sso_configured() and bool(getattr(st.user, "is_logged_in", False))
+
+
 def restore_sign_in() -> None:
-    """Sign in from the device's cookie after a reload (unless signed out in this session)."""
+    """Sign in from the device's cookie or the single-sign-on provider (unless signed out here)."""
+    if st.session_state.get("via_sso") and not sso_signed_in():
+        sign_out()  # the provider's session ended: so does ours
+        return
     if "user_id" in st.session_state or st.session_state.get("signed_out"):
+        return
+    if sso_signed_in():
+        try:
+            with reading() as session:
+                known = accounts.user_for_email(
+                    session=session, email=str(st.user.get("email") or "")
+                )
+        except DomainError as err:
+            st.session_state["sso_error"] = err.key
+            return
+        # Roles come from the app's own user table, re-read on every run.
+        st.session_state["user_id"] = known.id
+        st.session_state["via_sso"] = True
         return
     if not (token := cookies.token()):
         return

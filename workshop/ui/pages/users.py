@@ -35,8 +35,14 @@ st.dataframe(
     width="stretch",
 )
 
-add_tab, reset_tab, active_tab, everywhere_tab = st.tabs(
-    [t("users.add"), t("users.reset"), t("users.enable"), t("users.everywhere")]
+add_tab, reset_tab, active_tab, email_tab, everywhere_tab = st.tabs(
+    [
+        t("users.add"),
+        t("users.reset"),
+        t("users.enable"),
+        t("users.email_tab"),
+        t("users.everywhere"),
+    ]
 )
 
 with add_tab, st.form("user_add"):
@@ -102,4 +108,13 @@ with everywhere_tab, st.form("user_everywhere"):
         done = common.act(sessions.sign_out_everywhere, actor=user, user_id=target)
         if done is not None:
             common.flash("users.everywhere_done", username=by_id[target].username)
+            st.rerun()
+
+with email_tab, st.form("user_email"):
+    target = st.selectbox(t("users.who"), list(by_id), format_func=_label, key="email_who")
+    email = st.text_input(t("users.email"), value=by_id[target].email or "", key="email_value")
+    if st.form_submit_button(t("common.save")):
+        done = common.act(accounts.set_email, actor=user, user_id=target, email=email)
+        if done is not None:
+            common.flash("users.email_saved", username=by_id[target].username)
             st.rerun()
