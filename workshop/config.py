@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tomllib
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -131,12 +132,24 @@ class MissingSecret(RuntimeError):
         super().__init__(variable)
 
 
+def _from_secrets_file(variable: str) -> str:
+    """A top-level value of `.streamlit/secrets.toml` (`WORKSHOP_SECRETS_FILE`), or ""."""
+    default = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+    path = Path(os.environ.get("WORKSHOP_SECRETS_FILE", default))
+    try:
+        with open(path, "rb") as fh:
+            value = tomllib.load(fh).get(variable, "")
+    except (OSError, tomllib.TOMLDecodeError):
+        return ""
+    return str(value).strip()
+
+
 def _secret(variable: str, file_name: str) -> bytes:
-    """A secret from the environment; on a laptop, a random one made once in the data directory.
+    """A secret from the environment or secrets.toml; on a laptop, a random one kept in data/.
 
     A key anyone could read in the source code would make it useless.
     """
-    if key := os.environ.get(variable, "").strip():
+    if key := os.environ.get(variable, "").strip() or _from_secrets_file(variable):
         return key.encode("utf-8")
     if production():
         raise MissingSecret(variable)
