@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from workshop import audit, intake
+from workshop import audit, intake, textfiles
 from workshop.accounts import Permission, require
 from workshop.errors import DomainError, InvalidInput
 from workshop.models import CrateKind, Lot, LotLine, Market, User
@@ -117,17 +117,8 @@ def read_table(data: bytes, filename: str) -> Table:
     return _read_csv(data)
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1"), "latin-1"  # never fails
-
-
 def _read_csv(data: bytes) -> Table:
-    text, encoding = _decode(data)
+    text, encoding = textfiles.decode(data)
     if "\x00" in text:
         raise InvalidInput("error.import.unreadable")
     sample = text[:20_000]

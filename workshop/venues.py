@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from workshop import audit, config
+from workshop import audit, config, textfiles
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import Metric, MetricValue, User, Venue, utcnow
@@ -245,20 +245,17 @@ class ImportPreview:
         return bool(self.rows) and not self.errors
 
 
+# How the import preview names the codec that read the file.
+_CODEC_NAMES = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252", "latin-1": "Latin-1"}
+
+
 def _decode(data: bytes) -> tuple[str, str]:
     if len(data) > MAX_FILE_BYTES:
         raise InvalidInput("error.venues.csv.too_large", max_mb=MAX_FILE_BYTES / 1024 / 1024)
     if b"\x00" in data:
         raise InvalidInput("error.venues.csv.not_text")
-    try:
-        return data.decode("utf-8-sig"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    # French Excel saves "CSV" in Windows-1252 (Latin-1 plus € and curly quotes).
-    try:
-        return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "Latin-1"
+    text, codec = textfiles.decode(data)
+    return text, _CODEC_NAMES[codec]
 
 
 def _separator(header_line: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.helpers import app_ready, expect, nav_link, no_traceback
 from workshop import accounts, db, intake
 
 pytestmark = pytest.mark.e2e
@@ -24,30 +25,6 @@ PASSWORD = "cagettes-du-20e"
 FIRST_KIND = intake.CRATE_KINDS[0][0]  # label of the first crate-kind count in the pickup form
 
 Shot = Callable[[str], Path]
-
-
-def expect(locator: Any) -> Any:
-    """playwright's `expect`, imported late so a missing browser skips/fails in the fixture."""
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(locator)
-
-
-def app_ready(page: Any) -> None:
-    """Wait until Streamlit has finished the current run (no "running" indicator)."""
-    expect(page.get_by_test_id("stApp")).to_be_visible()
-    expect(page.locator('[data-testid="stApp"][data-test-script-state="running"]')).to_have_count(0)
-
-
-def no_traceback(page: Any) -> None:
-    """No Python exception box and no traceback text on the page."""
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    expect(page.get_by_text("Traceback")).to_have_count(0)
-
-
-def nav_link(page: Any, name: str) -> Any:
-    """A page link in the sidebar navigation."""
-    return page.get_by_test_id("stSidebarNav").get_by_role("link", name=name, exact=True)
 
 
 def sign_in(page: Any, username: str, password: str) -> None:

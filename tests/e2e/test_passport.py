@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from tests.e2e.test_browser import app_ready, expect, no_traceback
+from tests.e2e.helpers import app_ready, expect, no_traceback
 from workshop import accounts, builds, codes, crates, db, hours, intake
 from workshop.models import Activity, BuildStatus, Design, Market, Role, User
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from tests.e2e.test_browser import app_ready, expect, nav_link, no_traceback
+from tests.e2e.helpers import app_ready, expect, nav_link, no_traceback
 from workshop import accounts, db
 from workshop.models import Role, User
 
