@@ -13,6 +13,7 @@ st.set_page_config(
 )
 
 engine = common.engine()
+common.freeze_startup_objects()
 with common.reading() as session:
     needs_first_admin = accounts.user_count(session=session) == 0
 # Shared tablet in shop-floor mode: nobody signed in, no sidebar, one page.

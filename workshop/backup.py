@@ -39,6 +39,9 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 # Tables that say a database has been used: restore never goes over them.
 IN_USE_TABLES = ("app_user", "auditevent")
 _SKIP_TABLES = {"alembic_version"}
+# Kept by database triggers from the other tables (migration 0007): not exported,
+# rebuilt by those triggers as the rows are restored.
+DERIVED_TABLES = ("tally_counted", "tally_outcome")
 
 
 def backup_dir() -> Path:
@@ -114,11 +117,14 @@ def _sqlite_copy(source: Path, path: Path) -> None:
     os.replace(partial, path)
 
 
-def _tables(conn: Connection) -> list[Table]:
-    """The database's own tables, parents before children."""
+def _tables(conn: Connection, *, derived: bool = False) -> list[Table]:
+    """The database's own tables, parents before children (`derived`: only the tallies)."""
     meta = MetaData()
     meta.reflect(bind=conn)
-    return [t for t in meta.sorted_tables if t.name not in _SKIP_TABLES]
+    if derived:
+        return [t for t in meta.sorted_tables if t.name in DERIVED_TABLES]
+    skip = _SKIP_TABLES.union(DERIVED_TABLES)
+    return [t for t in meta.sorted_tables if t.name not in skip]
 
 
 def _json_value(value: Any) -> Any:
@@ -251,7 +257,7 @@ def _load(conn: Connection, source: dict[str, Any]) -> int:
         raise InvalidInput("error.backup.unknown_tables", tables=", ".join(unknown))
     ordered = [t for t in tables.values() if t.name in source]
     # Reference data seeded at the first start goes: the backup has its own.
-    for table in reversed(list(tables.values())):
+    for table in [*reversed(list(tables.values())), *_tables(conn, derived=True)]:
         conn.execute(table.delete())
     total = 0
     for table in ordered:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -142,6 +142,40 @@ class LotRemainder(SQLModel, table=True):
     count: int
     sorted_at: datetime = Field(default_factory=utcnow)
     sorted_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+# Running totals per pickup month, market and crate kind, so the dashboard reads a few
+# thousand rows a year instead of counting every crate (docs/PERFORMANCE.md). Written
+# ONLY by database triggers on lot, lotline, crate and lotremainder (migration 0007):
+# whatever writes those tables, these stay right. Derived data: not in JSON backups.
+# `sampled_*`: the crates of a lot whose weighed sample is of this kind, and their
+# weight (count × the sample's mean) in whole milligrams, so sums and differences
+# are exact.
+class TallyCounted(SQLModel, table=True):
+    """Crates counted at pickup (lot lines) per month, market and kind."""
+
+    __tablename__ = "tally_counted"
+
+    month: date = Field(primary_key=True)  # first day of the pickup month
+    market_id: int = Field(primary_key=True)
+    crate_kind_id: int = Field(primary_key=True)
+    crates: int = 0
+    sampled_crates: int = 0
+    sampled_mg: int = Field(default=0, sa_type=BigInteger)
+
+
+class TallyOutcome(SQLModel, table=True):
+    """Tagged crates and sorted remainders per month, market, kind and outcome."""
+
+    __tablename__ = "tally_outcome"
+
+    month: date = Field(primary_key=True)
+    market_id: int = Field(primary_key=True)
+    crate_kind_id: int = Field(primary_key=True)
+    outcome: str = Field(primary_key=True, max_length=20)
+    crates: int = 0
+    sampled_crates: int = 0
+    sampled_mg: int = Field(default=0, sa_type=BigInteger)
 
 
 class BuildStatus(enum.StrEnum):
