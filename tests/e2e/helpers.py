@@ -27,3 +27,35 @@ def no_traceback(page: Any) -> None:
 def nav_link(page: Any, name: str) -> Any:
     """A page link in the sidebar navigation."""
     return page.get_by_test_id("stSidebarNav").get_by_role("link", name=name, exact=True)
+
+
+def in_first_screen(page: Any, locator: Any) -> None:
+    """The element is visible without scrolling: its whole box lies inside the viewport."""
+    expect(locator).to_be_visible()
+    box = locator.bounding_box()
+    size = page.viewport_size
+    assert box is not None and size is not None
+    inside = (
+        box["y"] >= 0
+        and box["y"] + box["height"] <= size["height"]
+        and box["x"] >= 0
+        and box["x"] + box["width"] <= size["width"]
+    )
+    assert inside, f"{locator} at {box} is not inside the {size['width']}x{size['height']} screen"
+
+
+def never_scrolled(page: Any) -> None:
+    """Neither the window nor any scrolling box of the page has moved from the top."""
+    moved = page.evaluate(
+        "() => window.scrollY + [...document.querySelectorAll('*')]"
+        ".reduce((sum, el) => sum + el.scrollTop, 0)"
+    )
+    assert moved == 0, f"the page was scrolled by {moved} px"
+
+
+def screenshot(page: Any, directory: Any, step: str, *, full_page: bool = False) -> Any:
+    """Save `directory`/NN-step.png (numbered like `shot`), by default the screen alone."""
+    number = len(list(directory.glob("*.png"))) + 1
+    path = directory / f"{number:02d}-{step}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path

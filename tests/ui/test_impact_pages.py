@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from tests import factories
 from tests.ui.conftest import open_page, page_alone, start, texts
-from workshop import db
-from workshop.models import MetricValue, Role
+from workshop import crates, db, i18n, impact
+from workshop.models import MetricValue, Outcome, Role
 
 GUIGNIER = "Édicule de la place du Guignier"
 
@@ -57,15 +57,79 @@ def test_market_manager_lands_on_their_market_and_gets_the_receipt(ui):
     manager = factories.user(ui, Role.market_manager, market_id=davout.id)
     at = start(manager)  # their market's page is their first page
     assert not at.exception
-    assert texts(at.title) == ["Mon marché"]
-    assert texts(at.caption)[0] == "Votre marché : Marché Davout"
+    assert texts(at.title) == ["Marché Davout"]  # their market's name is the heading
     assert not at.selectbox or at.selectbox[0].label == "Mois"  # no other market to choose
     [sentence] = texts(at.success)
-    assert "10 cagettes au Marché Davout" in sentence and "n° 2 des 2 marchés" in sentence
+    assert "10 cagettes au Marché Davout" in sentence and "(mois en cours)" in sentence
+    assert any("n°\u00a02 des 2 marchés" in c for c in texts(at.caption))
     assert {m.label: m.value for m in at.metric}["Cagettes collectées"] == "10"
     receipt = [b for b in at.get("download_button") if "reçu" in b.proto.label]
     assert len(receipt) == 1
     assert len(at.get("plotly_chart")) == 3  # all markets, the trend, the outcomes
+
+
+BEFORE = "trois mois précédents"
+
+
+def test_market_manager_reads_their_month_in_one_plain_sentence(ui):
+    """Kilos, crates, the trend against the three months before and where the wood went."""
+    lead = factories.user(ui, Role.lead)
+    this_month = date.today().replace(day=1)
+    for back in (3, 2, 1):  # 100 standard crates a month, 1,2 kg each
+        on = impact.add_months(this_month, -back).replace(day=10)
+        factories.lot(ui, lead, on=on, counts=(100,), sample=(5, 6.0))
+    lot = factories.lot(ui, lead, on=date.today(), counts=(150,), sample=(5, 6.0))
+    standard = factories.kinds(ui)[0].id or 0
+    with db.write_session(ui) as session:  # 30 tagged (still in stock), 120 recycled
+        crates.sort_lot(
+            session=session,
+            actor=lead,
+            lot_id=lot.id or 0,
+            tag={standard: 30},
+            remainder=Outcome.recycled,
+        )
+    manager = factories.user(ui, Role.market_manager, market_id=factories.market(ui).id)
+    at = start(manager)
+    assert not at.exception and not at.error
+    [sentence] = texts(at.success)
+    nbsp = "\u00a0"
+    assert f"150 cagettes au Marché Davout{nbsp}: 180{nbsp}kg de bois qui ont évité" in sentence
+    assert f"déjà 50{nbsp}% de plus que la moyenne des {BEFORE} (120{nbsp}kg" in sentence
+    assert f"80{nbsp}% recyclé et 20{nbsp}% encore à l'atelier" in sentence
+    [kilos] = [m for m in at.metric if m.label == "Kilos collectés"]
+    assert kilos.value == f"180{nbsp}kg" and kilos.proto.delta == f"+50{nbsp}%"
+    # Last month: a whole month; the month three before it had no pickup (0 kg).
+    at.selectbox[0].select_index(1).run()
+    [sentence] = texts(at.success)
+    assert sentence.startswith(f"En {i18n.fmt_month(impact.add_months(this_month, -1))}, ")
+    assert f"C'est 50{nbsp}% de plus que la moyenne des {BEFORE} (80,0{nbsp}kg" in sentence
+    assert f"100{nbsp}% encore à l'atelier" in sentence
+
+
+def test_market_manager_first_sees_last_month_until_this_one_has_a_pickup(ui):
+    lead = factories.user(ui, Role.lead)
+    last_month = impact.add_months(date.today().replace(day=1), -1)
+    factories.lot(ui, lead, on=last_month.replace(day=10), counts=(12,))
+    manager = factories.user(ui, Role.market_manager, market_id=factories.market(ui).id)
+    at = start(manager)
+    assert not at.exception
+    assert at.selectbox[0].value == last_month
+    [sentence] = texts(at.success)
+    assert sentence.startswith(f"En {i18n.fmt_month(last_month)}, l'atelier a collecté 12 ")
+    assert "pas encore de comparaison possible" in sentence  # no month before it
+    receipt = [b for b in at.get("download_button") if "reçu" in b.proto.label]
+    assert receipt[0].proto.label == f"Télécharger le reçu de {i18n.fmt_month(last_month)} (PDF)"
+    at = start(manager, lang="en")
+    assert not at.exception
+    assert texts(at.success)[0].startswith(f"In {i18n.fmt_month(last_month, 'en')}, ")
+    assert not [m for m in at.metric if m.label.startswith("market_manager.")]
+
+
+def test_market_manager_shares_have_words_in_both_languages():
+    for lang in i18n.LANGUAGES:
+        for outcome in Outcome:
+            text = i18n.translate(f"market_manager.share.{outcome.value}", lang, pct="5")
+            assert not text.startswith("market_manager.") and "5" in text
 
 
 def test_market_page_without_a_market_and_for_a_lead(ui):

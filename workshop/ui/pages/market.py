@@ -1,4 +1,11 @@
-"""Market view: one market's month at a glance, every market beside it, and a printable receipt."""
+"""Market view: one market's month at a glance, every market beside it, and a printable receipt.
+
+A market manager (placier) lands here after signing in. What they come for fits in the
+first screen of a laptop or a phone, in this order: their market's name, the month and
+its receipt, a few plain sentences (crates, kilos, the trend against the months before,
+where the wood went) and the two big figures. The details and the other markets follow
+below (tests/e2e/test_market_manager.py checks the first screen in a real browser).
+"""
 
 from datetime import date
 
@@ -7,11 +14,15 @@ from sqlmodel import select
 
 from workshop import charts, config, i18n, impact, receipts
 from workshop.accounts import Permission
+from workshop.impact import WASTE_HIERARCHY
 from workshop.models import Market, Outcome, Role, User
 from workshop.ui import common
 from workshop.ui.common import t
 
 MONTHS_BACK = 24
+TREND_MONTHS = 3  # the month is compared with the mean of the months just before it
+# The two detail charts side by side, kept short so a phone scrolls less to the markets.
+DETAIL_CHART_HEIGHT = 300
 
 
 @st.cache_resource(ttl=300, max_entries=64, show_spinner=False)
@@ -31,9 +42,47 @@ def receipt(
     return receipts.render(_data, lang)
 
 
+def shares(outcomes: dict[Outcome, float]) -> dict[Outcome, int]:
+    """Whole percentages of the kilos per outcome adding up to 100 (largest remainders)."""
+    total = sum(outcomes.values())
+    if total <= 0:
+        return {}
+    exact = {o: 100 * kg / total for o, kg in outcomes.items() if kg > 0}
+    whole = {o: int(v) for o, v in exact.items()}
+    for o in sorted(exact, key=lambda o: whole[o] - exact[o])[: 100 - sum(whole.values())]:
+        whole[o] += 1
+    return whole
+
+
+def where_it_went(outcomes: dict[Outcome, float], lang: str) -> str:
+    """`35 % dans des meubles, …, et 20 % encore à l'atelier`, best use first."""
+    pct = shares(outcomes)
+    parts = [
+        # A share too small to round to 1 % is still there: "less than 1 %", never "0 %".
+        t(
+            f"market_manager.share.{o.value}",
+            pct=i18n.fmt_number(pct[o], lang) if pct[o] else t("market_manager.under_one"),
+        )
+        for o in WASTE_HIERARCHY
+        if o in pct
+    ]
+    if len(parts) < 2:
+        return "".join(parts)
+    return t("market_manager.list", first=", ".join(parts[:-1]), last=parts[-1])
+
+
+def change_vs_before(data: impact.MarketMonth) -> tuple[int, float] | None:
+    """Percent change of the month's kilos against the mean of the months before (None: none)."""
+    before = [kg for _, kg in data.trend[-1 - TREND_MONTHS : -1]]
+    mean = sum(before) / TREND_MONTHS if len(before) == TREND_MONTHS else 0.0
+    if mean <= 0:
+        return None
+    return round(100 * (data.row.kg - mean) / mean), mean
+
+
 user = common.page_user(Permission.dashboards)
 lang = common.lang()
-st.title(t("market_view.title"))
+this_month = date.today().replace(day=1)
 
 with common.reading() as session:
     markets = list(session.exec(select(Market).order_by(Market.name)))
@@ -42,26 +91,100 @@ names = {m.id or 0: m.name for m in markets}
 
 if user.role == Role.market_manager:
     if user.market_id not in names:
+        st.title(t("market_view.title"))
         st.info(t("market_view.no_market"))
         st.stop()
     market_id = user.market_id or 0
-    st.caption(t("market_view.yours", market=common.plain(names[market_id])))
+    # Their market's name is the heading: the first thing a new placier looks for. No
+    # caption under it: on a phone every line counts, and the sentence below says it all.
+    st.title(common.plain(names[market_id]))
 else:
+    st.title(t("market_view.title"))
     market_id = st.selectbox(t("market_view.market"), list(names), format_func=names.__getitem__)
 
-this_month = date.today().replace(day=1)
+database = config.database_url()
 months = [impact.add_months(this_month, -i) for i in range(MONTHS_BACK)]
-month = st.selectbox(
-    t("market_view.month"), months, format_func=lambda m: i18n.fmt_month(m, lang), index=0
+current = month_figures(database, market_id, this_month, version, user)
+# Before the month's first pickup, last month is the one worth seeing (and its receipt).
+start_index = (
+    1
+    if not current.row.crates
+    and month_figures(database, market_id, months[1], version, user).row.crates
+    else 0
 )
-data = month_figures(config.database_url(), market_id, month, version, user)
+# The month and its receipt side by side (stacked on a phone): choose, then download.
+# The receipt comes before the sentence so that a long market name or sentence on a
+# small phone can never push it below the first screen.
+month_col, receipt_col = st.columns(2, vertical_alignment="bottom")
+month = month_col.selectbox(
+    t("market_view.month"),
+    months,
+    format_func=lambda m: i18n.fmt_month(m, lang),
+    index=start_index,
+)
+data = month_figures(database, market_id, month, version, user)
 row = data.row
+in_progress = month == this_month
+market = common.plain(data.market)
+month_name = i18n.fmt_month(month, lang)
+change = change_vs_before(data)
+receipt_col.download_button(
+    t("market_manager.receipt", month=month_name),
+    data=receipt(database, market_id, month, version, lang, data),
+    file_name=receipts.filename(data),
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+    type="primary",
+    on_click="ignore",
+)
 
-c1, c2, c3, c4 = st.columns(4)
-c1.metric(t("market_view.crates"), i18n.fmt_number(row.crates, lang))
-c2.metric(
-    t("market_view.kg"),
+# --- The first screen: what happened in plain words, then the two big figures -------
+
+if row.crates:
+    sentence = [
+        t(
+            "market_manager.summary_so_far" if in_progress else "market_manager.summary",
+            month=month_name,
+            crates=i18n.fmt_number(row.crates, lang),
+            market=market,
+            kg=i18n.fmt_kg(row.kg, lang),
+        ),
+    ]
+    if change is None:
+        sentence.append(t("market_manager.trend_none"))
+    else:
+        pct, mean = change
+        direction = "up" if pct > 0 else "down" if pct < 0 else "same"
+        sentence.append(
+            t(
+                f"market_manager.trend_{direction}{'_so_far' if in_progress else ''}",
+                pct=i18n.fmt_number(abs(pct), lang),
+                mean=i18n.fmt_kg(mean, lang),
+            )
+        )
+    # The trend right after the kilos it is about, then where that wood went.
+    if went := where_it_went(data.outcomes, lang):
+        sentence.append(t("market_manager.went", shares=went))
+    st.success(" ".join(sentence), icon=":material/recycling:")
+else:
+    st.info(t("market_view.nothing", month=month_name, market=market))
+
+kg_col, crates_col = st.columns(2, wrap=False)
+kg_col.metric(
+    t("market_manager.kg"),
     i18n.fmt_kg(row.kg, lang),
+    delta=(
+        None
+        if change is None
+        else t(
+            "market_manager.delta_value",
+            # A leading "-" is what turns Streamlit's arrow down.
+            sign="+" if change[0] > 0 else "-" if change[0] < 0 else "",
+            pct=i18n.fmt_number(abs(change[0]), lang),
+        )
+    ),
+    # A month still running is not yet worse than a finished one: no red or green for it.
+    delta_color="off" if in_progress else "normal",
     help=t(
         "market_view.kg_help",
         weighed=i18n.fmt_kg(row.weighed_kg, lang),
@@ -69,37 +192,10 @@ c2.metric(
         band=i18n.fmt_kg(row.uncertainty_kg, lang),
     ),
 )
-kept = data.outcomes[Outcome.in_build] + data.outcomes[Outcome.reused]
-total = sum(data.outcomes.values())
-c3.metric(t("market_view.kept"), f"{i18n.fmt_number(100 * kept / total if total else 0, lang)} %")
-c4.metric(
-    t("market_view.co2e"),
-    i18n.fmt_kg(data.co2e.co2e_kg, lang),
-    help=t("dashboard.co2e_help", source=data.co2e.source),
-)
+crates_col.metric(t("market_view.crates"), i18n.fmt_number(row.crates, lang))
 
-if row.crates:
-    st.success(
-        t(
-            "market_view.sentence",
-            month=i18n.fmt_month(month, lang),
-            market=common.plain(data.market),
-            kg=i18n.fmt_kg(row.kg, lang),
-            crates=i18n.fmt_number(row.crates, lang),
-            kept=i18n.fmt_kg(kept, lang),
-            rank=data.rank,
-            markets=data.markets,
-        ),
-        icon=":material/recycling:",
-    )
-else:
-    st.info(
-        t(
-            "market_view.nothing",
-            month=i18n.fmt_month(month, lang),
-            market=common.plain(data.market),
-        )
-    )
+# --- Below: how the kilos are counted, the details, and every market ----------------
+
 st.caption(
     t(
         "market_view.estimated",
@@ -108,26 +204,31 @@ st.caption(
     )
 )
 
-st.download_button(
-    t("market_view.receipt"),
-    data=receipt(config.database_url(), market_id, month, version, lang, data),
-    file_name=receipts.filename(data),
-    mime="application/pdf",
-    icon=":material/picture_as_pdf:",
-    type="primary",
-    on_click="ignore",
-)
-
 left, right = st.columns(2)
 with left:
-    st.subheader(t("market_view.all_markets"))
-    if data.all_markets:
-        st.plotly_chart(charts.market_ranking(data.all_markets, data.market, lang), width="stretch")
-    else:
-        st.caption(t("market_view.no_pickups"))
+    st.subheader(t("market_view.outcomes"))
+    st.plotly_chart(
+        charts.where_the_wood_went(data.outcome_rows, lang).update_layout(
+            height=DETAIL_CHART_HEIGHT
+        ),
+        width="stretch",
+    )
+    st.caption(t("dashboard.outcomes_help"))
+    st.caption(
+        t(
+            "dashboard.co2e_line",
+            co2e=i18n.fmt_kg(data.co2e.co2e_kg, lang),
+            wood=i18n.fmt_kg(data.co2e.wood_kg, lang),
+            factor=i18n.fmt_number(data.co2e.factor * 1000, lang, 1),
+            source=data.co2e.source,
+        )
+    )
 with right:
     st.subheader(t("market_view.trend"))
-    st.plotly_chart(charts.trend(data.trend, month, lang), width="stretch")
+    st.plotly_chart(
+        charts.trend(data.trend, month, lang).update_layout(height=DETAIL_CHART_HEIGHT),
+        width="stretch",
+    )
     st.download_button(
         t("dashboard.csv"),
         data=charts.to_csv(charts.trend_table(data.trend, data.market, lang), lang),
@@ -137,14 +238,10 @@ with right:
         on_click="ignore",
     )
 
-st.subheader(t("market_view.outcomes"))
-st.plotly_chart(charts.where_the_wood_went(data.outcome_rows, lang), width="stretch")
-st.caption(
-    t(
-        "dashboard.co2e_line",
-        co2e=i18n.fmt_kg(data.co2e.co2e_kg, lang),
-        wood=i18n.fmt_kg(data.co2e.wood_kg, lang),
-        factor=i18n.fmt_number(data.co2e.factor * 1000, lang, 1),
-        source=data.co2e.source,
-    )
-)
+st.subheader(t("market_manager.others", month=month_name))
+if data.all_markets:
+    if data.rank:
+        st.caption(t("market_manager.rank", market=market, rank=data.rank, markets=data.markets))
+    st.plotly_chart(charts.market_ranking(data.all_markets, data.market, lang), width="stretch")
+else:
+    st.caption(t("market_view.no_pickups"))
