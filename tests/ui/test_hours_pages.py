@@ -13,7 +13,15 @@ from tests import factories
 from tests.ui.conftest import open_page, page_alone, start, texts
 from tests.unit.test_hours import PIN, add, trainee, write
 from workshop import codes, db, hours
-from workshop.models import Activity, HourEntry, HourStatus, Role, Trainee, WeekApproval
+from workshop.models import (
+    Activity,
+    HourEntry,
+    HourSource,
+    HourStatus,
+    Role,
+    Trainee,
+    WeekApproval,
+)
 from workshop.ui import nav
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=hours.PARIS)  # a Tuesday morning
@@ -265,3 +273,192 @@ def test_settings_retention_section(ui):
     assert "Données personnelles des salarié·es" in texts(at.header)
     _button(at, "Anonymiser maintenant").click().run()
     assert "1 salarié·e(s) anonymisé·e(s)." in texts(at.success)
+
+
+# --- "Mes heures": a trainee enters their own hours ------------------------------------
+
+YESTERDAY = NOW.date() - timedelta(days=1)  # Monday 9 March 2026
+
+
+def _linked(engine):
+    """A trainee account linked to its trainee record (Awa D.)."""
+    account = factories.user(engine, Role.trainee, "sam")
+    return account, trainee(engine, user_id=account.id)
+
+
+def _fill(at, *, day=YESTERDAY, minutes=90, activity=Activity.assemblage, start=None, note=""):
+    """Fill the "Écrire mes heures" form and submit it."""
+    at.date_input(key="mh_day").set_value(day)
+    at.selectbox(key="mh_minutes").set_value(minutes)
+    at.selectbox(key="mh_activity").set_value(activity)
+    at.selectbox(key="mh_start").set_value(start)
+    at.text_input(key="mh_note").input(note)
+    return at.button(key="FormSubmitter:mh_add-Enregistrer").click().run()
+
+
+def _count(engine) -> int:
+    with db.read_session(engine) as session:
+        return len(session.exec(select(HourEntry)).all())
+
+
+def _history(at):
+    return at.dataframe[0].value.to_dict("records")
+
+
+def test_trainee_records_own_hours_and_sees_them_waiting(ui, frozen):
+    account, tr = _linked(ui)
+    lead = factories.user(ui, Role.lead)
+    build = factories.build(ui, lead)
+    at = open_page(start(account), "my_hours.py")
+    assert not at.exception
+    assert "Écrire mes heures" in texts(at.subheader)
+    assert texts(at.markdown).count("Pas encore d'heures.") == 1
+    # Only their own hours: the form offers no choice of trainee.
+    labels = {s.label for s in at.selectbox} - {"Langue · Language"}
+    assert labels == {"Combien de temps ?", "Qu'avez-vous fait ?", "Heure d'arrivée", "Meuble"}
+    day = at.date_input(key="mh_day")
+    assert day.value == NOW.date() and day.max == NOW.date()  # no day in the future
+    at.selectbox(key="mh_build").set_value(build.code)
+    _fill(at, note="Pieds du banc")
+    assert not at.exception and not at.error, texts(at.error)
+    assert texts(at.success) == ["Enregistré : 1 h 30 le 9 mars 2026 — en attente de validation."]
+    (entry,) = _entries(ui, tr.id)
+    assert (entry.work_date, entry.minutes, entry.activity) == (YESTERDAY, 90, Activity.assemblage)
+    assert entry.status == HourStatus.submitted and entry.source == HourSource.self_service
+    assert entry.created_by_id == account.id and entry.build_id == build.id
+    assert entry.reason == "Pieds du banc" and entry.start_at is None
+    (row,) = _history(at)
+    assert row["Jour"] == "9 mars 2026" and row["Durée"] == "1 h 30"
+    assert row["État"] == "à valider" and row["Activité"] == "Assemblage"
+    assert row["Meuble"] == codes.format_code(build.code) and row["Remarque"] == "Pieds du banc"
+    assert {m.label: m.value for m in at.metric}["Ce mois-ci : à valider"] == "1 h 30"
+    # The form is empty again for the next entry.
+    assert at.selectbox(key="mh_minutes").value is None
+    assert at.selectbox(key="mh_activity").value is None
+    assert at.text_input(key="mh_note").value == ""
+
+
+def _other_period_yesterday(engine, tr):
+    """Hours a lead entered yesterday, 09:00–12:00."""
+    lead = factories.user(engine, Role.lead)
+    add(engine, lead, tr, YESTERDAY, 180, start=datetime(2026, 3, 9, 9).time())
+
+
+def _long_day_yesterday(engine, tr):
+    """Eleven hours already entered yesterday (plus 2 h would make 13 h)."""
+    lead = factories.user(engine, Role.lead)
+    add(engine, lead, tr, YESTERDAY, 11 * 60)
+
+
+def _last_week_approved(engine, tr):
+    """Last week (2–8 March) approved and locked by a lead."""
+    lead = factories.user(engine, Role.lead)
+    add(engine, lead, tr, date(2026, 3, 3), 60)
+    write(engine, hours.approve_week, actor=lead, trainee_id=tr.id, week=date(2026, 3, 2))
+
+
+@pytest.mark.parametrize(
+    ("setup", "form", "message"),
+    [
+        (
+            None,  # today, from 14:00, while it is 9:00: in the future
+            {"day": NOW.date(), "minutes": 90, "start": datetime(2026, 3, 10, 14).time()},
+            "On ne peut pas compter des heures dans le futur.",
+        ),
+        (
+            _long_day_yesterday,
+            {"minutes": 120},
+            "Pas plus de 12 h par jour. Déjà compté ce jour-là : 11 h 00.",
+        ),
+        (
+            _other_period_yesterday,
+            {"minutes": 90, "start": datetime(2026, 3, 9, 10, 30).time()},
+            "Ces heures se chevauchent avec une autre période du même jour (09:00 – 12:00).",
+        ),
+        (
+            _last_week_approved,
+            {"day": date(2026, 3, 4), "minutes": 90},
+            "La semaine du 2 mars 2026 est validée et verrouillée. Seul·e un·e "
+            "administrateur·rice peut la changer, avec une raison.",
+        ),
+        (
+            None,  # before the contract began (1 January 2026)
+            {"day": date(2025, 12, 31), "minutes": 90},
+            "Ce jour est en dehors du contrat (du 1 janv. 2026 au —).",
+        ),
+    ],
+    ids=["future", "13h-day", "overlap", "locked-week", "outside-contract"],
+)
+def test_trainee_hours_refused_keep_the_form_and_write_nothing(ui, frozen, setup, form, message):
+    account, tr = _linked(ui)
+    if setup is not None:
+        setup(ui, tr)
+    before = _count(ui)
+    at = open_page(start(account), "my_hours.py")
+    _fill(at, note="Ponçage du plateau", **form)
+    assert not at.exception
+    assert texts(at.error) == [message]
+    assert not at.success
+    assert _count(ui) == before  # nothing written
+    # The form keeps what was typed.
+    assert at.date_input(key="mh_day").value == form.get("day", YESTERDAY)
+    assert at.selectbox(key="mh_minutes").value == form["minutes"]
+    assert at.selectbox(key="mh_activity").value == Activity.assemblage
+    assert at.selectbox(key="mh_start").value == form.get("start")
+    assert at.text_input(key="mh_note").value == "Ponçage du plateau"
+    # Sent again as it stands (nothing retyped): the same refusal, so the values were kept.
+    at.button(key="FormSubmitter:mh_add-Enregistrer").click().run()
+    assert texts(at.error) == [message]
+    assert _count(ui) == before
+
+
+def test_trainee_hours_need_a_duration_and_an_activity(ui, frozen):
+    account, _ = _linked(ui)
+    at = open_page(start(account), "my_hours.py")
+    at.button(key="FormSubmitter:mh_add-Enregistrer").click().run()
+    assert texts(at.error) == ["Choisissez combien de temps vous avez travaillé."]
+    at.selectbox(key="mh_minutes").set_value(60)
+    at.button(key="FormSubmitter:mh_add-Enregistrer").click().run()
+    assert texts(at.error) == ["Choisissez ce que vous avez fait."]
+    assert at.selectbox(key="mh_minutes").value == 60
+    assert _count(ui) == 0
+
+
+def test_trainee_hours_in_english(ui, frozen):
+    account, tr = _linked(ui)
+    _long_day_yesterday(ui, tr)
+    at = open_page(start(account), "my_hours.py")
+    at.selectbox(key="lang").set_value("en").run()
+    assert texts(at.title) == ["My hours"] and "Enter my hours" in texts(at.subheader)
+    at.date_input(key="mh_day").set_value(YESTERDAY)
+    at.selectbox(key="mh_minutes").set_value(120)
+    at.selectbox(key="mh_activity").set_value(Activity.tri)
+    at.button(key="FormSubmitter:mh_add-Save").click().run()
+    assert texts(at.error) == ["No more than 12 h a day. Already counted that day: 11 h 00."]
+    assert _count(ui) == 1
+    at.selectbox(key="mh_minutes").set_value(60)
+    at.button(key="FormSubmitter:mh_add-Save").click().run()
+    assert texts(at.success) == ["Saved: 1 h 00 on 9 Mar 2026 — waiting for approval."]
+    assert _count(ui) == 2
+
+
+def test_lead_sees_and_approves_what_a_trainee_entered(ui, frozen):
+    account, tr = _linked(ui)
+    at = open_page(start(account), "my_hours.py")
+    _fill(at)
+    assert texts(at.success)
+    lead = factories.user(ui, Role.lead, "lea")
+    lat = open_page(start(lead), "hours_approval.py")
+    assert not lat.exception
+    assert any(
+        "Awa D. · semaine du 9 mars 2026 · 1 h 30 à valider" in m.value for m in lat.markdown
+    )
+    _button(lat, "Ouvrir").click().run()
+    (row,) = lat.dataframe[0].value.to_dict("records")
+    assert (row["Durée"], row["Activité"]) == ("1 h 30", "Assemblage")
+    assert (row["État"], row["Saisi par"]) == ("à valider", "salarié·e")
+    _button(lat, "Valider la semaine").click().run()
+    assert texts(lat.success)[0] == "Semaine de Awa D. validée et verrouillée."
+    at = open_page(start(account), "my_hours.py")
+    assert _history(at)[0]["État"] == "validé"
+    assert {m.label: m.value for m in at.metric}["Ce mois-ci : validé"] == "1 h 30"
