@@ -11,11 +11,14 @@ What it does:
    `BackMsg` / `ForwardMsg` protobufs the browser sends and receives, from the
    installed streamlit package). Each one signs in through the sign-in form,
    opens the Scan page ("Scanner") and then, in a closed loop for `--seconds`,
-   submits a random crate code in the scanner field (the `st.chat_input` a USB
-   scanner types into), exactly as the browser does when Enter is pressed.
-3. Times each scan from sending the submit to receiving the confirmation: the
-   page element that names the scanned crate (`Cagette C-XXXXX-X`); the rerun
-   then finishes before the next scan is sent (`--think` seconds later).
+   scans a random crate code into the scanner field, exactly as the browser does
+   when a USB scanner types a code and Enter: the field is the scanner component
+   (`workshop/ui/scanner.py`), whose JavaScript numbers each scan and sends the
+   component's state `{"scans": [[number, text], ...]}` (every scan the page has
+   not reported handled yet) as the component's `json_value` widget state.
+3. Times each scan from sending it to receiving the confirmation: the page
+   element that names the scanned crate (`Cagette C-XXXXX-X`); the rerun then
+   finishes before the next scan is sent (`--think` seconds later).
 4. Samples the server's resident memory (RSS of the streamlit process, from
    /proc) every second.
 
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import resource
@@ -48,6 +52,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -57,6 +62,9 @@ from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 USERNAME, PASSWORD = "bench", "bench-password"
+# The Scan page's scanner field: `scanner.scanner_field("scan_field", ...)`, a
+# `st.components.v2` component registered as "atelier_scanner".
+SCANNER_COMPONENT = "atelier_scanner"
 
 
 def _free_port() -> int:
@@ -125,12 +133,44 @@ def cpu_seconds(pid: int) -> float:
 
 @dataclass
 class Session:
-    """One browser-like session: its websocket and what the last run showed."""
+    """One browser-like session: its websocket, what the last run showed, the scanner's queue."""
 
     ws: websockets.ClientConnection
-    widgets: dict[str, list[str]] = field(default_factory=dict)  # element type -> ids
+    widgets: dict[str, list[Any]] = field(default_factory=dict)  # element type -> protos
     pages: dict[str, str] = field(default_factory=dict)  # url path -> page script hash
     page_hash: str = ""
+    # The scanner component as its JavaScript keeps it (`parentElement.__scanner`):
+    # the scans not reported handled yet, and the running scan number.
+    queue: list[list[Any]] = field(default_factory=list)
+    seq: int = 0
+
+    def scanner(self) -> Any | None:
+        """The scanner component's element in the last run (a `BidiComponent` proto)."""
+        for element in self.widgets.get("bidi_component", []):
+            if element.component_name.rsplit(".", 1)[-1].endswith(SCANNER_COMPONENT):
+                return element
+        return None
+
+    def scan_state(self, text: str) -> Any:
+        """The widget state the scanner's JavaScript sends when `text` + Enter is typed.
+
+        As in the component: forget the scans the page reported handled (its `data`),
+        number the new one `max(seq + 1, Date.now())`, send every pending scan as the
+        state key "scans" (`setStateValue`), i.e. the component's `json_value`.
+        """
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        element = self.scanner()
+        if element is None:
+            raise RuntimeError("the Scan page has no scanner field")
+        data = json.loads(element.json) if element.WhichOneof("data") == "json" else {}
+        handled = int((data or {}).get("handled") or 0)
+        self.queue = [scan for scan in self.queue if scan[0] > handled]
+        self.seq = max(self.seq + 1, int(time.time() * 1000))
+        self.queue.append([self.seq, text])
+        # WidgetStateManager.setJsonValue: JSON.stringify of {...current, scans: queue}.
+        value = json.dumps({"scans": self.queue}, separators=(",", ":"))
+        return WidgetState(id=element.id, json_value=value)
 
     async def run(
         self, widget_states: list | None = None, page: str = "", wait_for: str = ""
@@ -160,8 +200,8 @@ class Session:
                 element = fwd.delta.new_element
                 etype = element.WhichOneof("type")
                 widget = getattr(element, etype, None)
-                if widget is not None and hasattr(widget, "id") and widget.id:
-                    self.widgets.setdefault(etype, []).append(widget.id)
+                if widget is not None and getattr(widget, "id", ""):
+                    self.widgets.setdefault(etype, []).append(widget)
                 if wait_for and not seen_at and etype in ("heading", "markdown"):
                     if wait_for in getattr(element, etype).body:
                         seen_at = time.perf_counter()
@@ -190,16 +230,23 @@ async def open_session(url: str) -> Session:
     )
     session = Session(ws)
     await session.run()
-    inputs, buttons = session.widgets.get("text_input", []), session.widgets.get("button", [])
-    states = []
-    for wid, value in zip(inputs, (USERNAME, PASSWORD), strict=False):
-        states.append(WidgetState(id=wid, string_value=value))
-    states.append(WidgetState(id=buttons[0], trigger_value=True))
-    await session.run(states)
+    # The sign-in form: its two fields (told apart by their autocomplete hint) and
+    # its submit button; a submitted form sends its fields' values with the trigger.
+    fields = {w.autocomplete: w.id for w in session.widgets.get("text_input", [])}
+    submit = [w.id for w in session.widgets.get("button", []) if w.is_form_submitter]
+    if not {"username", "current-password"} <= set(fields) or not submit:
+        raise RuntimeError("no sign-in form on the first page")
+    await session.run(
+        [
+            WidgetState(id=fields["username"], string_value=USERNAME),
+            WidgetState(id=fields["current-password"], string_value=PASSWORD),
+            WidgetState(id=submit[0], trigger_value=True),
+        ]
+    )
     if "scan" not in session.pages:
         raise RuntimeError("sign-in failed: no Scan page in the navigation")
     await session.run(page="scan")
-    if not session.widgets.get("chat_input"):
+    if session.scanner() is None:
         raise RuntimeError("the Scan page has no scanner field")
     return session
 
@@ -207,15 +254,14 @@ async def open_session(url: str) -> Session:
 async def scan_loop(
     session: Session, codes: list[str], until: float, think: float, latencies: list[float]
 ) -> None:
-    from streamlit.proto.WidgetStates_pb2 import WidgetState
+    from workshop import config, i18n
 
     rng = random.Random(id(session))
+    lang = config.default_language()  # the sessions never pick another language
     while time.perf_counter() < until:
-        field_id = session.widgets.get("chat_input", [""])[0]
         code = rng.choice(codes)
-        state = WidgetState(id=field_id)
-        state.chat_input_value.data = code
-        took = await session.run([state], wait_for=code)
+        state = session.scan_state(code)
+        took = await session.run([state], wait_for=i18n.translate("scan.crate", lang, code=code))
         latencies.append(took)
         if think:
             await asyncio.sleep(think)
