@@ -13,8 +13,10 @@ Honest kilos, per lot line (one crate kind in one pickup):
 Uncertainties of estimated kilos are added linearly (as if every error went the same
 way): a conservative band, never a narrower one than the data allow.
 
-The database does the heavy part: a handful of GROUP BY queries return at most a few
-rows per market, month, crate kind and outcome; the weights are applied here.
+The database does the heavy part: crates are counted per pickup month, market, crate
+kind (and outcome) in tallies kept by triggers (`TallyCounted`, `TallyOutcome`), read
+for whole months; the days of a month that is not whole are counted from the rows.
+The weights are applied here.
 """
 
 from __future__ import annotations
@@ -549,7 +551,8 @@ def _outcome_rows(
         d_n, d_weighed_n, d_kg = done.get(group, (0, 0, 0.0))
         if n > d_n:
             market_id, month, kind_id = group
-            left = (n - d_n, max(0, weighed_n - d_weighed_n), max(0.0, kg - d_kg))
+            left_weighed = min(n - d_n, max(0, weighed_n - d_weighed_n))
+            left = (n - d_n, left_weighed, max(0.0, kg - d_kg))
             acc[(market_id, month, Outcome.in_stock)].add(
                 left, weights.unit(market_id, kind_id, month)
             )
