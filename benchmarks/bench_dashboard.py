@@ -463,7 +463,7 @@ def main() -> int:
 
     gc.freeze()
     # The page's default period: from the 1st of the month a year ago to today.
-    year = (END.replace(day=1) - timedelta(days=365), END)
+    year = (impact.add_months(END.replace(day=1), -12), END)
     report(
         f"default period ({year[0]:%d/%m/%Y}–{year[1]:%d/%m/%Y}, all markets)",
         time_queries(args.db, *year, args.runs),

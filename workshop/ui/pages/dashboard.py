@@ -1,6 +1,6 @@
 """Dashboard: kilos diverted, where the wood went, CO2e, pieces built and hours, per period."""
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import streamlit as st
@@ -92,7 +92,8 @@ names = {m.id or 0: m.name for m in sorted(markets, key=lambda m: m.name)}
 left, right = st.columns([1, 2])
 period = left.date_input(
     t("dashboard.period"),
-    value=(today.replace(day=1) - timedelta(days=365), today),
+    # From the 1st of the month a year ago: whole months, read from the tallies.
+    value=(impact.add_months(today.replace(day=1), -12), today),
     format="DD/MM/YYYY",
 )
 chosen = right.multiselect(
