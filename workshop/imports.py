@@ -121,12 +121,7 @@ def _read_csv(data: bytes) -> Table:
     text, encoding = textfiles.decode(data)
     if "\x00" in text:
         raise InvalidInput("error.import.unreadable")
-    sample = text[:20_000]
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
-    except csv.Error:
-        first = sample.splitlines()[0] if sample.strip() else ""
-        delimiter = max(";,\t", key=first.count)
+    delimiter = textfiles.separator(text)
     try:
         lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:

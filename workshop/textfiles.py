@@ -16,3 +16,15 @@ def decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     return data.decode(CODECS[-1]), CODECS[-1]
+
+
+# French Excel separates with ";" (the comma is its decimal mark); others with ",".
+SEPARATORS = (";", ",", "\t")
+
+
+def separator(text: str) -> str:
+    """The column separator, counted on the header (the first line that is not blank)."""
+    # The header only: data rows hold decimal commas ("12,5") that would outvote ";".
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    best = max(SEPARATORS, key=header.count)
+    return best if header.count(best) else ","

@@ -258,12 +258,6 @@ def _decode(data: bytes) -> tuple[str, str]:
     return text, _CODEC_NAMES[codec]
 
 
-def _separator(header_line: str) -> str:
-    counts = {sep: header_line.count(sep) for sep in (";", ",", "\t")}
-    best = max(counts, key=lambda s: counts[s])
-    return best if counts[best] else ","
-
-
 def _norm(text: str) -> str:
     return " ".join(text.strip().lower().split())
 
@@ -330,7 +324,7 @@ def parse_csv(
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise InvalidInput("error.venues.csv.empty")
-    sep = _separator(lines[0])
+    sep = textfiles.separator(text)
     reader = csv.reader(io.StringIO(text), delimiter=sep)
     header = next(reader)
     index = _columns(header)

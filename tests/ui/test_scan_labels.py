@@ -90,6 +90,26 @@ def test_scan_a_crate_and_change_its_outcome(ui):
         assert crates.get_crate(session=session, code=crate.code).outcome == Outcome.firewood
 
 
+def test_a_scan_is_looked_up_once_per_run(ui, monkeypatch):
+    lead = factories.user(ui, Role.lead)
+    lot, [crate] = _tagged(ui, lead)
+    at = open_page(start(lead), "scan.py")
+    looked_up = []
+    real = crates.resolve
+
+    def counting(**kwargs):
+        looked_up.append(kwargs["text"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(crates, "resolve", counting)
+    at = _scan(at, codes.format_code(crate.code))
+    assert texts(at.subheader) == [f"Cagette {codes.format_code(crate.code)}"]
+    assert looked_up == [crate.code]
+    # A later run (no new scan) reads the crate again: it may have changed since.
+    at.run()
+    assert looked_up == [crate.code, crate.code]
+
+
 def test_scanner_on_azerty_and_lot_codes(ui):
     lead = factories.user(ui, Role.lead)
     lot, [crate] = _tagged(ui, lead)

@@ -21,6 +21,8 @@ common.show_flash()
 double_reads: crates.DoubleReadFilter = st.session_state.setdefault(
     "scan_filter", crates.DoubleReadFilter()
 )
+# What this run's scans resolved to, shown below without looking them up again.
+resolved: dict[str, crates.CrateView | crates.LotView] = {}
 
 
 def handle(text: str) -> None:
@@ -58,7 +60,7 @@ def handle(text: str) -> None:
             return
     try:
         with common.reading() as session:
-            crates.resolve(session=session, actor=user, text=code)
+            resolved[code] = crates.resolve(session=session, actor=user, text=code)
     except DomainError as err:
         common.show_error(err)
         return
@@ -145,13 +147,15 @@ if current is None:
     st.info(t("scan.waiting"))
     st.stop()
 
-try:
-    with common.reading() as session:
-        item = crates.resolve(session=session, actor=user, text=current)
-except DomainError as err:  # e.g. the lot was deleted since it was scanned
-    common.show_error(err)
-    st.session_state.pop("scan_current", None)
-    st.stop()
+item = resolved.get(current)
+if item is None:  # scanned in an earlier run: read it again, it may have changed
+    try:
+        with common.reading() as session:
+            item = crates.resolve(session=session, actor=user, text=current)
+    except DomainError as err:  # e.g. the lot was deleted since it was scanned
+        common.show_error(err)
+        st.session_state.pop("scan_current", None)
+        st.stop()
 
 if isinstance(item, crates.CrateView):
     st.subheader(t("scan.crate", code=codes.format_code(item.code)))
