@@ -155,16 +155,28 @@ def build_dataset(path: Path) -> None:
             (f"T{i}", rng.choice(programmes), START.isoformat(), f"B{i:06d}"),
         )
         trainees.append(cur.lastrowid)
+    # Each entry in the programme it was worked under (the trainee's: nobody moves here).
+    programme_of = dict(cur.execute("SELECT id, programme_id FROM trainee").fetchall())
     entries = []
     day = START
     while day <= END:
         if day.weekday() < 5:
             for trainee in rng.sample(trainees, 20):
-                entries.append((trainee, day.isoformat(), 420, "assemblage", "approved", "staff"))
+                entries.append(
+                    (
+                        trainee,
+                        programme_of[trainee],
+                        day.isoformat(),
+                        420,
+                        "assemblage",
+                        "approved",
+                        "staff",
+                    )
+                )
         day += timedelta(days=1)
     cur.executemany(
-        "INSERT INTO hourentry (trainee_id, work_date, minutes, activity, status, source, reason, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, '', '2026-01-01')",
+        "INSERT INTO hourentry (trainee_id, programme_id, work_date, minutes, activity, status, "
+        "source, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '', '2026-01-01')",
         entries,
     )
     con.commit()
@@ -229,7 +241,8 @@ FLOORS = {
     ),
     "trainee hours": (
         "SELECT substr(h.work_date, 1, 7) AS m, p.name, sum(h.minutes) FROM hourentry h "
-        "JOIN trainee t ON t.id = h.trainee_id JOIN programme p ON p.id = t.programme_id "
+        "JOIN trainee t ON t.id = h.trainee_id "
+        "JOIN programme p ON p.id = coalesce(h.programme_id, t.programme_id) "
         "WHERE h.status = 'approved' AND h.work_date >= :start AND h.work_date <= :end "
         "GROUP BY m, p.name"
     ),

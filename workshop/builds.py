@@ -725,7 +725,11 @@ def training(*, session: Session, build_id: int) -> tuple[float, list[Programme]
     rows = session.exec(
         select(HourEntry.minutes, Trainee, Programme)
         .join(Trainee, col(Trainee.id) == HourEntry.trainee_id)
-        .join(Programme, col(Programme.id) == Trainee.programme_id)
+        # The programme the hours were worked under (the trainee's for older rows).
+        .join(
+            Programme,
+            col(Programme.id) == func.coalesce(HourEntry.programme_id, Trainee.programme_id),
+        )
         .where(HourEntry.build_id == build_id, HourEntry.status == HourStatus.approved)
     ).all()
     programmes = {programme.id: programme for _, _, programme in rows}

@@ -105,6 +105,7 @@ def report_xlsx(report: MonthReport, lang: str = "fr", *, pseudonymised: bool = 
         ("report.about.month", report.month.strftime("%Y-%m")),
         ("report.about.base", report.base_hours),
         ("report.about.counted", _t("report.about.approved_only", lang)),
+        ("hours_fixes.about_programme", _t("hours_fixes.about_worked_under", lang)),
         (
             "report.about.names",
             _t("report.about.pseudonymised" if pseudonymised else "report.about.named", lang),
@@ -133,7 +134,18 @@ def personal_data_json(data: dict[str, Any]) -> bytes:
 def personal_data_csv(data: dict[str, Any], lang: str = "fr") -> bytes:
     """A trainee's hours (from `hours.personal_data`) as CSV, one line per entry."""
     out = io.StringIO()
-    columns = ["date", "start", "end", "minutes", "activity", "build", "status", "source", "reason"]
+    columns = [
+        "date",
+        "start",
+        "end",
+        "minutes",
+        "activity",
+        "build",
+        "programme",
+        "status",
+        "source",
+        "reason",
+    ]
     writer = csv.DictWriter(
         out, fieldnames=columns, delimiter=";" if lang == "fr" else ",", lineterminator="\r\n"
     )

@@ -75,6 +75,7 @@ _AUDIT_TRAINEE = [
 _AUDIT_ENTRY = [
     "id",
     "trainee_id",
+    "programme_id",
     "work_date",
     "start_at",
     "end_at",
@@ -562,6 +563,8 @@ def _add_entry(
         _check_overlap(others, period[0], period[1], moment)
     entry = HourEntry(
         trainee_id=trainee.id or 0,
+        # Where the hours are reported, even after the trainee moves to another programme.
+        programme_id=trainee.programme_id,
         work_date=work_date,
         start_at=period[0] if period else None,
         end_at=period[1] if period else None,
@@ -703,6 +706,7 @@ def clock_in(
     _check_overlap(others, moment, moment + timedelta(seconds=1), moment)
     entry = HourEntry(
         trainee_id=trainee_id,
+        programme_id=trainee.programme_id,
         work_date=today,
         start_at=moment,
         minutes=0,
@@ -744,6 +748,8 @@ def clock_out(*, session: Session, trainee_id: int, now: datetime | None = None)
     _check_overlap(others, entry.start_at, moment, moment)
     before = audit.snapshot(entry, fields=_AUDIT_ENTRY)
     entry.end_at, entry.minutes, entry.status = moment, minutes, HourStatus.submitted
+    if entry.programme_id is None:
+        entry.programme_id = trainee.programme_id
     session.add(entry)
     audit.record(
         session=session,
@@ -775,13 +781,18 @@ def correct_entry(
     build_code: str | None = None,
     now: datetime | None = None,
 ) -> HourEntry:
-    """Change an entry's duration and activity with a reason (closes a forgotten clock-out)."""
+    """Change an entry's duration, activity and build with a reason (closes a forgotten clock-out).
+
+    `build_code` None leaves the build as it is, "" takes it away; a code is checked as
+    when hours are entered. The entry stays in the programme it was worked under.
+    """
     require(actor, Permission.hours)
     moment = now or datetime.now(UTC)
     entry = _get_entry(session, entry_id)
     reason = _check_reason(reason, required=True)
     minutes = _check_minutes(minutes)
     activity = Activity(activity)
+    build_id = entry.build_id if build_code is None else _build_id(session, build_code)
     trainee = get_trainee(session=session, trainee_id=entry.trainee_id)
     locked = _check_unlocked(session, actor, entry.trainee_id, entry.work_date, reason)
     others = _day_entries(session, entry.trainee_id, entry.work_date, entry.id)
@@ -797,8 +808,9 @@ def correct_entry(
     _check_day(trainee, entry.work_date, paris_now(moment).date())
     before = audit.snapshot(entry, fields=_AUDIT_ENTRY)
     entry.minutes, entry.activity, entry.end_at = minutes, activity, end
-    if build_code is not None:
-        entry.build_id = _build_id(session, build_code)
+    entry.build_id = build_id
+    if entry.programme_id is None:  # a row written by hand: the best we know
+        entry.programme_id = trainee.programme_id
     entry.status = HourStatus.approved if locked else HourStatus.submitted
     entry.reviewed_by_id, entry.reviewed_at, entry.reason = actor.id, utcnow(), reason
     session.add(entry)
@@ -1085,17 +1097,19 @@ def monthly_report(
     month: date,
     base_hours: float | None = None,
 ) -> MonthReport:
-    """Approved hours of a programme's trainees in `month`, per trainee and activity."""
+    """Approved hours worked under a programme in `month`, per trainee and activity.
+
+    Each entry counts in the programme it was worked under (`HourEntry.programme_id`,
+    the trainee's programme for rows without one), so a trainee who moved appears in
+    both programmes' reports for that month, each with its own hours. The programme's
+    current trainees under contract that month are listed too, with zeros.
+    """
     require(actor, Permission.hours)
     programme = session.get(Programme, programme_id)
     if programme is None:
         raise InvalidInput("error.hours.unknown_programme")
     base = base_hours if base_hours is not None else config.monthly_hours_base()
     first, nxt = month_bounds(month)
-    trainees = {
-        t.id or 0: t
-        for t in session.exec(select(Trainee).where(Trainee.programme_id == programme_id))
-    }
     sums = session.exec(
         select(  # type: ignore[call-overload]
             col(HourEntry.trainee_id),
@@ -1104,8 +1118,10 @@ def monthly_report(
             func.sum(HourEntry.minutes),
             func.count(),
         )
+        .select_from(HourEntry)
+        .join(Trainee, col(Trainee.id) == HourEntry.trainee_id)
         .where(
-            col(HourEntry.trainee_id).in_(list(trainees)),
+            func.coalesce(HourEntry.programme_id, Trainee.programme_id) == programme_id,
             HourEntry.work_date >= first,
             HourEntry.work_date < nxt,
         )
@@ -1121,13 +1137,21 @@ def monthly_report(
             waiting[trainee_id] += int(total or 0)
         elif status == HourStatus.open:
             forgotten[trainee_id] += int(count)
+    counted = set(minutes) | set(waiting) | set(forgotten)
+    trainees = session.exec(
+        select(Trainee).where(
+            or_(Trainee.programme_id == programme_id, col(Trainee.id).in_(counted))
+        )
+    ).all()
     shown = [
         t
-        for tid, t in trainees.items()
-        if tid in minutes
-        or tid in waiting
-        or tid in forgotten
-        or (t.start_date < nxt and (t.end_date is None or t.end_date >= first))
+        for t in trainees
+        if (t.id or 0) in counted
+        or (
+            t.programme_id == programme_id
+            and t.start_date < nxt
+            and (t.end_date is None or t.end_date >= first)
+        )
     ]
     key = config.pseudonym_key()
     rows = [
@@ -1151,13 +1175,13 @@ def personal_data(*, session: Session, actor: User, trainee_id: int) -> dict[str
     """Everything the app keeps about a trainee, for "export my data"."""
     _may_see(session, actor, trainee_id)
     trainee = get_trainee(session=session, trainee_id=trainee_id)
-    programme = session.get(Programme, trainee.programme_id)
+    names = {p.id: p.name for p in programmes(session=session, active_only=False)}
     entries = history(session=session, actor=actor, trainee_id=trainee_id)
     builds = build_codes(session=session, build_ids={e.build_id for e in entries if e.build_id})
     return {
         "trainee": {
             "display_name": trainee.display_name,
-            "programme": programme.name if programme else "",
+            "programme": names.get(trainee.programme_id, ""),
             "start_date": trainee.start_date.isoformat(),
             "end_date": trainee.end_date.isoformat() if trainee.end_date else None,
             "badge_code": codes.format_code(trainee.badge_code),
@@ -1174,6 +1198,7 @@ def personal_data(*, session: Session, actor: User, trainee_id: int) -> dict[str
                 "minutes": e.minutes,
                 "activity": e.activity.value,
                 "build": codes.format_code(builds[e.build_id]) if e.build_id in builds else None,
+                "programme": names.get(e.programme_id or trainee.programme_id, ""),
                 "status": e.status.value,
                 "source": e.source.value,
                 "reason": e.reason,

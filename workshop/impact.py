@@ -621,11 +621,14 @@ def _pieces(session: Session, start: date, end: date) -> list[PiecesRow]:
 
 def _hours(session: Session, start: date, end: date) -> list[HoursRow]:
     month = _month_key(HourEntry.work_date, session.get_bind().dialect.name)
+    # Hours count in the programme they were worked under, not the trainee's current one
+    # (the trainee's only for rows that have none).
+    worked_under = func.coalesce(HourEntry.programme_id, Trainee.programme_id)
     query = (
         sa_select(month, col(Programme.name), func.sum(HourEntry.minutes))
         .select_from(HourEntry)
         .join(Trainee, col(Trainee.id) == HourEntry.trainee_id)
-        .join(Programme, col(Programme.id) == Trainee.programme_id)
+        .join(Programme, col(Programme.id) == worked_under)
         .where(
             col(HourEntry.status) == HourStatus.approved,
             col(HourEntry.work_date) >= start,

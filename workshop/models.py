@@ -308,6 +308,10 @@ class HourEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     trainee_id: int = Field(foreign_key="trainee.id")
+    # The programme the hours were worked under (the trainee's when entered): reports
+    # count them there even after the trainee moves. Empty only for rows written by
+    # hand in SQL; readers fall back to the trainee's programme.
+    programme_id: int | None = Field(default=None, foreign_key="programme.id")
     work_date: date = Field(index=True)  # in Europe/Paris
     # UTC; both empty for hours typed as a duration, end empty while clocked in.
     start_at: datetime | None = None

@@ -15,6 +15,7 @@ from tests.unit.test_hours import PIN, add, trainee, write
 from workshop import codes, db, hours
 from workshop.models import (
     Activity,
+    AuditEvent,
     HourEntry,
     HourSource,
     HourStatus,
@@ -190,10 +191,79 @@ def test_admin_changes_a_locked_week_with_a_reason(ui):
     assert texts(at.success)[0].startswith("Semaine validée par Test lead")
     _button(at, "Corriger").click().run()
     assert texts(at.error) == ["Indiquez la raison."]
-    at.text_input[0].input("Feuille papier corrigée")
+    at.text_input(key="hw_reason").input("Feuille papier corrigée")
     _button(at, "Corriger").click().run()
     assert texts(at.success)[0] == "Ligne corrigée."
     assert _entries(ui, tr.id)[0].status == HourStatus.approved
+
+
+def _correction_events(engine) -> int:
+    with db.read_session(engine) as session:
+        return len(session.exec(select(AuditEvent).where(AuditEvent.action == "correct")).all())
+
+
+def test_lead_corrects_the_build_of_an_entry(ui):
+    lead = factories.user(ui, Role.lead)
+    tr = trainee(ui)
+    bench, shelf = factories.build(ui, lead), factories.build(ui, lead)
+    monday = date(2026, 3, 9)
+    entry = add(ui, lead, tr, monday, 150, activity=Activity.finition, build_code=bench.code)
+    at = open_page(start(lead), "hours_approval.py")
+    at.date_input(key="hw_week").set_value(monday).run()
+    # The form shows the entry as it stands: only what the lead changes changes.
+    assert at.selectbox(key=f"hw_minutes_{entry.id}").value == 150
+    assert at.selectbox(key=f"hw_activity_{entry.id}").value == Activity.finition
+    build = at.text_input(key=f"hw_build_{entry.id}")
+    assert build.label == "Meuble (code M, facultatif)"
+    assert build.value == codes.format_code(bench.code)
+    # A build that does not exist: refused in French, the form kept, nothing written.
+    unknown = codes.format_code(codes.mint("M"))
+    at.text_input(key=f"hw_build_{entry.id}").input(unknown)
+    at.text_input(key="hw_reason").input("Mauvais meuble")
+    _button(at, "Corriger").click().run()
+    assert not at.exception
+    assert texts(at.error) == [f"Le meuble {unknown} n'existe pas dans l'atelier."]
+    assert not at.success
+    assert at.text_input(key=f"hw_build_{entry.id}").value == unknown
+    assert at.text_input(key="hw_reason").value == "Mauvais meuble"
+    assert at.selectbox(key=f"hw_minutes_{entry.id}").value == 150
+    (kept,) = _entries(ui, tr.id)
+    assert (kept.build_id, kept.reason, kept.status) == (bench.id, "", HourStatus.submitted)
+    assert _correction_events(ui) == 0
+    # The right piece, typed the way a scanner might send it.
+    at.text_input(key=f"hw_build_{entry.id}").input(shelf.code.lower())
+    _button(at, "Corriger").click().run()
+    assert not at.error, texts(at.error)
+    assert texts(at.success)[0] == "Ligne corrigée."
+    (fixed,) = _entries(ui, tr.id)
+    assert (fixed.build_id, fixed.minutes, fixed.activity) == (shelf.id, 150, Activity.finition)
+    assert fixed.reason == "Mauvais meuble" and fixed.programme_id == tr.programme_id
+    assert _correction_events(ui) == 1
+    (row,) = at.dataframe[0].value.to_dict("records")
+    assert row["Meuble"] == codes.format_code(shelf.code) and row["Raison"] == "Mauvais meuble"
+    # The form now shows the entry as saved, ready for another correction.
+    assert at.text_input(key=f"hw_build_{entry.id}").value == codes.format_code(shelf.code)
+    assert at.text_input(key="hw_reason").value == ""
+
+
+def test_moving_a_trainee_says_past_hours_stay(ui):
+    lead = factories.user(ui, Role.lead)
+    tr = trainee(ui)
+    with db.read_session(ui) as session:
+        a, b = hours.programmes(session=session)[:2]
+    at = open_page(start(lead), "trainees.py")
+    assert any("ne déplace pas les heures déjà enregistrées" in c for c in texts(at.caption))
+    edit = [s for s in at.selectbox if s.label == "Programme"][-1]
+    assert edit.value == a.id
+    edit.set_value(b.id)
+    _button(at, "Enregistrer").click().run()
+    assert not at.error, texts(at.error)
+    assert texts(at.success)[0] == (
+        f"Awa D. passe de « {a.name} » à « {b.name} ». "
+        f"Ses heures passées restent comptées dans « {a.name} »."
+    )
+    with db.read_session(ui) as session:
+        assert session.get(Trainee, tr.id).programme_id == b.id
 
 
 def test_reports_page_and_downloads(ui):

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlmodel import col, func, select
 
 from tests import factories
-from tests.unit.test_hours import add, at, read, trainee, write
+from tests.unit.test_hours import MONDAY, add, at, move, read, trainee, write
 from workshop import db, exports, hours
 from workshop.models import Activity, HourEntry, HourStatus, Role
 
@@ -188,3 +188,44 @@ def test_personal_data_files(engine):
     rows = _csv_table(exports.personal_data_csv(data, "en"), "en")
     assert rows[0][:4] == ["date", "start", "end", "minutes"]
     assert rows[1][0] == "2026-03-09" and rows[1][3] == "60"
+
+
+def test_files_of_a_month_when_a_trainee_moves_programme(engine):
+    """Awa works 6 h under A, moves to B, works 4 h: each programme's files show its own."""
+    lead = factories.user(engine, Role.lead)
+    awa = trainee(engine)
+    add(engine, lead, awa, MONDAY, 6 * 60, activity=Activity.poncage)
+    write(engine, hours.approve_week, actor=lead, trainee_id=awa.id, week=MONDAY)
+    old_programme = awa.programme_id
+    new_programme = move(engine, lead, awa, 1).programme_id
+    later = MONDAY + timedelta(days=7)
+    add(engine, lead, awa, later, 4 * 60, activity=Activity.assemblage)
+    write(engine, hours.approve_week, actor=lead, trainee_id=awa.id, week=later)
+    got = {}
+    for programme_id in (old_programme, new_programme):
+        report = read(
+            engine, hours.monthly_report, actor=lead, programme_id=programme_id, month=MONDAY
+        )
+        rows = _csv_table(exports.report_csv(report, "en"), "en")
+        header = rows[0]
+        (awa_row,) = [r for r in rows[1:-1] if r[0] == "Awa D."]
+        got[programme_id] = {
+            col: awa_row[header.index(col)] for col in ("Sanding", "Assembly", "Total (h)")
+        }
+        book = load_workbook(io.BytesIO(exports.report_xlsx(report, "fr")))
+        about = {r[0]: r[1] for r in book.worksheets[1].iter_rows(values_only=True)}
+        assert about["Programme des heures"].startswith("Celui où les heures ont été faites")
+    assert got == {
+        old_programme: {"Sanding": "6", "Assembly": "0", "Total (h)": "6"},
+        new_programme: {"Sanding": "0", "Assembly": "4", "Total (h)": "4"},
+    }
+    # The trainee's own data says under which programme each hour was worked.
+    data = read(engine, hours.personal_data, actor=lead, trainee_id=awa.id)
+    rows = _csv_table(exports.personal_data_csv(data, "en"), "en")
+    programmes = {r[0]: r[rows[0].index("programme")] for r in rows[1:]}
+    with db.read_session(engine) as session:
+        names = {p.id: p.name for p in hours.programmes(session=session)}
+    assert programmes == {
+        MONDAY.isoformat(): names[old_programme],
+        later.isoformat(): names[new_programme],
+    }

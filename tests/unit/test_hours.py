@@ -6,10 +6,13 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from alembic import command
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text
 from sqlmodel import func, select
 
 from tests import factories
-from workshop import accounts, cli, codes, config, db, hours
+from workshop import accounts, builds, cli, codes, config, db, hours, impact
 from workshop.errors import (
     AuthenticationFailed,
     InvalidInput,
@@ -601,6 +604,46 @@ def test_reject_needs_a_reason_and_no_longer_counts(engine):
         )
 
 
+def test_a_correction_changes_the_build(engine):
+    """The build is checked as when hours are entered; None keeps it, "" takes it away."""
+    lead = factories.user(engine, Role.lead)
+    tr = trainee(engine)
+    bench, shelf = factories.build(engine, lead), factories.build(engine, lead)
+    entry = add(engine, lead, tr, MONDAY, 120, build_code=bench.code)
+    assert entry.build_id == bench.id
+
+    def correct(**changes):
+        return write(
+            engine,
+            hours.correct_entry,
+            actor=lead,
+            entry_id=entry.id,
+            **{"minutes": 120, "activity": Activity.poncage, **changes},
+        )
+
+    fixed = correct(build_code=codes.format_code(shelf.code), reason="Mauvais meuble")
+    assert fixed.build_id == shelf.id and fixed.minutes == 120
+    unknown = codes.mint("M")
+    with pytest.raises(NotFound) as err:
+        correct(minutes=60, build_code=unknown, reason="Encore")
+    assert err.value.key == "error.hours.unknown_build"
+    assert err.value.params == {"code": codes.format_code(unknown)}
+    with pytest.raises(WrongCodeKind):
+        correct(minutes=60, build_code=codes.mint("C"), reason="Encore")
+    (kept,) = entries(engine, tr.id)  # nothing half-written by the refusals
+    assert (kept.build_id, kept.minutes, kept.reason) == (shelf.id, 120, "Mauvais meuble")
+    assert correct(minutes=90, reason="Durée").build_id == shelf.id  # not given: kept
+    assert correct(build_code="  ", reason="Pas de meuble").build_id is None
+    with db.read_session(engine) as session:
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "correct").order_by(AuditEvent.id)
+        ).all()
+    assert [e.reason for e in events] == ["Mauvais meuble", "Durée", "Pas de meuble"]
+    first = events[0]
+    assert json.loads(first.before)["build_id"] == bench.id
+    assert json.loads(first.after)["build_id"] == shelf.id
+
+
 def test_permissions_on_hours(engine):
     lead = factories.user(engine, Role.lead)
     account = factories.user(engine, Role.trainee)
@@ -674,6 +717,171 @@ def test_unapproved_hours_are_not_reported(engine):
         engine, hours.monthly_report, actor=lead, programme_id=tr.programme_id, month=MONDAY
     )
     assert report.total == 0 and report.rows[0].pending_minutes == 120
+
+
+# --- the programme of the hours -------------------------------------------------------
+
+
+def move(engine, actor, tr, programme: int) -> Trainee:
+    """`actor` moves the trainee to the `programme`-th programme, as on the trainees page."""
+    with db.read_session(engine) as session:
+        target = hours.programmes(session=session)[programme].id
+        now = session.get(Trainee, tr.id)
+    return write(
+        engine,
+        hours.update_trainee,
+        actor=actor,
+        trainee_id=tr.id,
+        programme_id=target,
+        start_date=now.start_date,
+        end_date=now.end_date,
+        consent_name=now.consent_name,
+        consent_photo=now.consent_photo,
+        user_id=now.user_id,
+    )
+
+
+def _march(engine, actor, programme_id: int) -> dict[str, tuple[int, int]]:
+    """March 2026 report of a programme: (approved, waiting) minutes per trainee."""
+    report = read(
+        engine, hours.monthly_report, actor=actor, programme_id=programme_id, month=MONDAY
+    )
+    return {r.name: (r.total, r.pending_minutes) for r in report.rows}
+
+
+def test_hours_stay_in_the_programme_they_were_worked_under(engine):
+    """A trainee moves from A to B: March's reports and the dashboard keep A's hours in A."""
+    lead = factories.user(engine, Role.lead)
+    admin = factories.user(engine, Role.admin)
+    awa = trainee(engine)  # programme A
+    bob = trainee(engine, name="Bob")  # stays in A
+    with db.read_session(engine) as session:
+        a, b = hours.programmes(session=session)[:2]
+    add(engine, lead, awa, MONDAY, 6 * 60, start=time(9))
+    add(engine, lead, bob, MONDAY, 2 * 60)
+    write(
+        engine, hours.clock_in, trainee_id=awa.id, activity="tri", now=at(MONDAY + timedelta(1), 9)
+    )
+    write(engine, hours.clock_out, trainee_id=awa.id, now=at(MONDAY + timedelta(1), 12))
+    for tr in (awa, bob):
+        write(engine, hours.approve_week, actor=lead, trainee_id=tr.id, week=MONDAY)
+
+    moved = move(engine, lead, awa, 1)
+    assert moved.programme_id == b.id
+    later = MONDAY + timedelta(days=7)
+    add(engine, lead, awa, later, 4 * 60, activity=Activity.assemblage)
+    write(engine, hours.approve_week, actor=lead, trainee_id=awa.id, week=later)
+    add(engine, lead, awa, later + timedelta(days=7), 60)  # waiting for approval, in B
+    # An admin corrects an hour of A's time after the move: it stays in A.
+    first = next(e for e in entries(engine, awa.id) if e.minutes == 6 * 60)
+    fixed = write(
+        engine,
+        hours.correct_entry,
+        actor=admin,
+        entry_id=first.id,
+        minutes=5 * 60,
+        activity=Activity.poncage,
+        reason="Parti à 14 h",
+    )
+    assert fixed.programme_id == a.id
+
+    worked = sorted((e.work_date, e.minutes, e.programme_id) for e in entries(engine, awa.id))
+    assert worked == [
+        (MONDAY, 300, a.id),
+        (MONDAY + timedelta(1), 180, a.id),  # the tablet's clock
+        (later, 240, b.id),
+        (later + timedelta(days=7), 60, b.id),
+    ]
+    assert _march(engine, lead, a.id) == {"Awa D.": (480, 0), "Bob D.": (120, 0)}
+    assert _march(engine, lead, b.id) == {"Awa D.": (240, 60)}
+    with db.read_session(engine) as session:
+        data = impact.dashboard(
+            session=session, actor=lead, start=date(2026, 1, 1), end=date(2026, 12, 31)
+        )
+        created = session.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "create", AuditEvent.entity == "hour_entry"
+            )
+        ).all()
+    assert {(h.month, h.programme): h.hours for h in data.hours} == {
+        (date(2026, 3, 1), a.name): 10.0,  # Awa 8 h + Bob 2 h
+        (date(2026, 3, 1), b.name): 4.0,
+    }
+    assert {json.loads(e.after)["programme_id"] for e in created} == {a.id, b.id}
+
+
+def test_a_pieces_passport_names_the_programme_its_hours_were_worked_under(engine):
+    lead = factories.user(engine, Role.lead)
+    awa = trainee(engine)
+    build = factories.build(engine, lead)
+    add(engine, lead, awa, MONDAY, 3 * 60, build_code=build.code)
+    write(engine, hours.approve_week, actor=lead, trainee_id=awa.id, week=MONDAY)
+    with db.read_session(engine) as session:
+        a, b = hours.programmes(session=session)[:2]
+    move(engine, lead, awa, 1)
+    with db.read_session(engine) as session:
+        spent, programmes, _ = builds.training(session=session, build_id=build.id)
+    assert spent == 3.0 and [p.id for p in programmes] == [a.id] != [b.id]
+
+
+def test_a_row_without_programme_counts_in_the_trainees(engine):
+    """Rows written by hand in SQL have no programme: read as the trainee's current one."""
+    lead = factories.user(engine, Role.lead)
+    tr = trainee(engine, programme=1)
+    with db.write_session(engine) as session:
+        session.add(
+            HourEntry(
+                trainee_id=tr.id,
+                work_date=MONDAY,
+                minutes=90,
+                activity=Activity.tri,
+                status=HourStatus.approved,
+                source=HourSource.staff,
+            )
+        )
+    assert _march(engine, lead, tr.programme_id) == {"Awa D.": (90, 0)}
+    with db.read_session(engine) as session:
+        data = impact.dashboard(session=session, actor=lead, start=MONDAY, end=MONDAY)
+        name = session.get(Programme, tr.programme_id).name
+    assert [(h.programme, h.hours) for h in data.hours] == [(name, 1.5)]
+    (entry,) = entries(engine, tr.id)
+    fixed = write(
+        engine,
+        hours.correct_entry,
+        actor=lead,
+        entry_id=entry.id,
+        minutes=90,
+        activity=Activity.tri,
+        reason="Fiche papier",
+    )
+    assert fixed.programme_id == tr.programme_id  # filled in by the correction
+
+
+def test_migration_gives_the_rows_already_there_their_trainees_programme(engine):
+    lead = factories.user(engine, Role.lead)
+    awa = trainee(engine)
+    bob = trainee(engine, name="Bob", programme=1)
+    add(engine, lead, awa, MONDAY, 60)
+    add(engine, lead, bob, MONDAY, 90)
+    write(engine, hours.approve_week, actor=lead, trainee_id=awa.id, week=MONDAY)
+    config = db._alembic_config(engine)
+    command.downgrade(config, "0007")
+    with engine.connect() as conn:
+        assert "programme_id" not in {c["name"] for c in sa_inspect(conn).get_columns("hourentry")}
+    # Before 0008 a move took the past hours along: the trainee's programme is all we know.
+    with db.write_session(engine) as session:
+        session.execute(
+            text("UPDATE trainee SET programme_id = :p WHERE id = :i"),
+            {"p": bob.programme_id, "i": awa.id},
+        )
+    command.upgrade(config, "head")
+    assert db.is_up_to_date(engine)
+    got = {(e.trainee_id, e.minutes, e.status) for e in entries(engine, awa.id)}
+    assert got == {(awa.id, 60, HourStatus.approved)}
+    with db.read_session(engine) as session:
+        rows = session.exec(select(HourEntry.trainee_id, HourEntry.programme_id)).all()
+    assert sorted(rows) == sorted([(awa.id, bob.programme_id), (bob.id, bob.programme_id)])
+    assert _march(engine, lead, bob.programme_id) == {"Awa D.": (60, 0), "Bob D.": (0, 90)}
 
 
 def test_monthly_base_setting(monkeypatch):

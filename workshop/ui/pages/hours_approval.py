@@ -33,6 +33,13 @@ def hhmm(entry: HourEntry) -> tuple[str, str]:
     return start, end
 
 
+def forget_review(entry_id: int) -> None:
+    """After a correction or refusal, the form shows the entry as saved, with no reason."""
+    for key in ("hw_minutes", "hw_activity", "hw_build"):
+        st.session_state.pop(f"{key}_{entry_id}", None)
+    st.session_state.pop("hw_reason", None)
+
+
 def open_week(trainee_id: int, monday: date) -> None:
     """Callback of the to-do list: show that trainee's week."""
     st.session_state["hw_trainee"] = trainee_id
@@ -164,17 +171,36 @@ if view.entries and may_change:
                 if part
             )
 
-        with st.form("hw_review"):
-            entry_id = st.selectbox(
-                t("hours.entry"), list(by_id), format_func=entry_label, key="hw_entry"
+        entry_id = st.selectbox(
+            t("hours.entry"), list(by_id), format_func=entry_label, key="hw_entry"
+        )
+        chosen = by_id[entry_id]
+        # One form per entry, filled with that entry's values: a lead who fixes only the
+        # build does not overwrite the duration or activity with a default by mistake.
+        with st.form(f"hw_review_{entry_id}"):
+            minutes = st.selectbox(
+                t("hours.duration"),
+                DURATIONS,
+                format_func=duration,
+                index=DURATIONS.index(chosen.minutes) if chosen.minutes in DURATIONS else 7,
+                key=f"hw_minutes_{entry_id}",
             )
-            minutes = st.selectbox(t("hours.duration"), DURATIONS, format_func=duration, index=7)
             activity = st.selectbox(
                 t("hours.activity"),
                 list(Activity),
+                index=list(Activity).index(chosen.activity),
                 format_func=lambda a: t(f"activity.{a.value}"),
+                key=f"hw_activity_{entry_id}",
             )
-            reason = st.text_input(t("hours.reason"), max_chars=hours.MAX_REASON)
+            build_code = st.text_input(
+                t("hours.build"),
+                value=codes.format_code(builds[chosen.build_id])
+                if chosen.build_id in builds
+                else "",
+                help=t("hours_fixes.build_help"),
+                key=f"hw_build_{entry_id}",
+            )
+            reason = st.text_input(t("hours.reason"), max_chars=hours.MAX_REASON, key="hw_reason")
             left, right = st.columns(2)
             correct = left.form_submit_button(t("hours.correct"), icon=":material/edit:")
             reject = right.form_submit_button(t("hours.reject"), icon=":material/block:")
@@ -186,13 +212,16 @@ if view.entries and may_change:
                 minutes=minutes,
                 activity=activity,
                 reason=reason,
+                build_code=build_code,
             )
             if fixed is not None:
+                forget_review(entry_id)
                 common.flash("hours.corrected")
                 st.rerun()
         if reject:
             refused = common.act(hours.reject_entry, actor=user, entry_id=entry_id, reason=reason)
             if refused is not None:
+                forget_review(entry_id)
                 common.flash("hours.rejected")
                 st.rerun()
 

@@ -138,6 +138,8 @@ with edit_tab:
                 index=list(by_programme).index(tr.programme_id),
                 format_func=programme_name,
             )
+            # Hours keep the programme they were worked under (HourEntry.programme_id).
+            st.caption(t("hours_fixes.programme_change_help"))
             c1, c2 = st.columns(2)
             start = c1.date_input(t("trainees.start"), value=tr.start_date, format="DD/MM/YYYY")
             end = c2.date_input(t("trainees.end_optional"), value=tr.end_date, format="DD/MM/YYYY")
@@ -170,7 +172,15 @@ with edit_tab:
                     new_badge=new_badge,
                 )
                 if saved is not None:
-                    common.flash("trainees.saved", name=saved.display_name)
+                    if saved.programme_id != tr.programme_id:
+                        common.flash(
+                            "hours_fixes.moved",
+                            name=saved.display_name,
+                            old=programme_name(tr.programme_id),
+                            new=programme_name(saved.programme_id),
+                        )
+                    else:
+                        common.flash("trainees.saved", name=saved.display_name)
                     st.rerun()
 
 with badge_tab:
