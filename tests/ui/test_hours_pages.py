@@ -282,6 +282,7 @@ def test_reports_page_and_downloads(ui):
     at.selectbox(key="hr_month").set_value(day.replace(day=1)).run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Heures validées"] == "7,00"
+    assert any("programme sous lequel elles ont été faites" in c for c in texts(at.caption))
     assert len(at.get("download_button")) == 2
     at.toggle(key="hr_pseudo").set_value(True).run()
     assert not at.exception and any("HMAC-SHA256" in c for c in texts(at.caption))
