@@ -105,7 +105,7 @@ def report_xlsx(report: MonthReport, lang: str = "fr", *, pseudonymised: bool = 
         ("report.about.month", report.month.strftime("%Y-%m")),
         ("report.about.base", report.base_hours),
         ("report.about.counted", _t("report.about.approved_only", lang)),
-        ("hours_fixes.about_programme", _t("hours_fixes.about_worked_under", lang)),
+        ("report.about.hours_programme", _t("report.about.worked_under", lang)),
         (
             "report.about.names",
             _t("report.about.pseudonymised" if pseudonymised else "report.about.named", lang),

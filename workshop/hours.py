@@ -44,6 +44,8 @@ from workshop.models import (
 PARIS = ZoneInfo("Europe/Paris")
 QUARTER = 15
 MAX_DAY_MINUTES = 12 * 60
+# What a duration field offers: every quarter hour up to a day's maximum.
+DURATIONS = tuple(range(QUARTER, MAX_DAY_MINUTES + 1, QUARTER))
 MAX_FIRST_NAME = 40
 MAX_REASON = 500
 PIN_LENGTH = 4

@@ -59,6 +59,8 @@ from workshop.models import (
 )
 
 CALIBRATION_MONTHS = 12
+# A market's month is compared with the mean of the months just before it.
+TREND_MONTHS = 3
 _OUTCOMES = {o.value: o for o in Outcome}
 MIN_CALIBRATION_SAMPLES = 3
 # The waste hierarchy, best first: what the wood became.
@@ -364,7 +366,9 @@ def _merge(into: dict[Any, Count], more: dict[Any, Count]) -> None:
         _add(into, key, count)
 
 
-def _tallied(session: Session, table: Any, months: tuple[date, date], market_ids: Any) -> Any:
+def _tallied(
+    session: Session, table: Any, months: tuple[date, date], market_ids: Any
+) -> dict[Any, Count]:
     """Counts of whole months from a tally table (one tally row, one group)."""
     with_outcome = table is TallyOutcome
     query = sa_select(
@@ -736,6 +740,26 @@ class MarketMonth:
     markets: int = 0
     all_markets: dict[str, float] = field(default_factory=dict)  # kilos of every market
     outcome_rows: list[OutcomeRow] = field(default_factory=list)
+
+    def shares(self) -> dict[Outcome, int]:
+        """Whole percentages of the kilos per outcome adding up to 100 (largest remainders)."""
+        total = sum(self.outcomes.values())
+        if total <= 0:
+            return {}
+        exact = {o: 100 * kg / total for o, kg in self.outcomes.items() if kg > 0}
+        whole = {o: int(v) for o, v in exact.items()}
+        for o in sorted(exact, key=lambda o: whole[o] - exact[o])[: 100 - sum(whole.values())]:
+            whole[o] += 1
+        return whole
+
+    def change_vs_before(self) -> tuple[int, float] | None:
+        """Percent change of the month's kilos against the mean of the TREND_MONTHS before it,
+        and that mean (None: no such months, or nothing collected in them)."""
+        before = [kg for _, kg in self.trend[-1 - TREND_MONTHS : -1]]
+        mean = sum(before) / TREND_MONTHS if len(before) == TREND_MONTHS else 0.0
+        if mean <= 0:
+            return None
+        return round(100 * (self.row.kg - mean) / mean), mean
 
 
 def market_month(*, session: Session, actor: User, market_id: int, month: date) -> MarketMonth:

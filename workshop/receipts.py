@@ -98,6 +98,7 @@ def render(month: MarketMonth, lang: str, *, today: date | None = None) -> bytes
     bar_x = left + _px(58)
     bar_max = right - _px(40) - bar_x
     font = labels._font(False, _pt(10))
+    pct = month.shares()
     for outcome in WASTE_HIERARCHY:
         value = month.outcomes.get(outcome, 0.0)
         draw.text((left, y), t(f"outcome.{outcome.value}"), font=font, fill=0)
@@ -108,7 +109,7 @@ def render(month: MarketMonth, lang: str, *, today: date | None = None) -> bytes
         else:
             draw.rectangle(box, outline=0, width=2)
             _hatch(draw, box, _px(1.5))
-        share = i18n.fmt_number(100 * value / total, lang)
+        share = i18n.fmt_number(pct.get(outcome, 0), lang)  # as on the market page
         draw.text((bar_x + bar + _px(2), y), f"{kg(value)} · {share} %", font=font, fill=0)
         y += _pt(16)
     y += _pt(8)

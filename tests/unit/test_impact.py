@@ -364,3 +364,34 @@ def test_small_multiples_share_the_months():
     assert list(fig.data[1].y) == [None, 3.0, None]
     table = charts.series_table(series, date(2026, 1, 1), date(2026, 3, 31), "fr")
     assert table.rows[1] == [date(2026, 2, 1), "", 3.0, ""]
+
+
+def _market_month(outcomes: dict, trend_kg: list[float]) -> impact.MarketMonth:
+    month = date(2026, 10, 1)
+    trend = [(impact.add_months(month, i - len(trend_kg) + 1), kg) for i, kg in enumerate(trend_kg)]
+    return impact.MarketMonth(
+        market="Marché Davout",
+        month=month,
+        pickups=8,
+        row=impact.MonthRow("Marché Davout", month, 100, 0.0, trend_kg[-1]),
+        outcomes=outcomes,
+        co2e=impact.Co2e(0.0, 0.0, 0.0366, "ADEME"),
+        trend=trend,
+    )
+
+
+def test_market_month_shares_are_whole_percentages_adding_up_to_100():
+    thirds = _market_month(
+        {Outcome.in_build: 1.0, Outcome.reused: 1.0, Outcome.recycled: 1.0}, [10.0]
+    )
+    assert sorted(thirds.shares().values()) == [33, 33, 34]
+    tiny = _market_month({Outcome.in_build: 0.2, Outcome.recycled: 99.8}, [10.0]).shares()
+    assert tiny == {Outcome.in_build: 0, Outcome.recycled: 100}  # the page says "< 1 %"
+    assert _market_month({}, [10.0]).shares() == {}
+
+
+def test_market_month_compared_with_the_three_months_before():
+    assert _market_month({}, [100.0, 200.0, 300.0, 300.0]).change_vs_before() == (50, 200.0)
+    assert _market_month({}, [300.0, 300.0, 300.0, 150.0]).change_vs_before() == (-50, 300.0)
+    assert _market_month({}, [300.0, 300.0, 300.0]).change_vs_before() is None  # 2 months only
+    assert _market_month({}, [0.0, 0.0, 0.0, 120.0]).change_vs_before() is None  # nothing before

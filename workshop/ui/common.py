@@ -14,6 +14,7 @@ from sqlmodel import Session
 from workshop import accounts, config, db, i18n, sessions, startup
 from workshop.accounts import Permission, can
 from workshop.errors import DatabaseUnavailable, DomainError
+from workshop.impact import Co2e
 from workshop.models import CrateKind, Design, User
 from workshop.ui import cookies
 
@@ -36,6 +37,25 @@ def freeze_startup_objects() -> None:
     import plotly.graph_objects  # noqa: F401
 
     gc.freeze()
+
+
+def duration(minutes: int, language: str | None = None) -> str:
+    """`3 h 15`, in `language` (default: the session's; pass it to format functions,
+    which AppTest calls outside the page run)."""
+    return i18n.translate(
+        "shop.duration", language or lang(), h=minutes // 60, m=f"{minutes % 60:02d}"
+    )
+
+
+def co2e_line(co2e: Co2e, lang: str) -> str:
+    """`12 kg de CO2e évités par 330 kg de bois…`, with the factor and its source."""
+    return t(
+        "dashboard.co2e_line",
+        co2e=i18n.fmt_kg(co2e.co2e_kg, lang),
+        wood=i18n.fmt_kg(co2e.wood_kg, lang),
+        factor=i18n.fmt_number(co2e.factor * 1000, lang, 1),
+        source=co2e.source,
+    )
 
 
 def engine() -> Engine:

@@ -162,15 +162,7 @@ right.plotly_chart(figs["sankey"], width="stretch")
 download(figs["csv_outcomes"], "destinations", "csv_outcomes")
 
 st.subheader(t("dashboard.co2e_title"))
-st.caption(
-    t(
-        "dashboard.co2e_line",
-        co2e=i18n.fmt_kg(data.co2e.co2e_kg, lang),
-        wood=i18n.fmt_kg(data.co2e.wood_kg, lang),
-        factor=i18n.fmt_number(data.co2e.factor * 1000, lang, 1),
-        source=data.co2e.source,
-    )
-)
+st.caption(common.co2e_line(data.co2e, lang))
 st.plotly_chart(figs["co2e"], width="stretch")
 download(figs["csv_co2e"], "co2e", "csv_co2e")
 

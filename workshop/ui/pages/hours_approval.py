@@ -12,18 +12,12 @@ from workshop.models import Activity, HourEntry, HourStatus
 from workshop.ui import common
 from workshop.ui.common import t
 
-DURATIONS = list(range(hours.QUARTER, hours.MAX_DAY_MINUTES + 1, hours.QUARTER))
 STARTS = [time(h, m) for h in range(6, 22) for m in (0, 15, 30, 45)]
 
 user = common.page_user(Permission.hours)
 lang = common.lang()
 st.title(t("hours.title"))
 common.show_flash()
-
-
-def duration(minutes: int) -> str:
-    """`3 h 15`."""
-    return t("shop.duration", h=minutes // 60, m=f"{minutes % 60:02d}")
 
 
 def hhmm(entry: HourEntry) -> tuple[str, str]:
@@ -62,7 +56,7 @@ if todo:
             "hours.todo_line",
             name=common.plain(item.name),
             week=i18n.fmt_date(item.week_start, lang),
-            duration=duration(item.submitted_minutes),
+            duration=common.duration(item.submitted_minutes),
         )
         cols = st.columns([5, 1])
         if item.forgotten:
@@ -123,7 +117,7 @@ if view.entries:
                 t("hours.col.day"): i18n.fmt_date(entry.work_date, lang),
                 t("hours.col.start"): start,
                 t("hours.col.end"): end,
-                t("hours.col.duration"): duration(entry.minutes) if entry.minutes else "",
+                t("hours.col.duration"): common.duration(entry.minutes) if entry.minutes else "",
                 t("hours.col.activity"): t(f"activity.{entry.activity.value}"),
                 t("hours.col.build"): codes.format_code(builds[entry.build_id])
                 if entry.build_id in builds
@@ -139,8 +133,8 @@ if view.entries:
     st.caption(
         t(
             "hours.week_totals",
-            approved=duration(view.minutes(HourStatus.approved)),
-            submitted=duration(view.minutes(HourStatus.submitted)),
+            approved=common.duration(view.minutes(HourStatus.approved)),
+            submitted=common.duration(view.minutes(HourStatus.submitted)),
         )
     )
 else:
@@ -164,7 +158,7 @@ if view.entries and may_change:
                 for part in (
                     i18n.fmt_date(entry.work_date, lang),
                     span,
-                    duration(entry.minutes) if entry.minutes else "",
+                    common.duration(entry.minutes) if entry.minutes else "",
                     t(f"activity.{entry.activity.value}"),
                     status,
                 )
@@ -180,9 +174,11 @@ if view.entries and may_change:
         with st.form(f"hw_review_{entry_id}"):
             minutes = st.selectbox(
                 t("hours.duration"),
-                DURATIONS,
-                format_func=duration,
-                index=DURATIONS.index(chosen.minutes) if chosen.minutes in DURATIONS else 7,
+                hours.DURATIONS,
+                format_func=common.duration,
+                index=hours.DURATIONS.index(
+                    chosen.minutes if chosen.minutes in hours.DURATIONS else 2 * 60
+                ),
                 key=f"hw_minutes_{entry_id}",
             )
             activity = st.selectbox(
@@ -197,7 +193,7 @@ if view.entries and may_change:
                 value=codes.format_code(builds[chosen.build_id])
                 if chosen.build_id in builds
                 else "",
-                help=t("hours_fixes.build_help"),
+                help=t("hours.build_help"),
                 key=f"hw_build_{entry_id}",
             )
             reason = st.text_input(t("hours.reason"), max_chars=hours.MAX_REASON, key="hw_reason")
@@ -257,7 +253,12 @@ if may_change:
             index=None,
             format_func=lambda v: f"{v:%H:%M}",
         )
-        minutes = st.selectbox(t("hours.duration"), DURATIONS, format_func=duration, index=7)
+        minutes = st.selectbox(
+            t("hours.duration"),
+            hours.DURATIONS,
+            format_func=common.duration,
+            index=hours.DURATIONS.index(2 * 60),
+        )
         activity = st.selectbox(
             t("hours.activity"), list(Activity), format_func=lambda a: t(f"activity.{a.value}")
         )

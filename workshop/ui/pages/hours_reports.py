@@ -54,7 +54,7 @@ with common.reading() as session:
     )
 
 st.caption(t("report.base", base=i18n.fmt_number(report.base_hours, lang, 2)))
-st.caption(t("hours_fixes.report_worked_under"))
+st.caption(t("report.worked_under"))
 if not report.rows:
     st.info(t("report.empty"))
     st.stop()

@@ -15,12 +15,11 @@ from sqlmodel import select
 from workshop import charts, config, i18n, impact, receipts
 from workshop.accounts import Permission
 from workshop.impact import WASTE_HIERARCHY
-from workshop.models import Market, Outcome, Role, User
+from workshop.models import Market, Role, User
 from workshop.ui import common
 from workshop.ui.common import t
 
 MONTHS_BACK = 24
-TREND_MONTHS = 3  # the month is compared with the mean of the months just before it
 # The two detail charts side by side, kept short so a phone scrolls less to the markets.
 DETAIL_CHART_HEIGHT = 300
 
@@ -42,21 +41,9 @@ def receipt(
     return receipts.render(_data, lang)
 
 
-def shares(outcomes: dict[Outcome, float]) -> dict[Outcome, int]:
-    """Whole percentages of the kilos per outcome adding up to 100 (largest remainders)."""
-    total = sum(outcomes.values())
-    if total <= 0:
-        return {}
-    exact = {o: 100 * kg / total for o, kg in outcomes.items() if kg > 0}
-    whole = {o: int(v) for o, v in exact.items()}
-    for o in sorted(exact, key=lambda o: whole[o] - exact[o])[: 100 - sum(whole.values())]:
-        whole[o] += 1
-    return whole
-
-
-def where_it_went(outcomes: dict[Outcome, float], lang: str) -> str:
+def where_it_went(data: impact.MarketMonth, lang: str) -> str:
     """`35 % dans des meubles, …, et 20 % encore à l'atelier`, best use first."""
-    pct = shares(outcomes)
+    pct = data.shares()
     parts = [
         # A share too small to round to 1 % is still there: "less than 1 %", never "0 %".
         t(
@@ -69,15 +56,6 @@ def where_it_went(outcomes: dict[Outcome, float], lang: str) -> str:
     if len(parts) < 2:
         return "".join(parts)
     return t("market_manager.list", first=", ".join(parts[:-1]), last=parts[-1])
-
-
-def change_vs_before(data: impact.MarketMonth) -> tuple[int, float] | None:
-    """Percent change of the month's kilos against the mean of the months before (None: none)."""
-    before = [kg for _, kg in data.trend[-1 - TREND_MONTHS : -1]]
-    mean = sum(before) / TREND_MONTHS if len(before) == TREND_MONTHS else 0.0
-    if mean <= 0:
-        return None
-    return round(100 * (data.row.kg - mean) / mean), mean
 
 
 user = common.page_user(Permission.dashboards)
@@ -127,7 +105,7 @@ row = data.row
 in_progress = month == this_month
 market = common.plain(data.market)
 month_name = i18n.fmt_month(month, lang)
-change = change_vs_before(data)
+change = data.change_vs_before()
 receipt_col.download_button(
     t("market_manager.receipt", month=month_name),
     data=receipt(database, market_id, month, version, lang, data),
@@ -163,7 +141,7 @@ if row.crates:
             )
         )
     # The trend right after the kilos it is about, then where that wood went.
-    if went := where_it_went(data.outcomes, lang):
+    if went := where_it_went(data, lang):
         sentence.append(t("market_manager.went", shares=went))
     st.success(" ".join(sentence), icon=":material/recycling:")
 else:
@@ -214,15 +192,7 @@ with left:
         width="stretch",
     )
     st.caption(t("dashboard.outcomes_help"))
-    st.caption(
-        t(
-            "dashboard.co2e_line",
-            co2e=i18n.fmt_kg(data.co2e.co2e_kg, lang),
-            wood=i18n.fmt_kg(data.co2e.wood_kg, lang),
-            factor=i18n.fmt_number(data.co2e.factor * 1000, lang, 1),
-            source=data.co2e.source,
-        )
-    )
+    st.caption(common.co2e_line(data.co2e, lang))
 with right:
     st.subheader(t("market_view.trend"))
     st.plotly_chart(

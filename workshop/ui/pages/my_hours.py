@@ -16,7 +16,6 @@ from workshop.models import Activity, BuildStatus, HourEntry, HourStatus
 from workshop.ui import common
 from workshop.ui.common import t
 
-DURATIONS = list(range(hours.QUARTER, hours.MAX_DAY_MINUTES + 1, hours.QUARTER))
 STARTS = [time(h, m) for h in range(6, 22) for m in (0, 15, 30, 45)]
 OPEN_BUILDS = [BuildStatus.planned, BuildStatus.in_progress]
 # The form's widgets, emptied after a successful entry (kept as typed after a refusal).
@@ -41,11 +40,6 @@ with common.reading() as session:
     )
 
 
-def duration(minutes: int) -> str:
-    """`3 h 15` (also a format function: the language is the run's, not read at call time)."""
-    return i18n.translate("shop.duration", lang, h=minutes // 60, m=f"{minutes % 60:02d}")
-
-
 today = hours.paris_now().date()
 
 # --- enter my hours -------------------------------------------------------------------
@@ -66,9 +60,9 @@ with st.form("mh_add"):
     )
     minutes: int | None = right.selectbox(
         t("my_hours.how_long"),
-        DURATIONS,
+        hours.DURATIONS,
         index=None,
-        format_func=duration,
+        format_func=lambda m: common.duration(m, lang),
         placeholder=t("my_hours.choose"),
         key="mh_minutes",
     )
@@ -129,7 +123,9 @@ if submitted:
             reason=note,
         )
         if saved is not None:
-            common.flash("my_hours.saved", duration=duration(saved.minutes), day=saved.work_date)
+            common.flash(
+                "my_hours.saved", duration=common.duration(saved.minutes), day=saved.work_date
+            )
             for key in FORM_KEYS:
                 st.session_state.pop(key, None)
             st.rerun()
@@ -142,11 +138,11 @@ this_month = [e for e in entries if e.work_date >= month]
 a, b = st.columns(2)
 a.metric(
     t("my_hours.month_approved"),
-    duration(sum(e.minutes for e in this_month if e.status == HourStatus.approved)),
+    common.duration(sum(e.minutes for e in this_month if e.status == HourStatus.approved)),
 )
 b.metric(
     t("my_hours.month_waiting"),
-    duration(sum(e.minutes for e in this_month if e.status == HourStatus.submitted)),
+    common.duration(sum(e.minutes for e in this_month if e.status == HourStatus.submitted)),
 )
 
 if entries:
@@ -156,7 +152,7 @@ if entries:
                 t("hours.col.day"): i18n.fmt_date(e.work_date, lang),
                 t("hours.col.start"): f"{hours.local(e.start_at):%H:%M}" if e.start_at else "",
                 t("hours.col.end"): f"{hours.local(e.end_at):%H:%M}" if e.end_at else "",
-                t("hours.col.duration"): duration(e.minutes) if e.minutes else "",
+                t("hours.col.duration"): common.duration(e.minutes) if e.minutes else "",
                 t("hours.col.activity"): t(f"activity.{e.activity.value}"),
                 t("hours.col.build"): codes.format_code(build_of[e.build_id])
                 if e.build_id in build_of

@@ -36,7 +36,6 @@ ICONS = {
     Activity.vente: ":material/storefront:",
     Activity.formation: ":material/school:",
 }
-DURATIONS = list(range(hours.QUARTER, hours.MAX_DAY_MINUTES + 1, hours.QUARTER))
 
 
 # --- the lead's side: turn the mode on ------------------------------------------------
@@ -71,11 +70,6 @@ def clock(moment: datetime) -> str:
     """A time as people say it: `9 h 05` in French, `09:05` in English."""
     shown = hours.local(moment)
     return f"{shown.hour} h {shown.minute:02d}" if common.lang() == "fr" else f"{shown:%H:%M}"
-
-
-def duration(minutes: int) -> str:
-    """`3 h 15`."""
-    return t("shop.duration", h=minutes // 60, m=f"{minutes % 60:02d}")
 
 
 def activity_label(activity: Activity) -> str:
@@ -195,7 +189,7 @@ elif step == "menu":
     else:
         st.info(t("shop.not_arrived"), icon=":material/schedule:")
     if now_state.today_minutes:
-        st.write(t("shop.today_total", duration=duration(now_state.today_minutes)))
+        st.write(t("shop.today_total", duration=common.duration(now_state.today_minutes)))
     for day in now_state.forgotten:
         st.warning(t("shop.forgotten", day=day.strftime("%d/%m")), icon=":material/warning:")
     left, middle = st.columns(2)
@@ -219,7 +213,7 @@ elif step == "menu":
                 trainee_id=trainee_id,
                 name=state["name"],
                 message="shop.done_out",
-                params={"duration": duration(done.minutes)},
+                params={"duration": common.duration(done.minutes)},
             )
             st.rerun()
     if middle.button(
@@ -273,7 +267,7 @@ elif step == "direct":
         t("shop.which_day"), days, format_func=day_names.__getitem__, horizontal=True, key="sf_day"
     )
     minutes: int = st.selectbox(
-        t("shop.how_long"), DURATIONS, format_func=duration, key="sf_minutes"
+        t("shop.how_long"), hours.DURATIONS, format_func=common.duration, key="sf_minutes"
     )
     picked = st.pills(
         t("shop.what"),
@@ -302,7 +296,10 @@ elif step == "direct":
                     trainee_id=trainee_id,
                     name=state["name"],
                     message="shop.done_direct",
-                    params={"duration": duration(saved.minutes), "day": day_names[chosen_day]},
+                    params={
+                        "duration": common.duration(saved.minutes),
+                        "day": day_names[chosen_day],
+                    },
                 )
                 st.rerun()
     back_button()

@@ -139,7 +139,7 @@ with edit_tab:
                 format_func=programme_name,
             )
             # Hours keep the programme they were worked under (HourEntry.programme_id).
-            st.caption(t("hours_fixes.programme_change_help"))
+            st.caption(t("trainees.programme_change_help"))
             c1, c2 = st.columns(2)
             start = c1.date_input(t("trainees.start"), value=tr.start_date, format="DD/MM/YYYY")
             end = c2.date_input(t("trainees.end_optional"), value=tr.end_date, format="DD/MM/YYYY")
@@ -174,7 +174,7 @@ with edit_tab:
                 if saved is not None:
                     if saved.programme_id != tr.programme_id:
                         common.flash(
-                            "hours_fixes.moved",
+                            "trainees.moved",
                             name=saved.display_name,
                             old=programme_name(tr.programme_id),
                             new=programme_name(saved.programme_id),
