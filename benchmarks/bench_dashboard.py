@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import select  # noqa: E402
 
-from workshop import db, impact, startup  # noqa: E402
+from workshop import dates, db, impact, startup  # noqa: E402
 from workshop.accounts import hash_password  # noqa: E402
 from workshop.models import User  # noqa: E402
 
@@ -38,8 +38,8 @@ N_MARKETS = 80
 YEARS = 5
 # Pickups up to today, as on a live server: the page's default period ends today, in a
 # month that is not over (its days are counted from the rows, not from the tallies).
-END = date.today()
-START = impact.add_months(END.replace(day=1), -12 * YEARS + 1)
+END = dates.today()
+START = dates.add_months(END.replace(day=1), -12 * YEARS + 1)
 OUTCOMES = (
     ("in_build", 0.20),
     ("reused", 0.15),
@@ -271,7 +271,7 @@ def _floor_queries(name: str, start: date, end: date) -> list[tuple[str, dict[st
     """The hand-written queries the app's function `name` stands for, with their parameters."""
 
     def rows(sql_names: list[str], s: date, e: date) -> list[tuple[str, dict[str, str]]]:
-        since = impact.add_months(s.replace(day=1), -11).isoformat()
+        since = dates.add_months(s.replace(day=1), -11).isoformat()
         params = {"start": s.isoformat(), "end": e.isoformat(), "since": since}
         return [(FLOORS[n], params) for n in sql_names]
 
@@ -476,7 +476,7 @@ def main() -> int:
 
     gc.freeze()
     # The page's default period: from the 1st of the month a year ago to today.
-    year = (impact.add_months(END.replace(day=1), -12), END)
+    year = (dates.add_months(END.replace(day=1), -12), END)
     report(
         f"default period ({year[0]:%d/%m/%Y}–{year[1]:%d/%m/%Y}, all markets)",
         time_queries(args.db, *year, args.runs),

@@ -50,7 +50,6 @@ import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +74,7 @@ def _free_port() -> int:
 
 def seed(url: str, crates: int) -> list[str]:
     """A lead and `crates` tagged crates; returns their codes."""
-    from workshop import accounts, codes, db, intake, startup
+    from workshop import accounts, codes, dates, db, intake, startup
     from workshop import crates as crates_mod
     from workshop.models import Role, User
 
@@ -95,12 +94,12 @@ def seed(url: str, crates: int) -> list[str]:
         n = min(2000, crates - len(made))
         with db.write_session(engine) as session:
             kinds = kinds or intake.crate_kinds(session=session)
-            market = intake.markets_for_pickup(session=session, on=date.today())[0]
+            market = intake.markets_for_pickup(session=session, on=dates.today())[0]
             lot = intake.log_pickup(
                 session=session,
                 actor=lead,
                 market_id=market.id or 0,
-                pickup_date=date.today(),
+                pickup_date=dates.today(),
                 counts={kinds[0].id or 0: n},
             )
             tagged = crates_mod.sort_lot(

@@ -54,7 +54,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -64,7 +64,7 @@ from sqlmodel import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workshop import accounts, codes, crates, db, intake, startup  # noqa: E402
+from workshop import accounts, codes, crates, dates, db, intake, startup  # noqa: E402
 from workshop.models import (  # noqa: E402
     AuditEvent,
     Crate,
@@ -133,7 +133,7 @@ def build_database(engine: Engine, n_crates: int, rng: random.Random) -> tuple[U
     n_lots = -(-n_crates // CRATES_PER_LOT)
     lot_codes = unique_codes(codes.LOT, n_lots)
     crate_codes = unique_codes(codes.CRATE, n_crates)
-    today = date.today()
+    today = dates.today()
     tables = (Lot, LotLine, Crate, AuditEvent)  # parents first: foreign keys are checked
     rows: dict[type, list[dict[str, Any]]] = {t: [] for t in tables}
     lots, lines, crate_rows, events = (rows[t] for t in tables)

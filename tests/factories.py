@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from workshop import db, intake
+from workshop import dates, db, intake
 from workshop.accounts import hash_password
 from workshop.models import Build, CrateKind, Design, Lot, Market, Role, User
 
@@ -63,7 +63,7 @@ def lot(
             session=session,
             actor=actor,
             market_id=market(engine, market_name).id or 0,
-            pickup_date=on or date.today(),
+            pickup_date=on or dates.today(),
             counts={k.id or 0: n for k, n in zip(ks, counts, strict=False)},
             sample=intake.Sample(ks[0].id or 0, sample[0], sample[1]) if sample else None,
             note=note,

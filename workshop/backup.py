@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from workshop import audit, config, db
+from workshop import audit, config, dates, db
 from workshop.accounts import Permission, require
 from workshop.errors import DatabaseUnavailable, InvalidInput
 from workshop.models import User
@@ -62,7 +62,7 @@ def sqlite_path(engine: Engine) -> Path | None:
 
 def _new_path(out_dir: Path, label: str, suffix: str) -> Path:
     """A fresh timestamped file name (UTC) that no other backup has."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%SZ")
+    stamp = dates.utcnow().strftime("%Y%m%d-%H%M%SZ")
     stem = f"atelier-{stamp}" + (f"-{label}" if label else "")
     path, n = out_dir / f"{stem}{suffix}", 1
     while path.exists() or path.with_name(path.name + ".partial").exists():
@@ -154,7 +154,7 @@ def export_data(conn: Connection) -> dict[str, Any]:
         "version": FORMAT_VERSION,
         "revision": MigrationContext.configure(conn).get_current_revision(),
         "dialect": conn.dialect.name,
-        "created_at": datetime.now(UTC).isoformat(),
+        "created_at": dates.utcnow().isoformat(),
         "tables": tables,
     }
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, col, func, select
 
-from workshop import audit, codes, config
+from workshop import audit, codes, config, dates
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import (
@@ -334,7 +334,7 @@ def attach_crate(*, session: Session, actor: User, build_id: int, text: str) -> 
     conn.execute(_CRATE_IN_BUILD, {"crate_id": crate.id, **in_build})
     _written(session, Crate, crate.id, in_build)
     if build.status == BuildStatus.planned:
-        started = {"status": BuildStatus.in_progress, "started_on": date.today()}
+        started = {"status": BuildStatus.in_progress, "started_on": dates.today()}
         conn.execute(_BUILD_STARTED, {"build_id": build_id, **started})
         _written(session, Build, build_id, started)
     audit.append(
@@ -402,8 +402,9 @@ def set_status(
         raise InvalidInput(
             "error.build.bad_status_change", current=build.status.value, wanted=status.value
         )
-    on = on or date.today()
-    if on > date.today():
+    today = dates.today()
+    on = on or today
+    if on > today:
         raise InvalidInput("error.build.future_date")
     if status in DELIVERED and not destination.strip():
         raise InvalidInput("error.build.destination_required")
@@ -590,7 +591,7 @@ def list_builds(
             design=design,
             status=build.status,
             crates=int(n or 0),
-            created_on=build.created_at.date(),
+            created_on=dates.local(build.created_at).date(),
             destination=build.destination,
         )
         for build, design, n in session.exec(query)

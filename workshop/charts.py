@@ -17,14 +17,13 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from workshop import i18n
+from workshop import dates, i18n
 from workshop.impact import (
     WASTE_HIERARCHY,
     HoursRow,
     MonthRow,
     OutcomeRow,
     PiecesRow,
-    add_months,
 )
 from workshop.models import Outcome
 
@@ -75,7 +74,7 @@ def month_range(start: date, end: date) -> list[date]:
     months, month = [], start.replace(day=1)
     while month <= end:
         months.append(month)
-        month = add_months(month, 1)
+        month = dates.add_months(month, 1)
     return months
 
 
@@ -321,7 +320,7 @@ def cumulative_vs_goal(
         days = (end - start).days + 1
         goal = []
         for m in months:
-            upto = min(add_months(m, 1).toordinal() - 1, end.toordinal()) - start.toordinal() + 1
+            upto = min(dates.month_end(m), end).toordinal() - start.toordinal() + 1
             goal.append(round(goal_kg * min(upto, days) / 365, 1))
         fig.add_scatter(
             name=_t("chart.goal", lang, goal=i18n.fmt_kg(goal_kg, lang)),

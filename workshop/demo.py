@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from workshop import accounts, builds, codes, crates, hours
+from workshop import accounts, builds, codes, crates, dates, hours
 from workshop.intake import crate_kinds, lot_counts, market_days
 from workshop.models import Activity, BuildStatus, Lot, LotLine, Market, Outcome, Role, User
 
@@ -47,7 +47,7 @@ def seed_demo(
     """
     if session.exec(select(User).where(User.username == DEMO_USERS[0][0])).first():
         return 0
-    today = today or date.today()
+    today = today or dates.today()
     rng = random.Random(seed)
     markets = list(session.exec(select(Market).where(Market.active)))
     davout = next((m for m in markets if "Davout" in m.name), markets[0])
@@ -196,7 +196,7 @@ def _trainees_and_hours(
         )
         for first, initial, prog, named in DEMO_TRAINEES
     ]
-    this_monday = hours.week_start(today)
+    this_monday = dates.week_start(today)
     for week in range(8, 0, -1):
         monday = this_monday - timedelta(weeks=week)
         for n, person in enumerate(people):

@@ -10,13 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from workshop import i18n
+from workshop import dates, i18n
 from workshop.hours import MonthReport
 from workshop.models import Activity
 
@@ -110,7 +109,7 @@ def report_xlsx(report: MonthReport, lang: str = "fr", *, pseudonymised: bool = 
             "report.about.names",
             _t("report.about.pseudonymised" if pseudonymised else "report.about.named", lang),
         ),
-        ("report.about.made", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("report.about.made", i18n.fmt_datetime(dates.now(), lang)),
     ):
         about.append([_t(key, lang), value])
     about.column_dimensions["A"].width = 30

@@ -7,17 +7,16 @@ nothing in the app updates or deletes it (tests/unit/test_imports.py checks).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
+from workshop import dates
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput
 from workshop.models import AuditEvent, User
 
-PARIS = ZoneInfo("Europe/Paris")
 SYSTEM = -1  # the `user_id` filter for events with no user (command line, shop-floor tablet)
 MAX_ROWS = 500
 
@@ -59,10 +58,6 @@ def choices(*, session: Session, actor: User) -> Choices:
     )
 
 
-def _paris_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), PARIS).astimezone(UTC)
-
-
 def search(
     *,
     session: Session,
@@ -95,9 +90,9 @@ def search(
     if entity_id.strip():
         conditions.append(col(AuditEvent.entity_id).contains(entity_id.strip()))
     if since:
-        conditions.append(AuditEvent.at >= _paris_midnight(since))
+        conditions.append(AuditEvent.at >= dates.midnight(since))
     if until:
-        conditions.append(AuditEvent.at < _paris_midnight(until + timedelta(days=1)))
+        conditions.append(AuditEvent.at < dates.midnight(until + timedelta(days=1)))
     total = session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one()
     found = session.exec(
         select(AuditEvent, User)

@@ -18,13 +18,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, func, or_, select
 
-from workshop import accounts, audit, codes, config
+from workshop import accounts, audit, codes, config, dates
 from workshop.accounts import Permission, can, require
 from workshop.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
 from workshop.models import (
@@ -41,7 +40,6 @@ from workshop.models import (
     utcnow,
 )
 
-PARIS = ZoneInfo("Europe/Paris")
 QUARTER = 15
 MAX_DAY_MINUTES = 12 * 60
 # What a duration field offers: every quarter hour up to a day's maximum.
@@ -92,38 +90,9 @@ _AUDIT_ENTRY = [
 # --- time ----------------------------------------------------------------------------
 
 
-def paris_now(now: datetime | None = None) -> datetime:
-    """`now` (default: the current time) in Paris local time."""
-    return (now or datetime.now(UTC)).astimezone(PARIS)
-
-
-def local(moment: datetime) -> datetime:
-    """A stored (UTC) time in Paris local time."""
-    return moment.astimezone(PARIS)
-
-
-def week_start(day: date) -> date:
-    """The Monday of `day`'s week."""
-    return day - timedelta(days=day.weekday())
-
-
-def month_bounds(month: date) -> tuple[date, date]:
-    """First day of `month` and first day of the next month."""
-    first = month.replace(day=1)
-    nxt = (first + timedelta(days=32)).replace(day=1)
-    return first, nxt
-
-
 def round_to_quarter(minutes: float) -> int:
     """Minutes rounded to the nearest quarter hour (7 min 30 s rounds up)."""
     return int((minutes + QUARTER / 2) // QUARTER) * QUARTER
-
-
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    """Paris midnight to midnight of `day`, as UTC times (DST days are 23 or 25 h)."""
-    start = datetime.combine(day, time(0), PARIS)
-    end = datetime.combine(day + timedelta(days=1), time(0), PARIS)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 # --- programmes and trainees ---------------------------------------------------------
@@ -370,13 +339,13 @@ def identify_badge(*, session: Session, text: str, now: datetime | None = None) 
     trainee = session.exec(select(Trainee).where(Trainee.badge_code == code)).first()
     if trainee is None:
         raise NotFound("error.hours.unknown_badge")
-    _check_current(trainee, paris_now(now).date())
+    _check_current(trainee, dates.today(now))
     return trainee
 
 
 def pin_trainees(*, session: Session, now: datetime | None = None) -> list[Trainee]:
     """Trainees who can tap their name + PIN today, by name."""
-    today = paris_now(now).date()
+    today = dates.today(now)
     found = session.exec(
         select(Trainee).where(Trainee.pin_hash != "").order_by(Trainee.display_name)
     )
@@ -391,7 +360,7 @@ def identify_pin(
     After accounts.FREE_TRIES wrong PINs in a row the PIN is refused (TooManyAttempts,
     not even checked) for a wait that grows, as for passwords, counted from the log.
     """
-    moment = now or datetime.now(UTC)
+    moment = now or dates.utcnow()
     trainee = get_trainee(session=session, trainee_id=trainee_id)
     key = str(trainee_id)
     accounts.check_throttle(
@@ -404,7 +373,7 @@ def identify_pin(
     except (VerificationError, InvalidHashError):
         accounts.record_attempt(session=session, entity=PIN_ENTITY, key=key, ok=False, now=moment)
         raise AuthenticationFailed("error.hours.wrong_pin") from None
-    _check_current(trainee, paris_now(moment).date())
+    _check_current(trainee, dates.today(moment))
     accounts.record_attempt(session=session, entity=PIN_ENTITY, key=key, ok=True, now=moment)
     return trainee
 
@@ -425,7 +394,7 @@ def _build_id(session: Session, build_code: str | None) -> int | None:
 def _is_locked(session: Session, trainee_id: int, day: date) -> bool:
     found = session.exec(
         select(WeekApproval.id).where(
-            WeekApproval.trainee_id == trainee_id, WeekApproval.week_start == week_start(day)
+            WeekApproval.trainee_id == trainee_id, WeekApproval.week_start == dates.week_start(day)
         )
     ).first()
     return found is not None
@@ -438,7 +407,7 @@ def _check_unlocked(
     if not _is_locked(session, trainee_id, day):
         return False
     if not can(actor, Permission.locked_hours):
-        raise InvalidInput("error.hours.week_locked", week=_day(week_start(day)))
+        raise InvalidInput("error.hours.week_locked", week=_day(dates.week_start(day)))
     if not reason.strip():
         raise InvalidInput("error.hours.reason_required")
     return True
@@ -511,23 +480,23 @@ def _check_overlap(others: list[HourEntry], start: datetime, end: datetime, now:
         if other.start_at is None:
             continue
         # A clock-in still open covers up to now (or to the end of its day when forgotten).
-        other_end = other.end_at or min(now, _day_bounds(other.work_date)[1])
+        other_end = other.end_at or min(now, dates.day_bounds(other.work_date)[1])
         if other.end_at is None and other_end <= other.start_at:
             other_end = other.start_at + timedelta(seconds=1)
         if start < other_end and other.start_at < end:
             raise InvalidInput(
                 "error.hours.overlap",
-                start=local(other.start_at).strftime("%H:%M"),
-                end=local(other_end).strftime("%H:%M") if other.end_at else "…",
+                start=dates.local(other.start_at).strftime("%H:%M"),
+                end=dates.local(other_end).strftime("%H:%M") if other.end_at else "…",
             )
 
 
 def _period(day: date, start: time | None, minutes: int) -> tuple[datetime, datetime] | None:
     if start is None:
         return None
-    begin = datetime.combine(day, start, PARIS).astimezone(UTC)
+    begin = datetime.combine(day, start, dates.PARIS).astimezone(UTC)
     end = begin + timedelta(minutes=minutes)
-    if end > _day_bounds(day)[1]:
+    if end > dates.day_bounds(day)[1]:
         raise InvalidInput("error.hours.past_midnight")
     return begin, end
 
@@ -549,8 +518,8 @@ def _add_entry(
     source: HourSource,
     now: datetime | None,
 ) -> HourEntry:
-    moment = now or datetime.now(UTC)
-    today = paris_now(moment).date()
+    moment = now or dates.utcnow()
+    today = dates.today(moment)
     minutes = _check_minutes(minutes)
     activity = Activity(activity)
     reason = _check_reason(reason, required=False)
@@ -641,7 +610,7 @@ def shop_floor_hours(
 ) -> HourEntry:
     """Hours typed on the tablet by a trainee identified by badge or PIN."""
     trainee = get_trainee(session=session, trainee_id=trainee_id)
-    _check_current(trainee, paris_now(now).date())
+    _check_current(trainee, dates.today(now))
     return _add_entry(
         session,
         actor=None,
@@ -668,7 +637,7 @@ class ClockState:
 
 def clock_state(*, session: Session, trainee_id: int, now: datetime | None = None) -> ClockState:
     """Today's state for the shop-floor screen."""
-    today = paris_now(now).date()
+    today = dates.today(now)
     opens = session.exec(
         select(HourEntry).where(
             HourEntry.trainee_id == trainee_id, HourEntry.status == HourStatus.open
@@ -689,15 +658,15 @@ def clock_in(
     now: datetime | None = None,
 ) -> HourEntry:
     """ "J'arrive": open a period now, for a trainee identified on the tablet."""
-    moment = now or datetime.now(UTC)
-    today = paris_now(moment).date()
+    moment = now or dates.utcnow()
+    today = dates.today(moment)
     trainee = get_trainee(session=session, trainee_id=trainee_id)
     _check_current(trainee, today)
     activity = Activity(activity)
     state = clock_state(session=session, trainee_id=trainee_id, now=moment)
     if state.open_entry is not None and state.open_entry.start_at is not None:
         raise InvalidInput(
-            "error.hours.already_in", time=local(state.open_entry.start_at).strftime("%H:%M")
+            "error.hours.already_in", time=dates.local(state.open_entry.start_at).strftime("%H:%M")
         )
     _check_unlocked(session, None, trainee_id, today, "")
     others = _day_entries(session, trainee_id, today, None)
@@ -732,9 +701,9 @@ def clock_in(
 
 def clock_out(*, session: Session, trainee_id: int, now: datetime | None = None) -> HourEntry:
     """ "Je pars": close today's open period, rounded to the nearest quarter hour."""
-    moment = now or datetime.now(UTC)
+    moment = now or dates.utcnow()
     trainee = get_trainee(session=session, trainee_id=trainee_id)
-    _check_current(trainee, paris_now(moment).date())
+    _check_current(trainee, dates.today(moment))
     state = clock_state(session=session, trainee_id=trainee_id, now=moment)
     entry = state.open_entry
     if entry is None or entry.start_at is None:
@@ -789,7 +758,7 @@ def correct_entry(
     when hours are entered. The entry stays in the programme it was worked under.
     """
     require(actor, Permission.hours)
-    moment = now or datetime.now(UTC)
+    moment = now or dates.utcnow()
     entry = _get_entry(session, entry_id)
     reason = _check_reason(reason, required=True)
     minutes = _check_minutes(minutes)
@@ -802,12 +771,12 @@ def correct_entry(
     end = None
     if entry.start_at is not None:
         end = entry.start_at + timedelta(minutes=minutes)
-        if end > _day_bounds(entry.work_date)[1]:
+        if end > dates.day_bounds(entry.work_date)[1]:
             raise InvalidInput("error.hours.past_midnight")
         if end > moment:
             raise InvalidInput("error.hours.future")
         _check_overlap(others, entry.start_at, end, moment)
-    _check_day(trainee, entry.work_date, paris_now(moment).date())
+    _check_day(trainee, entry.work_date, dates.today(moment))
     before = audit.snapshot(entry, fields=_AUDIT_ENTRY)
     entry.minutes, entry.activity, entry.end_at = minutes, activity, end
     entry.build_id = build_id
@@ -878,9 +847,9 @@ def approve_week(
 ) -> WeekApproval:
     """Approve a trainee's week: its entries count from now on and the week is locked."""
     require(actor, Permission.hours)
-    monday = week_start(week)
+    monday = dates.week_start(week)
     get_trainee(session=session, trainee_id=trainee_id)
-    if monday > paris_now(now).date():
+    if monday > dates.today(now):
         raise InvalidInput("error.hours.future")
     if _is_locked(session, trainee_id, monday):
         raise InvalidInput("error.hours.week_already_approved")
@@ -919,7 +888,7 @@ def reopen_week(
     """Unlock an approved week (admin, with a reason): its entries go back to "submitted"."""
     require(actor, Permission.locked_hours)
     reason = _check_reason(reason, required=True)
-    monday = week_start(week)
+    monday = dates.week_start(week)
     lock = session.exec(
         select(WeekApproval).where(
             WeekApproval.trainee_id == trainee_id, WeekApproval.week_start == monday
@@ -965,7 +934,7 @@ class WeekView:
 def week_view(*, session: Session, actor: User, trainee_id: int, week: date) -> WeekView:
     """A trainee's week (leads; a trainee for their own)."""
     _may_see(session, actor, trainee_id)
-    monday = week_start(week)
+    monday = dates.week_start(week)
     approval = session.exec(
         select(WeekApproval).where(
             WeekApproval.trainee_id == trainee_id, WeekApproval.week_start == monday
@@ -998,7 +967,7 @@ class Pending:
 def pending(*, session: Session, actor: User, now: datetime | None = None) -> list[Pending]:
     """Weeks with hours to approve and forgotten clock-outs, oldest first."""
     require(actor, Permission.hours)
-    today = paris_now(now).date()
+    today = dates.today(now)
     names = {t.id: t.display_name for t in session.exec(select(Trainee))}
     rows = session.exec(
         select(HourEntry).where(col(HourEntry.status).in_([HourStatus.submitted, HourStatus.open]))
@@ -1007,7 +976,7 @@ def pending(*, session: Session, actor: User, now: datetime | None = None) -> li
     for entry in rows:
         if entry.status == HourStatus.open and entry.work_date >= today:
             continue  # clocked in right now: nothing to do yet
-        key = (entry.trainee_id, week_start(entry.work_date))
+        key = (entry.trainee_id, dates.week_start(entry.work_date))
         minutes, forgotten = by_week.get(key, (0, []))
         if entry.status == HourStatus.open:
             forgotten = [*forgotten, entry.work_date]
@@ -1111,7 +1080,7 @@ def monthly_report(
     if programme is None:
         raise InvalidInput("error.hours.unknown_programme")
     base = base_hours if base_hours is not None else config.monthly_hours_base()
-    first, nxt = month_bounds(month)
+    first, nxt = dates.month_bounds(month)
     sums = session.exec(
         select(  # type: ignore[call-overload]
             col(HourEntry.trainee_id),
@@ -1195,8 +1164,8 @@ def personal_data(*, session: Session, actor: User, trainee_id: int) -> dict[str
         "hours": [
             {
                 "date": e.work_date.isoformat(),
-                "start": local(e.start_at).isoformat() if e.start_at else None,
-                "end": local(e.end_at).isoformat() if e.end_at else None,
+                "start": dates.local(e.start_at).isoformat() if e.start_at else None,
+                "end": dates.local(e.end_at).isoformat() if e.end_at else None,
                 "minutes": e.minutes,
                 "activity": e.activity.value,
                 "build": codes.format_code(builds[e.build_id]) if e.build_id in builds else None,
@@ -1214,12 +1183,9 @@ def due_for_anonymisation(
     *, session: Session, today: date | None = None, months: int | None = None
 ) -> list[Trainee]:
     """Trainees whose end date is `months` (the retention setting) or more in the past."""
-    today = today or paris_now().date()
+    today = today or dates.today()
     months = months if months is not None else config.retention_months()
-    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-    # Same day `months` earlier (clamped to the month's length).
-    last_day = month_bounds(date(year, month + 1, 1))[1] - timedelta(days=1)
-    cutoff = date(year, month + 1, min(today.day, last_day.day))
+    cutoff = dates.months_before(today, months)
     return list(
         session.exec(
             select(Trainee).where(

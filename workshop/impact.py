@@ -33,7 +33,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from workshop import config
+from workshop import config, dates
 from workshop.accounts import Permission, require
 from workshop.errors import NotFound, PermissionDenied
 from workshop.models import (
@@ -216,17 +216,6 @@ def _month(key: Any) -> date:
     return date(int(text[:4]), int(text[5:7]), 1)
 
 
-def add_months(month: date, n: int) -> date:
-    """The first day of the month `n` months after `month` (n may be negative)."""
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(month: date) -> date:
-    """The last day of `month`'s month."""
-    return date.fromordinal(add_months(month.replace(day=1), 1).toordinal() - 1)
-
-
 class Weights:
     """Unit weights per market, crate kind and month: calibrated from samples, else default."""
 
@@ -248,7 +237,7 @@ class Weights:
             return self._cache[key]
         n, sx, sxx = 0, 0.0, 0.0
         for back in range(CALIBRATION_MONTHS):
-            got = self.samples.get((market_id, kind_id, add_months(month, -back)))
+            got = self.samples.get((market_id, kind_id, dates.add_months(month, -back)))
             if got:
                 n, sx, sxx = n + got[0], sx + got[1], sxx + got[2]
         if n >= MIN_CALIBRATION_SAMPLES:
@@ -301,7 +290,7 @@ def load_weights(
         .where(col(Lot.sample_count) > 0, col(Lot.sample_kg) > 0)
         .group_by(col(Lot.market_id), col(Lot.sample_kind_id), month)
     )
-    since = add_months(start.replace(day=1), -(CALIBRATION_MONTHS - 1))
+    since = dates.add_months(start.replace(day=1), -(CALIBRATION_MONTHS - 1))
     query = _lot_filter(query, since, end, market_ids)
     samples = {
         (market_id, kind_id, _month(m)): (int(n), float(sx), float(sxx))
@@ -344,14 +333,14 @@ OutcomeCounts = dict[tuple[Group, Outcome], Count]
 
 def _spans(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
     """The whole months within `start`–`end` (first, last month) and the days outside them."""
-    first = start if start.day == 1 else add_months(start, 1)
-    last = end.replace(day=1) if end == month_end(end) else add_months(end, -1)
+    first = start if start.day == 1 else dates.add_months(start, 1)
+    last = end.replace(day=1) if end == dates.month_end(end) else dates.add_months(end, -1)
     if first > last:
         return None, [(start, end)]
     edges = []
     if start < first:
         edges.append((start, date.fromordinal(first.toordinal() - 1)))
-    if end > month_end(last):
+    if end > dates.month_end(last):
         edges.append((end.replace(day=1), end))
     return (first, last), edges
 
@@ -771,9 +760,9 @@ def market_month(*, session: Session, actor: User, market_id: int, month: date) 
     if market is None:
         raise NotFound("error.market.unknown")
     month = month.replace(day=1)
-    first = add_months(month, -(CALIBRATION_MONTHS - 1))
-    year = _compute(session, first, month_end(month), [market_id])
-    this = _compute(session, month, month_end(month), None)
+    first = dates.add_months(month, -(CALIBRATION_MONTHS - 1))
+    year = _compute(session, first, dates.month_end(month), [market_id])
+    this = _compute(session, month, dates.month_end(month), None)
     mine = [r for r in this.months if r.market == market.name]
     row = mine[0] if mine else MonthRow(market.name, month, 0, 0.0, 0.0)
     by_month: dict[date, float] = defaultdict(float)
@@ -787,11 +776,11 @@ def market_month(*, session: Session, actor: User, market_id: int, month: date) 
     return MarketMonth(
         market=market.name,
         month=month,
-        pickups=_pickups(session, month, month_end(month), [market_id]),
+        pickups=_pickups(session, month, dates.month_end(month), [market_id]),
         row=row,
         outcomes=per_outcome,
         co2e=co2e(outcomes),
-        trend=[(add_months(first, i), by_month[add_months(first, i)]) for i in range(12)],
+        trend=[(m, by_month[m]) for m in (dates.add_months(first, i) for i in range(12))],
         rank=ranking.index(row.kg) + 1 if mine else 0,
         markets=len(ranking),
         all_markets={r.market: r.kg for r in this.months},
@@ -822,7 +811,7 @@ def public_summary(*, session: Session, today: date | None = None) -> PublicSumm
     """The public summary's totals; refused while the setting is off."""
     if not config.public_summary_enabled():
         raise PermissionDenied("error.summary.off")
-    today = today or date.today()
+    today = today or dates.today()
     first = session.connection().execute(sa_select(func.min(Lot.pickup_date))).scalar_one()
     since = date.fromisoformat(str(first)[:10]) if first else None
     data = _compute(session, since or today, today, None)

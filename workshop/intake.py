@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, delete, func, select
 
-from workshop import audit, codes, config
+from workshop import audit, codes, config, dates
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import Crate, CrateKind, Lot, LotLine, LotRemainder, Market, Outcome, User
@@ -54,10 +54,19 @@ def market_days(market: Market) -> set[int]:
     return {WEEKDAYS.index(d) for d in market.days.split(";") if d in WEEKDAYS}
 
 
-def markets_for_pickup(*, session: Session, on: date) -> list[Market]:
-    """Active markets, those held on `on` first, then by name."""
-    markets = session.exec(select(Market).where(Market.active).order_by(Market.name)).all()
+def markets_for_pickup(*, session: Session, on: date, lot: Lot | None = None) -> list[Market]:
+    """Active markets, those held on `on` first, then by name; and `lot`'s own market."""
+    markets = list(session.exec(select(Market).where(Market.active).order_by(Market.name)).all())
+    # A lot's market taken out of the list since stays offered for its corrections.
+    if lot is not None and lot.market_id not in {m.id for m in markets}:
+        if (own := session.get(Market, lot.market_id)) is not None:
+            markets.append(own)
     return sorted(markets, key=lambda m: on.weekday() not in market_days(m))
+
+
+def all_markets(*, session: Session) -> list[Market]:
+    """Every market, in the list or taken out of it, by name."""
+    return list(session.exec(select(Market).order_by(Market.name)))
 
 
 def crate_kinds(*, session: Session, active_only: bool = True) -> list[CrateKind]:
@@ -86,9 +95,11 @@ def _validate(
     sample: Sample | None,
     note: str,
     today: date,
+    own_market_id: int | None = None,
 ) -> dict[int, int]:
     market = session.get(Market, market_id)
-    if market is None or not market.active:
+    # A market taken out of the list stays valid for the corrections of its own lots.
+    if market is None or not (market.active or market.id == own_market_id):
         raise InvalidInput("error.pickup.unknown_market")
     if pickup_date > today:
         raise InvalidInput("error.pickup.future_date")
@@ -168,7 +179,7 @@ def log_pickup(
         counts=counts,
         sample=sample,
         note=note,
-        today=today or date.today(),
+        today=today or dates.today(),
     )
     lot = Lot(
         code=_new_lot_code(session),
@@ -233,7 +244,8 @@ def update_pickup(
         counts=counts,
         sample=sample,
         note=note,
-        today=today or date.today(),
+        today=today or dates.today(),
+        own_market_id=lot.market_id,
     )
     state = lot_sorting(session=session, lot_id=lot_id)
     for kind_id in state.counts:
@@ -340,7 +352,7 @@ def recent_pickups(
 ) -> list[PickupRow]:
     """Pickups of the last `days` days, newest first."""
     require(actor, Permission.pickups)
-    since = date.today() - timedelta(days=days)
+    since = dates.today() - timedelta(days=days)
     lots = session.exec(
         select(Lot, Market.name)
         .join(Market, col(Market.id) == Lot.market_id)

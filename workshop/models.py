@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
+from workshop import dates
 
-def utcnow() -> datetime:
-    """Current time, timezone-aware UTC (SQLModel's UTCDateTime refuses naive values)."""
-    return datetime.now(UTC)
+# Current time, timezone-aware UTC (SQLModel's UTCDateTime refuses naive values).
+utcnow = dates.utcnow
 
 
 class Role(enum.StrEnum):

@@ -13,7 +13,7 @@ from datetime import date
 
 from PIL import Image, ImageDraw
 
-from workshop import config, i18n, labels
+from workshop import config, dates, i18n, labels
 from workshop.impact import WASTE_HIERARCHY, MarketMonth
 
 A4_MM = (210.0, 297.0)
@@ -155,7 +155,7 @@ def render(month: MarketMonth, lang: str, *, today: date | None = None) -> bytes
     y = h - _px(MARGIN_MM) - _pt(30)
     draw.line([(left, y), (right, y)], fill=0, width=1)
     y += _pt(5)
-    text(t("receipt.footer", date=i18n.fmt_date(today or date.today(), lang)), 8)
+    text(t("receipt.footer", date=i18n.fmt_date(today or dates.today(), lang)), 8)
     return labels._pdf(iter([page]), 1, *A4_MM)
 
 

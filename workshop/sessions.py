@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from workshop import audit, config
+from workshop import audit, config, dates
 from workshop.accounts import Permission, can
 from workshop.errors import NotFound, PermissionDenied
 from workshop.models import AuditEvent, User
@@ -32,7 +32,7 @@ def _sign(payload: str) -> str:
 
 def issue(user: User, *, now: datetime | None = None) -> tuple[str, int]:
     """A signed token for `user` and its lifetime in seconds."""
-    now = now or datetime.now(UTC)
+    now = now or dates.utcnow()
     lifetime = int(timedelta(hours=config.session_hours()).total_seconds())
     issued_ms = int(now.timestamp() * 1000)
     payload = f"{user.id}.{issued_ms}.{issued_ms + lifetime * 1000}"
@@ -59,7 +59,7 @@ def user_for(*, session: Session, token: str | None, now: datetime | None = None
     """The active user a cookie's token signs in, or None (bad, expired or revoked token)."""
     if not token or len(token) > 200:
         return None
-    read = _read(token, now or datetime.now(UTC))
+    read = _read(token, now or dates.utcnow())
     if read is None:
         return None
     user_id, issued = read

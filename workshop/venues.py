@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from workshop import audit, config, textfiles
+from workshop import audit, config, dates, textfiles
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import Metric, MetricValue, User, Venue, utcnow
@@ -172,7 +172,7 @@ def record_month(
         raise NotFound("error.venues.unknown_venue")
     if venue.own:
         raise InvalidInput("error.venues.own_venue")
-    month = _check_month(month, today or date.today())
+    month = _check_month(month, today or dates.today())
     source = source.strip()
     if len(source) > MAX_SOURCE_LENGTH:
         raise InvalidInput("error.venues.source_too_long", max=MAX_SOURCE_LENGTH)
@@ -319,7 +319,7 @@ def parse_csv(
 ) -> ImportPreview:
     """Read an import file and check every line, writing nothing."""
     require(actor, Permission.venues)
-    today = today or date.today()
+    today = today or dates.today()
     text, encoding = _decode(data)
     lines = text.splitlines()
     if not lines or not lines[0].strip():

@@ -32,7 +32,7 @@ from tests.e2e.helpers import (
     no_traceback,
     screenshot,
 )
-from workshop import accounts, builds, crates, db, i18n, impact, intake
+from workshop import accounts, builds, crates, dates, db, i18n, impact, intake
 from workshop.models import Design, Market, Outcome, Role, User
 
 pytestmark = pytest.mark.e2e
@@ -83,13 +83,13 @@ def _pickup_day(months_back: int, today: date) -> date:
     """The 10th of that month, or today for this month (a test may run on the 1st)."""
     if months_back == 0:
         return today
-    return impact.add_months(today.replace(day=1), -months_back).replace(day=10)
+    return dates.add_months(today.replace(day=1), -months_back).replace(day=10)
 
 
 @pytest.fixture(scope="module")
 def seeded(app_engine: Any) -> Seeded:
     """The admin creates the manager's account; a lead logs and sorts the pickups."""
-    today = date.today()
+    today = dates.today()
     with db.write_session(app_engine) as session:
         admin = session.exec(
             select(User).where(User.role == Role.admin).order_by(User.id)  # type: ignore[arg-type]

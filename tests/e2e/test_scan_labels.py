@@ -12,7 +12,6 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 from sqlmodel import select
 
 from tests.e2e.helpers import app_ready, expect, nav_link, no_traceback
-from workshop import accounts, codes, crates, db, intake, labels
+from workshop import accounts, codes, crates, dates, db, intake, labels
 from workshop.models import Market, Role, User
 
 pytestmark = pytest.mark.e2e
@@ -87,7 +86,7 @@ def seeded(app_engine: Any) -> Seeded:
             session=session,
             actor=lead,
             market_id=market.id or 0,
-            pickup_date=date.today(),
+            pickup_date=dates.today(),
             counts=counts,
         )
         made = crates.sort_lot(session=session, actor=lead, lot_id=lot.id or 0, tag=counts)

@@ -4,15 +4,16 @@ my_hours.py, and the retention section of settings.py."""
 from __future__ import annotations
 
 import time as _time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlmodel import select
 
 from tests import factories
 from tests.ui.conftest import open_page, page_alone, start, texts
 from tests.unit.test_hours import PIN, add, trainee, write
-from workshop import codes, db, hours
+from workshop import codes, dates, db, hours
 from workshop.models import (
     Activity,
     AuditEvent,
@@ -25,24 +26,30 @@ from workshop.models import (
 )
 from workshop.ui import nav
 
-NOW = datetime(2026, 3, 10, 9, 0, tzinfo=hours.PARIS)  # a Tuesday morning
+NOW = datetime(2026, 3, 10, 9, 0, tzinfo=dates.PARIS)  # a Tuesday morning
 
 
-class Frozen(datetime):
-    """`datetime` with a settable now(), for the hours module only."""
+class Clock:
+    """The whole process's clock (time-machine), moved by assigning `current`."""
 
-    current = NOW
+    def __init__(self, traveller: time_machine.Coordinates) -> None:
+        self._traveller = traveller
+        self._current = NOW
 
-    @classmethod
-    def now(cls, tz=None):  # type: ignore[override]
-        return cls.current.astimezone(tz or UTC)
+    @property
+    def current(self) -> datetime:
+        return self._current
+
+    @current.setter
+    def current(self, moment: datetime) -> None:
+        self._traveller.move_to(moment)
+        self._current = moment
 
 
 @pytest.fixture
-def frozen(monkeypatch):
-    Frozen.current = NOW
-    monkeypatch.setattr(hours, "datetime", Frozen)
-    return Frozen
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield Clock(traveller)
 
 
 def _button(at, label):
@@ -269,13 +276,13 @@ def test_moving_a_trainee_says_past_hours_stay(ui):
 def test_reports_page_and_downloads(ui):
     lead = factories.user(ui, Role.lead)
     tr = trainee(ui)
-    this_monday = hours.week_start(hours.paris_now().date())
+    this_monday = dates.week_start(dates.today())
     day = this_monday - timedelta(days=7)
     with db.write_session(ui) as session:
         row = session.get(Trainee, tr.id)
         row.start_date = day
         session.add(row)
-    add(ui, lead, tr, day, 7 * 60, now=datetime.now(UTC))
+    add(ui, lead, tr, day, 7 * 60, now=dates.utcnow())
     write(ui, hours.approve_week, actor=lead, trainee_id=tr.id, week=day)
     at = open_page(start(lead), "hours_reports.py")
     assert not at.exception and texts(at.title) == ["Rapports d'heures"]

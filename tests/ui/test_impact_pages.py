@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
 from tests import factories
 from tests.ui.conftest import open_page, page_alone, start, texts
-from workshop import crates, db, i18n, impact
+from workshop import crates, dates, db, i18n
 from workshop.models import MetricValue, Outcome, Role
 
 GUIGNIER = "Édicule de la place du Guignier"
 
 
 def _some_pickups(engine, lead):
-    today = date.today()
+    today = dates.today()
     factories.lot(engine, lead, on=today, counts=(10,), sample=(5, 7.0))
     factories.lot(engine, lead, market_name="Marché Belgrand", on=today, counts=(20, 5))
     factories.lot(engine, lead, on=today - timedelta(days=40), counts=(8,))
@@ -74,11 +74,11 @@ BEFORE = "trois mois précédents"
 def test_market_manager_reads_their_month_in_one_plain_sentence(ui):
     """Kilos, crates, the trend against the three months before and where the wood went."""
     lead = factories.user(ui, Role.lead)
-    this_month = date.today().replace(day=1)
+    this_month = dates.today().replace(day=1)
     for back in (3, 2, 1):  # 100 standard crates a month, 1,2 kg each
-        on = impact.add_months(this_month, -back).replace(day=10)
+        on = dates.add_months(this_month, -back).replace(day=10)
         factories.lot(ui, lead, on=on, counts=(100,), sample=(5, 6.0))
-    lot = factories.lot(ui, lead, on=date.today(), counts=(150,), sample=(5, 6.0))
+    lot = factories.lot(ui, lead, on=dates.today(), counts=(150,), sample=(5, 6.0))
     standard = factories.kinds(ui)[0].id or 0
     with db.write_session(ui) as session:  # 30 tagged (still in stock), 120 recycled
         crates.sort_lot(
@@ -101,14 +101,14 @@ def test_market_manager_reads_their_month_in_one_plain_sentence(ui):
     # Last month: a whole month; the month three before it had no pickup (0 kg).
     at.selectbox[0].select_index(1).run()
     [sentence] = texts(at.success)
-    assert sentence.startswith(f"En {i18n.fmt_month(impact.add_months(this_month, -1))}, ")
+    assert sentence.startswith(f"En {i18n.fmt_month(dates.add_months(this_month, -1))}, ")
     assert f"C'est 50{nbsp}% de plus que la moyenne des {BEFORE} (80,0{nbsp}kg" in sentence
     assert f"100{nbsp}% encore à l'atelier" in sentence
 
 
 def test_market_manager_first_sees_last_month_until_this_one_has_a_pickup(ui):
     lead = factories.user(ui, Role.lead)
-    last_month = impact.add_months(date.today().replace(day=1), -1)
+    last_month = dates.add_months(dates.today().replace(day=1), -1)
     factories.lot(ui, lead, on=last_month.replace(day=10), counts=(12,))
     manager = factories.user(ui, Role.market_manager, market_id=factories.market(ui).id)
     at = start(manager)
@@ -164,12 +164,12 @@ def test_lead_enters_a_venues_month(ui):
     assert texts(at.success)[0].endswith(": 1 chiffres enregistrés.")
     with db.read_session(ui) as session:
         [value] = session.exec(select(MetricValue)).all()
-    assert value.value == 250.0 and value.month == date.today().replace(day=1)
+    assert value.value == 250.0 and value.month == dates.today().replace(day=1)
 
 
 def test_lead_imports_a_file_and_a_bad_file_imports_nothing(ui):
     at = _venue_page(ui)
-    month = date.today().replace(day=1)
+    month = dates.today().replace(day=1)
     good = f"lieu;indicateur;mois;valeur\r\n{GUIGNIER};visiteurs;{month:%m/%Y};1 250\r\n"
     bad = good + f"{GUIGNIER};visiteurs;{month:%Y-%m};trois\r\n"
     at.file_uploader[0].upload("lieux.csv", bad.encode("cp1252"), "text/csv").run()

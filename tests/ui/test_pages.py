@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlmodel import func, select
 
 from tests import factories
 from tests.ui.conftest import open_page, page_alone, start, texts
-from workshop import db
+from workshop import dates, db, i18n, intake
 from workshop.accounts import can
 from workshop.models import Lot, Role, User
 from workshop.ui import nav
@@ -133,6 +134,28 @@ def test_log_a_pickup(ui):
 
 
 @pytest.mark.parametrize(
+    ("moment", "paris_day"),
+    [
+        (datetime(2026, 3, 28, 23, 30, tzinfo=UTC), date(2026, 3, 29)),  # the March DST night
+        (datetime(2026, 10, 24, 23, 30, tzinfo=UTC), date(2026, 10, 25)),  # the October one
+    ],
+)
+def test_at_paris_midnight_on_a_server_in_utc_the_form_opens_on_paris_today(
+    ui, moment, paris_day
+):
+    lead = factories.user(ui, Role.lead)
+    with time_machine.travel(moment, tick=True):
+        at = open_page(start(lead), "pickups.py")
+        assert at.date_input[0].value == paris_day
+        at.number_input[0].set_value(3)
+        at.button[0].click().run()
+        assert not at.error, texts(at.error)  # not refused as "in the future"
+        assert at.dataframe[0].value.iloc[0]["Date"] == i18n.fmt_date(paris_day)
+    with db.read_session(ui) as session:
+        assert session.exec(select(Lot)).one().pickup_date == paris_day
+
+
+@pytest.mark.parametrize(
     ("lang", "count", "message"),
     [
         (
@@ -161,10 +184,10 @@ def test_future_date_and_heavy_sample_are_refused(ui):
     lead = factories.user(ui, Role.lead)
     at = open_page(start(lead), "pickups.py")
     at.number_input[0].set_value(10)
-    at.date_input[0].set_value(date.today() + timedelta(days=3))
+    at.date_input[0].set_value(dates.today() + timedelta(days=3))
     at.button[0].click().run()
     assert texts(at.error) == ["La date de collecte ne peut pas être dans le futur."]
-    at.date_input[0].set_value(date.today())
+    at.date_input[0].set_value(dates.today())
     at.checkbox[0].check()
     at.number_input[3].set_value(2)
     at.number_input[4].set_value(80.0)
@@ -198,6 +221,28 @@ def test_correct_and_delete_a_pickup(ui):
     next(b for b in at.button if b.label == "Supprimer").click().run()
     assert any("supprimée" in s for s in texts(at.success))
     assert _lots(ui) == 0
+
+
+def test_a_pickup_at_a_market_taken_out_of_the_list_is_corrected_from_the_page(ui):
+    admin = factories.user(ui, Role.admin)
+    lead = factories.user(ui, Role.lead)
+    lot = factories.lot(ui, lead, counts=(10,), note="avant")
+    with db.write_session(ui) as session:
+        intake.update_market(
+            session=session, actor=admin, market_id=lot.market_id, days=["mar"], active=False
+        )
+    at = open_page(start(lead), "pickups.py")
+    assert "Marché Davout" not in next(s for s in at.selectbox if s.key.endswith("_market")).options
+    next(s for s in at.selectbox if s.label == "Collecte").set_value(lot.id).run()
+    market = next(s for s in at.selectbox if s.key == f"edit{lot.id}_market")
+    assert market.value == lot.market_id
+    next(t for t in at.text_input if t.key == f"edit{lot.id}_note").input("après")
+    next(t for t in at.text_input if t.key == f"edit_reason_{lot.id}").input("note")
+    next(b for b in at.button if b.label == "Enregistrer les corrections").click().run()
+    assert not at.error, texts(at.error)
+    assert any("corrigée" in s for s in texts(at.success))
+    with db.read_session(ui) as session:
+        assert session.get(Lot, lot.id).note == "après"
 
 
 def test_dashboard_shows_totals_and_chart(ui):

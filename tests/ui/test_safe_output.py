@@ -27,7 +27,9 @@ MARKDOWN = "**gras** [lien](http://x)"
 HOSTILE = f"{SCRIPT} {MARKDOWN}"
 LONG = "Ü" * 5000
 # What must never reach a markdown element unescaped.
-RAW = ("<script>", "**gras**", "[lien](")
+RAW = ("<script>", "**gras**", "[lien](", "[x](")
+# A market name that would render bold and as a live link if written as markdown.
+LINK_MARKET = "Marché **gras** [x](javascript:alert(1))"
 
 
 def _walk(node):
@@ -143,6 +145,21 @@ def test_scanned_or_typed_text_is_shown_as_typed(hostile, text):
     assert not at.exception
     assert raw_markup(at) == []
     assert at.error  # not a code: explained, never rendered as markup
+
+
+def test_a_scanned_crate_or_lot_of_a_hostile_market_shows_its_name_as_typed(hostile, ui):
+    users, _ = hostile
+    lead = users[Role.lead]
+    with db.write_session(ui) as session:
+        session.add(Market(name=LINK_MARKET))
+    crate = factories.crates_in_stock(ui, lead, n=1, market_name=LINK_MARKET)[0]
+    lot = factories.lot(ui, lead, market_name=LINK_MARKET)
+    at = open_page(start(lead), "scan.py")
+    for code in (crate, lot.code):
+        scan(at, code)
+        assert not at.exception and not at.error
+        assert raw_markup(at) == []
+        assert any(plain(LINK_MARKET) in s for s in rendered(at)), code
 
 
 @pytest.mark.parametrize("text", [HOSTILE, LONG])

@@ -6,7 +6,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from tests import factories
 from tests.conftest import POSTGRES_URL
-from workshop import backup, builds, cli, crates, db, i18n, startup
+from workshop import backup, builds, cli, crates, dates, db, i18n, startup
 from workshop.errors import DomainError, InvalidInput, PermissionDenied
 from workshop.models import Outcome, Role
 
@@ -65,7 +65,7 @@ def _fill(engine) -> None:
     admin = factories.user(engine, Role.admin, "admin")
     lead = factories.user(engine, Role.lead, "lea", display_name="Léa « l'encadrante »")
     factories.lot(engine, lead, counts=(12, 3, 1), sample=(4, 5.25), note="première collecte ✓")
-    factories.lot(engine, lead, on=date.today() - timedelta(days=400), counts=(7,))
+    factories.lot(engine, lead, on=dates.today() - timedelta(days=400), counts=(7,))
     codes = factories.crates_in_stock(engine, lead, 4)
     build = factories.build(engine, lead)
     with db.write_session(engine) as session:
@@ -85,14 +85,14 @@ def _fill(engine) -> None:
             first_name="Sam",
             last_initial="B",
             programme_id=programme.id or 0,
-            start_date=date.today() - timedelta(days=30),
+            start_date=dates.today() - timedelta(days=30),
         )
     with db.write_session(engine) as session:
         hours.record_hours(
             session=session,
             actor=lead,
             trainee_id=trainee.id or 0,
-            work_date=date.today() - timedelta(days=1),
+            work_date=dates.today() - timedelta(days=1),
             minutes=90,
             activity=Activity.poncage,
         )

@@ -11,7 +11,7 @@ from PIL import Image
 from sqlmodel import func, select
 
 from tests import factories
-from workshop import builds, codes, db
+from workshop import builds, codes, dates, db
 from workshop.errors import InvalidInput, NotFound, PermissionDenied, WrongCodeKind
 from workshop.models import AuditEvent, BuildCrate, BuildStatus, Crate, Outcome, Role
 
@@ -136,7 +136,7 @@ def test_status_path_and_rules(engine):
     _attach(engine, lead, build, crate)
     # Fewer crates than the design needs: allowed (the page warns).
     finished = _status(engine, lead, build, BuildStatus.finished)
-    assert finished.finished_on == date.today()
+    assert finished.finished_on == dates.today()
     with pytest.raises(InvalidInput) as err:
         _attach(engine, lead, build, factories.crates_in_stock(engine, lead, 1)[0])
     assert err.value.key == "error.build.closed"
@@ -147,7 +147,12 @@ def test_status_path_and_rules(engine):
         _status(engine, lead, build, BuildStatus.sold, destination="Léa", price_eur=-5)
     with pytest.raises(InvalidInput):
         _status(
-            engine, lead, build, BuildStatus.sold, destination="Léa", on=date.today() + timedelta(1)
+            engine,
+            lead,
+            build,
+            BuildStatus.sold,
+            destination="Léa",
+            on=dates.today() + timedelta(1),
         )
     sold = _status(engine, lead, build, BuildStatus.sold, destination="Léa", price_eur=45.0)
     assert sold.status == BuildStatus.sold and sold.price_eur == 45.0 and sold.destination == "Léa"

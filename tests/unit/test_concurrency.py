@@ -23,7 +23,7 @@ from typing import Any
 from sqlmodel import func, select
 
 from tests import factories
-from workshop import builds, crates, db, intake
+from workshop import builds, crates, dates, db, intake
 from workshop.errors import DomainError
 from workshop.models import (
     BuildCrate,
@@ -89,7 +89,7 @@ def _seed(engine: Any) -> dict[str, Any]:
                     first_name=f"Stagiaire{n}",
                     last_initial="T",
                     programme_id=programme.id or 0,
-                    start_date=date.today() - timedelta(days=60),
+                    start_date=dates.today() - timedelta(days=60),
                 )
                 trainee_ids.append(trainee.id or 0)
     markets = [factories.market(engine, n).id or 0 for n in ("Marché Davout", "Marché Belgrand")]
@@ -116,7 +116,7 @@ def _one(engine: Any, world: dict[str, Any], rng: random.Random, name: str, tall
                     session=session,
                     actor=lead,
                     market_id=rng.choice(world["markets"]),
-                    pickup_date=date.today() - timedelta(days=rng.randrange(30)),
+                    pickup_date=dates.today() - timedelta(days=rng.randrange(30)),
                     counts={world["kind_id"]: rng.randint(1, 30)},
                     note=name,
                 )
@@ -143,7 +143,7 @@ def _one(engine: Any, world: dict[str, Any], rng: random.Random, name: str, tall
                     session=session,
                     actor=lead,
                     trainee_id=rng.choice(world["trainees"]),
-                    work_date=date.today() - timedelta(days=1 + rng.randrange(HOUR_DAYS)),
+                    work_date=dates.today() - timedelta(days=1 + rng.randrange(HOUR_DAYS)),
                     minutes=rng.choice((60, 120, 180, 240)),
                     activity=Activity.poncage,
                 )

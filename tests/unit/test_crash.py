@@ -29,14 +29,14 @@ pytestmark = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite file checks")
 WRITER = """
 import sys
 from datetime import date
-from workshop import db, intake, startup
+from workshop import dates, db, intake, startup
 from workshop.models import User
 
 engine = startup.open_database(sys.argv[1])
 with db.read_session(engine) as session:
     actor = session.get(User, int(sys.argv[2]))
     kinds = [k.id for k in intake.crate_kinds(session=session)]
-    market = intake.markets_for_pickup(session=session, on=date.today())[0].id
+    market = intake.markets_for_pickup(session=session, on=dates.today())[0].id
 n = 0
 while True:  # until killed (bounded all the same)
     n += 1
@@ -45,7 +45,7 @@ while True:  # until killed (bounded all the same)
             session=session,
             actor=actor,
             market_id=market,
-            pickup_date=date.today(),
+            pickup_date=dates.today(),
             counts={kinds[0]: 1 + n % 40, kinds[1]: n % 3},
             note=f"crash {sys.argv[3]}-{n}",
         )

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlmodel import func, select
 
 from tests import factories
-from workshop import accounts, builds, cli, codes, config, db, hours, impact
+from workshop import accounts, builds, cli, codes, config, dates, db, hours, impact
 from workshop.errors import (
     AuthenticationFailed,
     InvalidInput,
@@ -34,7 +34,7 @@ from workshop.models import (
     WeekApproval,
 )
 
-PARIS = hours.PARIS
+PARIS = dates.PARIS
 PIN = "4321"
 # Hashed once: argon2 is slow on purpose.
 _PIN_HASH = hours.hash_pin(PIN)
@@ -327,7 +327,7 @@ def test_clock_in_then_out_rounds_to_the_quarter(engine):
     done = write(engine, hours.clock_out, trainee_id=tr.id, now=at(MONDAY, 12, 10))
     assert done.minutes == 3 * 60 + 15  # 3 h 08 -> 3 h 15 (nearest quarter)
     assert done.status == HourStatus.submitted and done.source == HourSource.clock
-    assert hours.local(done.end_at).strftime("%H:%M") == "12:10"
+    assert dates.local(done.end_at).strftime("%H:%M") == "12:10"
     with pytest.raises(InvalidInput) as err:
         write(engine, hours.clock_out, trainee_id=tr.id, now=at(MONDAY, 13))
     assert err.value.key == "error.hours.not_in"
@@ -415,7 +415,7 @@ def test_forgotten_clock_out_is_flagged_never_counted(engine):
         reason="Sortie à 13 h, vue avec Awa",
     )
     assert fixed.status == HourStatus.submitted
-    assert hours.local(fixed.end_at).strftime("%H:%M") == "13:00"
+    assert dates.local(fixed.end_at).strftime("%H:%M") == "13:00"
     write(engine, hours.approve_week, actor=lead, trainee_id=tr.id, week=MONDAY)
     report = read(
         engine, hours.monthly_report, actor=lead, programme_id=tr.programme_id, month=MONDAY
@@ -500,7 +500,7 @@ def test_no_future_dates(engine):
             hours.record_hours,
             actor=lead,
             trainee_id=tr.id,
-            work_date=date.today() + timedelta(days=400),
+            work_date=dates.today() + timedelta(days=400),
             minutes=60,
             activity=Activity.tri,
         )
@@ -687,7 +687,7 @@ def test_etp_on_a_hand_computed_month(engine):
     for day in weekdays[:10]:  # Bob: 3 h 30 on 10 days = 35 h
         add(engine, lead, bob, day, 3 * 60 + 30, activity=Activity.tri)
     add(engine, lead, bob, date(2026, 3, 2), 60)  # March: not in February
-    for monday in {hours.week_start(d) for d in days}:
+    for monday in {dates.week_start(d) for d in days}:
         for tr in (awa, bob):
             write(engine, hours.approve_week, actor=lead, trainee_id=tr.id, week=monday)
     report = read(

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from tests import factories
-from workshop import charts, codes, db, impact
+from workshop import charts, codes, dates, db, impact
 from workshop.errors import PermissionDenied
 from workshop.models import (
     Activity,
@@ -368,7 +368,7 @@ def test_small_multiples_share_the_months():
 
 def _market_month(outcomes: dict, trend_kg: list[float]) -> impact.MarketMonth:
     month = date(2026, 10, 1)
-    trend = [(impact.add_months(month, i - len(trend_kg) + 1), kg) for i, kg in enumerate(trend_kg)]
+    trend = [(dates.add_months(month, i - len(trend_kg) + 1), kg) for i, kg in enumerate(trend_kg)]
     return impact.MarketMonth(
         market="Marché Davout",
         month=month,

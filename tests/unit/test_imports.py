@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from sqlmodel import func, select
 
 from tests import factories
-from workshop import cli, db, history, i18n, imports, intake
+from workshop import cli, dates, db, history, i18n, imports, intake
 from workshop.errors import InvalidInput, PermissionDenied
 from workshop.models import AuditEvent, Lot, LotLine, Role
 
@@ -223,7 +223,7 @@ def test_identical_rows_in_one_file_are_two_pickups_once(engine):
 
 def test_one_bad_row_and_nothing_is_written(engine):
     lead = factories.user(engine, Role.lead)
-    future = (date.today() + timedelta(days=3)).strftime("%d/%m/%Y")
+    future = (dates.today() + timedelta(days=3)).strftime("%d/%m/%Y")
     text = (
         "Date;Marché;Cagettes;Plateaux;Nb pesées;Poids (kg)\n"
         "05/03/2024;Davout;12;;;\n"  # 2: fine
@@ -400,7 +400,7 @@ def test_audit_search_filters(engine):
     assert '"note": "<b>corrigé</b> **gras**"' in rows[0].after and '"counts"' in rows[0].before
     rows, _ = _events(engine, admin, entity_id=lot.code[2:5])
     assert {r.entity_id for r in rows} == {lot.code}
-    today = date.today()
+    today = dates.today()
     assert _events(engine, admin, since=today, until=today)[1] == 4
     assert _events(engine, admin, until=today - timedelta(days=1))[1] == 0
     assert _events(engine, admin, since=today + timedelta(days=1))[1] == 0

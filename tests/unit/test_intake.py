@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import func, select
 
 from tests import factories
-from workshop import codes, db, intake
+from workshop import codes, dates, db, intake
 from workshop.errors import InvalidInput, NotFound, PermissionDenied
 from workshop.models import AuditEvent, Lot, LotLine, Role
 
@@ -55,7 +55,7 @@ def _attempt(engine, actor, **overrides):
     kinds = factories.kinds(engine)
     args = {
         "market_id": factories.market(engine).id,
-        "pickup_date": date.today(),
+        "pickup_date": dates.today(),
         "counts": {kinds[0].id: 10},
         "sample": None,
         "note": "",
@@ -75,7 +75,7 @@ def _attempt(engine, actor, **overrides):
         ({"counts": {}}, "error.pickup.no_crates"),
         ({"counts": {"first": 2.5}}, "error.pickup.count_not_whole"),
         ({"counts": {999: 3}}, "error.pickup.unknown_kind"),
-        ({"pickup_date": date.today() + timedelta(days=1)}, "error.pickup.future_date"),
+        ({"pickup_date": dates.today() + timedelta(days=1)}, "error.pickup.future_date"),
         ({"pickup_date": date(1999, 12, 31)}, "error.pickup.too_old"),
         ({"market_id": 999_999}, "error.pickup.unknown_market"),
         ({"sample": ("first", 2, 61.0)}, "error.pickup.sample_too_heavy"),
@@ -121,6 +121,46 @@ def test_inactive_market_is_refused(engine):
     assert err.value.key == "error.pickup.unknown_market"
 
 
+def test_a_pickup_at_a_market_taken_out_of_the_list_can_still_be_corrected(engine):
+    admin = factories.user(engine, Role.admin)
+    lead = factories.user(engine, Role.lead)
+    at_davout = factories.lot(engine, lead, counts=(10,), note="avant")
+    elsewhere = factories.lot(engine, lead, market_name="Marché de la Réunion", counts=(4,))
+    davout = factories.market(engine)
+    with db.write_session(engine) as session:
+        intake.update_market(
+            session=session, actor=admin, market_id=davout.id, days=["mar"], active=False
+        )
+    kinds = factories.kinds(engine)
+
+    def correct(lot, market_id, note):
+        with db.write_session(engine) as session:
+            return intake.update_pickup(
+                session=session,
+                actor=lead,
+                lot_id=lot.id,
+                market_id=market_id,
+                pickup_date=lot.pickup_date,
+                counts={kinds[0].id: 10},
+                sample=None,
+                note=note,
+                reason="note corrigée",
+            )
+
+    assert correct(at_davout, davout.id, "après").note == "après"
+    with db.read_session(engine) as session:
+        offered = intake.markets_for_pickup(session=session, on=dates.today(), lot=at_davout)
+        offered_new = intake.markets_for_pickup(session=session, on=dates.today())
+    assert davout.id in {m.id for m in offered}  # the edit form offers the lot's own market
+    assert davout.id not in {m.id for m in offered_new}
+    # Another lot cannot be moved to a market taken out of the list.
+    with pytest.raises(InvalidInput) as err:
+        correct(elsewhere, davout.id, "déplacée")
+    assert err.value.key == "error.pickup.unknown_market"
+    with db.read_session(engine) as session:
+        assert session.get(Lot, elsewhere.id).market_id != davout.id
+
+
 @pytest.mark.parametrize("role", [Role.trainee, Role.market_manager])
 def test_only_leads_and_admins_log_pickups(engine, role):
     actor = factories.user(engine, role)
@@ -140,7 +180,7 @@ def test_update_pickup_keeps_before_and_reason(engine):
             actor=lead,
             lot_id=lot.id,
             market_id=reunion.id,
-            pickup_date=date.today() - timedelta(days=1),
+            pickup_date=dates.today() - timedelta(days=1),
             counts={kinds[2].id: 4},
             sample=None,
             note="corrigé",
@@ -199,7 +239,7 @@ def test_delete_pickup(engine):
 
 def test_recent_pickups(engine):
     lead = factories.user(engine, Role.lead)
-    old = factories.lot(engine, lead, on=date.today() - timedelta(days=90))
+    old = factories.lot(engine, lead, on=dates.today() - timedelta(days=90))
     new = factories.lot(engine, lead, counts=(3, 4), sample=(2, 2.4))
     with db.read_session(engine) as session:
         rows = intake.recent_pickups(session=session, actor=lead)

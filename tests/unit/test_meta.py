@@ -97,3 +97,34 @@ def test_no_unsafe_html():
     for path in [ROOT / "app.py", *UI.rglob("*.py")]:
         text = path.read_text(encoding="utf-8")
         assert "unsafe_allow_html" not in text and "st.html" not in text, path
+
+
+# Calls that read the server's clock or its time zone: only workshop/dates.py may.
+CLOCK_CALLS = {
+    ("date", "today"),
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("datetime", "today"),
+    ("time", "localtime"),
+    ("time", "strftime"),
+}
+
+
+def _clock_calls(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", "")
+            if (name, node.func.attr) in CLOCK_CALLS:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}.{node.func.attr}()")
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "ZoneInfo":
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno} ZoneInfo()")
+    return found
+
+
+def test_one_clock_only_dates_reads_the_time():
+    sources = [ROOT / "app.py", *WORKSHOP.rglob("*.py")]
+    offenders = [c for p in sources if p != WORKSHOP / "dates.py" for c in _clock_calls(p)]
+    assert offenders == []
+    assert _clock_calls(WORKSHOP / "dates.py")  # the check does see such calls

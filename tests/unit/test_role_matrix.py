@@ -37,6 +37,7 @@ from workshop import (
     builds,
     codes,
     crates,
+    dates,
     db,
     hours,
     imports,
@@ -104,7 +105,7 @@ UNGUARDED = {
 # accounts.authenticate (the sign-in itself), hours.shop_floor_hours / clock_in /
 # clock_out (a trainee identified by badge or PIN on the shop-floor tablet).
 
-TODAY = date.today()
+TODAY = dates.today()
 WORK_DAY = TODAY - timedelta(days=7)  # a day of last week: open, past, inside contracts
 VENUE_TODAY = date(2026, 6, 15)
 VENUE_MONTH = date(2026, 4, 1)

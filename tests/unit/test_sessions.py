@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests import factories
-from workshop import accounts, db, sessions
+from workshop import accounts, dates, db, sessions
 from workshop.errors import PermissionDenied
 from workshop.models import Role
 
@@ -20,7 +20,7 @@ def _user_for(engine, token, now=None):
 def test_a_token_signs_its_user_in_until_it_expires(engine, monkeypatch):
     monkeypatch.setenv("WORKSHOP_SESSION_HOURS", "12")
     lead = factories.user(engine, Role.lead)
-    now = datetime.now(UTC)
+    now = dates.utcnow()
     token, lifetime = sessions.issue(lead, now=now)
     assert lifetime == 12 * 3600
     assert _user_for(engine, token, now).id == lead.id

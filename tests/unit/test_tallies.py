@@ -18,13 +18,13 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from tests import factories
-from workshop import builds, crates, db, impact, intake
+from workshop import builds, crates, dates, db, impact, intake
 from workshop.errors import DomainError
 from workshop.models import Crate, Lot, Market, Outcome, Role
 
-TODAY = date.today()
+TODAY = dates.today()
 # Whole months from five months ago to the end of this one: every pickup below.
-SPAN = (impact.add_months(TODAY.replace(day=1), -5), impact.month_end(TODAY))
+SPAN = (dates.add_months(TODAY.replace(day=1), -5), dates.month_end(TODAY))
 
 
 def _nonzero(counts: dict) -> dict:
@@ -179,12 +179,12 @@ def test_pickup_moved_to_another_month_and_market_moves_its_crates(engine):
 def test_partial_months_are_counted_from_the_rows(engine):
     lead = factories.user(engine, Role.lead)
     first = SPAN[0]
-    for day in (first, first + timedelta(days=9), impact.add_months(first, 1) + timedelta(days=2)):
+    for day in (first, first + timedelta(days=9), dates.add_months(first, 1) + timedelta(days=2)):
         factories.lot(engine, lead, on=day, counts=(3, 1), sample=(1, 2.5))
-    start, end = first + timedelta(days=5), impact.add_months(first, 2) + timedelta(days=4)
+    start, end = first + timedelta(days=5), dates.add_months(first, 2) + timedelta(days=4)
     months, edges = impact._spans(start, end)
-    assert months == (impact.add_months(first, 1), impact.add_months(first, 1))
-    assert edges == [(start, impact.month_end(first)), (impact.add_months(first, 2), end)]
+    assert months == (dates.add_months(first, 1), dates.add_months(first, 1))
+    assert edges == [(start, dates.month_end(first)), (dates.add_months(first, 2), end)]
     with db.read_session(engine) as session:
         mixed = impact._line_groups(session, start, end, None)
         assert mixed == impact._counted_lines(session, start, end, None)

@@ -7,11 +7,9 @@ one visitor trying many usernames is slowed down too (issue 8).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
-from workshop import accounts, db
+from workshop import accounts, dates, db
 from workshop.errors import AuthenticationFailed, DomainError
 from workshop.models import User
 from workshop.ui import common
@@ -22,7 +20,7 @@ LAST_FAILURE = "sign_in_last_failure"
 
 def sign_in(username: str, password: str) -> User | None:
     """The user these credentials sign in, or None after showing why not."""
-    now = datetime.now(UTC)
+    now = dates.utcnow()
     wait = accounts.throttle_wait(
         int(st.session_state.get(FAILURES, 0)), st.session_state.get(LAST_FAILURE), now
     )

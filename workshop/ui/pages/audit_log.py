@@ -1,10 +1,10 @@
 """Audit log (admin): who changed what and when, filtered; the values before and after as text."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
-from workshop import history, i18n
+from workshop import dates, history, i18n
 from workshop.accounts import Permission
 from workshop.errors import DomainError
 from workshop.ui import common
@@ -37,7 +37,7 @@ action = right.selectbox(
     key="audit_action",
 )
 left, right = st.columns(2)
-today = date.today()
+today = dates.today()
 period = left.date_input(
     t("audit_log.period"),
     value=(today - timedelta(days=30), today),
@@ -47,9 +47,9 @@ period = left.date_input(
 entity_id = right.text_input(t("audit_log.entity_id"), max_chars=60, key="audit_entity_id")
 
 # A range being picked has one date only until the second click.
-dates = list(period) if isinstance(period, tuple | list) else [period]
-since = dates[0] if dates else None
-until = dates[1] if len(dates) > 1 else since
+picked = list(period) if isinstance(period, tuple | list) else [period]
+since = picked[0] if picked else None
+until = picked[1] if len(picked) > 1 else since
 try:
     with common.reading() as session:
         rows, total = history.search(
@@ -79,7 +79,7 @@ st.dataframe(
     [
         {
             t("audit_log.col.id"): r.id,
-            t("audit_log.col.at"): i18n.fmt_datetime(r.at.astimezone(history.PARIS), lang),
+            t("audit_log.col.at"): i18n.fmt_datetime(dates.local(r.at), lang),
             t("audit_log.col.user"): r.user or t("audit_log.system"),
             t("audit_log.col.action"): r.action,
             t("audit_log.col.entity"): r.entity,

@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from workshop import backup, i18n
+from workshop import backup, dates, i18n
 from workshop.accounts import Permission
-from workshop.history import PARIS
 from workshop.ui import common
 from workshop.ui.common import t
 
@@ -36,7 +35,7 @@ else:
         [
             {
                 t("backups.col.name"): f.name,
-                t("backups.col.made_at"): i18n.fmt_datetime(f.made_at.astimezone(PARIS), lang),
+                t("backups.col.made_at"): i18n.fmt_datetime(dates.local(f.made_at), lang),
                 t("backups.col.size"): f"{i18n.fmt_number(f.size / 1024, lang)} kB",
             }
             for f in files

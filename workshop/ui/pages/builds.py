@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from workshop import builds, codes, config, i18n, labels
+from workshop import builds, codes, config, dates, i18n, labels
 from workshop.accounts import Permission, can
 from workshop.models import BuildStatus
 from workshop.ui import common, nav
@@ -141,7 +141,7 @@ with status_tab:
             status = st.radio(
                 t("builds.next_status"), following, format_func=status_names.__getitem__
             )
-            on = st.date_input(t("builds.on"), value=date.today(), format="DD/MM/YYYY")
+            on = st.date_input(t("builds.on"), value=dates.today(), format="DD/MM/YYYY")
             destination = st.text_input(t("builds.destination"), value=build.destination)
             price = st.number_input(
                 t("builds.price"), min_value=0.0, step=5.0, value=None, format="%.2f"

@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from workshop import charts, config, i18n, impact, intake
+from workshop import charts, config, dates, i18n, impact, intake
 from workshop.accounts import Permission
 from workshop.models import Outcome, User
 from workshop.ui import common
@@ -83,7 +83,7 @@ user = common.page_user(Permission.dashboards)
 lang = common.lang()
 st.title(t("dashboard.title"))
 
-today = date.today()
+today = dates.today()
 with common.reading() as session:
     markets = intake.markets_for_pickup(session=session, on=today)
     version = impact.data_version(session=session)
@@ -93,7 +93,7 @@ left, right = st.columns([1, 2])
 period = left.date_input(
     t("dashboard.period"),
     # From the 1st of the month a year ago: whole months, read from the tallies.
-    value=(impact.add_months(today.replace(day=1), -12), today),
+    value=(dates.add_months(today.replace(day=1), -12), today),
     format="DD/MM/YYYY",
 )
 chosen = right.multiselect(

@@ -6,7 +6,7 @@ from datetime import date, time, timedelta
 
 import streamlit as st
 
-from workshop import codes, hours, i18n
+from workshop import codes, dates, hours, i18n
 from workshop.accounts import Permission, can
 from workshop.models import Activity, HourEntry, HourStatus
 from workshop.ui import common
@@ -22,8 +22,8 @@ common.show_flash()
 
 def hhmm(entry: HourEntry) -> tuple[str, str]:
     """Local start and end times of an entry ("" when typed as a duration)."""
-    start = f"{hours.local(entry.start_at):%H:%M}" if entry.start_at else ""
-    end = f"{hours.local(entry.end_at):%H:%M}" if entry.end_at else ""
+    start = f"{dates.local(entry.start_at):%H:%M}" if entry.start_at else ""
+    end = f"{dates.local(entry.end_at):%H:%M}" if entry.end_at else ""
     return start, end
 
 
@@ -40,7 +40,7 @@ def open_week(trainee_id: int, monday: date) -> None:
     st.session_state["hw_week"] = monday
 
 
-today = hours.paris_now().date()
+today = dates.today()
 with common.reading() as session:
     trainees = hours.list_trainees(session=session, actor=user)
     todo = hours.pending(session=session, actor=user)
@@ -79,7 +79,7 @@ trainee_id = st.selectbox(
 )
 st.session_state.setdefault("hw_week", today)
 picked = st.date_input(t("hours.week"), format="DD/MM/YYYY", key="hw_week")
-monday = hours.week_start(picked if isinstance(picked, date) else today)
+monday = dates.week_start(picked if isinstance(picked, date) else today)
 
 with common.reading() as session:
     view = hours.week_view(session=session, actor=user, trainee_id=trainee_id, week=monday)
@@ -100,7 +100,7 @@ if view.approval is not None:
         t(
             "hours.approved_by",
             name=common.plain(view.approver or "?"),
-            date=i18n.fmt_date(hours.local(view.approval.approved_at).date(), lang),
+            date=i18n.fmt_date(dates.local(view.approval.approved_at).date(), lang),
         ),
         icon=":material/lock:",
     )

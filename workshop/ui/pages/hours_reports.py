@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import streamlit as st
 
-from workshop import exports, hours, i18n
+from workshop import dates, exports, hours, i18n
 from workshop.accounts import Permission
 from workshop.models import Activity, Programme
 from workshop.ui import common
@@ -32,10 +30,8 @@ def hours_text(minutes: int) -> str:
 with common.reading() as session:
     programmes = hours.programmes(session=session, active_only=False)
 by_id = {p.id or 0: p for p in programmes}
-this_month = hours.paris_now().date().replace(day=1)
-months = [this_month]
-for _ in range(MONTHS_BACK - 1):
-    months.append((months[-1].replace(day=1) - timedelta(days=1)).replace(day=1))
+this_month = dates.today().replace(day=1)
+months = [dates.add_months(this_month, -i) for i in range(MONTHS_BACK)]
 
 left, right = st.columns(2)
 programme_id = left.selectbox(

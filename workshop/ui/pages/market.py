@@ -10,12 +10,11 @@ below (tests/e2e/test_market_manager.py checks the first screen in a real browse
 from datetime import date
 
 import streamlit as st
-from sqlmodel import select
 
-from workshop import charts, config, i18n, impact, receipts
+from workshop import charts, config, dates, i18n, impact, intake, receipts
 from workshop.accounts import Permission
 from workshop.impact import WASTE_HIERARCHY
-from workshop.models import Market, Role, User
+from workshop.models import Role, User
 from workshop.ui import common
 from workshop.ui.common import t
 
@@ -60,10 +59,10 @@ def where_it_went(data: impact.MarketMonth, lang: str) -> str:
 
 user = common.page_user(Permission.dashboards)
 lang = common.lang()
-this_month = date.today().replace(day=1)
+this_month = dates.today().replace(day=1)
 
 with common.reading() as session:
-    markets = list(session.exec(select(Market).order_by(Market.name)))
+    markets = intake.all_markets(session=session)
     version = impact.data_version(session=session)
 names = {m.id or 0: m.name for m in markets}
 
@@ -81,7 +80,7 @@ else:
     market_id = st.selectbox(t("market_view.market"), list(names), format_func=names.__getitem__)
 
 database = config.database_url()
-months = [impact.add_months(this_month, -i) for i in range(MONTHS_BACK)]
+months = [dates.add_months(this_month, -i) for i in range(MONTHS_BACK)]
 current = month_figures(database, market_id, this_month, version, user)
 # Before the month's first pickup, last month is the one worth seeing (and its receipt).
 start_index = (

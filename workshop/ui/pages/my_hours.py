@@ -10,7 +10,7 @@ from datetime import date, time
 
 import streamlit as st
 
-from workshop import builds, codes, config, exports, hours, i18n
+from workshop import builds, codes, config, dates, exports, hours, i18n
 from workshop.accounts import Permission
 from workshop.models import Activity, BuildStatus, HourEntry, HourStatus
 from workshop.ui import common
@@ -40,7 +40,7 @@ with common.reading() as session:
     )
 
 
-today = hours.paris_now().date()
+today = dates.today()
 
 # --- enter my hours -------------------------------------------------------------------
 
@@ -150,8 +150,8 @@ if entries:
         [
             {
                 t("hours.col.day"): i18n.fmt_date(e.work_date, lang),
-                t("hours.col.start"): f"{hours.local(e.start_at):%H:%M}" if e.start_at else "",
-                t("hours.col.end"): f"{hours.local(e.end_at):%H:%M}" if e.end_at else "",
+                t("hours.col.start"): f"{dates.local(e.start_at):%H:%M}" if e.start_at else "",
+                t("hours.col.end"): f"{dates.local(e.end_at):%H:%M}" if e.end_at else "",
                 t("hours.col.duration"): common.duration(e.minutes) if e.minutes else "",
                 t("hours.col.activity"): t(f"activity.{e.activity.value}"),
                 t("hours.col.build"): codes.format_code(build_of[e.build_id])

@@ -7,7 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from workshop import codes, i18n, intake
+from workshop import codes, dates, i18n, intake
 from workshop.accounts import Permission
 from workshop.models import CrateKind, Market
 from workshop.ui import common
@@ -122,7 +122,7 @@ def pickup_fields(
 
 user = common.page_user(Permission.pickups)
 lang = common.lang()
-today = date.today()
+today = dates.today()
 st.title(t("pickups.title"))
 
 with common.reading() as session:
@@ -190,12 +190,7 @@ if chosen is None:
 with common.reading() as session:
     lot = intake.get_lot(session=session, lot_id=chosen)
     counts = intake.lot_counts(session=session, lot_id=chosen)
-# Markets taken out of the list still show for the lots that name them.
-edit_markets = markets
-if lot.market_id not in {m.id for m in markets}:
-    with common.reading() as session:
-        old = session.get(Market, lot.market_id)
-    edit_markets = [*markets, old] if old else markets
+    edit_markets = intake.markets_for_pickup(session=session, on=today, lot=lot)
 
 edit_tab, delete_tab = st.tabs([t("pickups.edit"), t("pickups.delete")])
 with edit_tab, st.form(f"pickup_edit_{chosen}"):

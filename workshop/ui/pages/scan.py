@@ -6,7 +6,7 @@ import time
 
 import streamlit as st
 
-from workshop import builds, codes, crates, i18n, scan
+from workshop import builds, codes, crates, dates, i18n, scan
 from workshop.accounts import Permission, can
 from workshop.errors import DomainError, InvalidInput, WrongCodeKind
 from workshop.ui import common, nav, scanner
@@ -66,7 +66,7 @@ def handle(text: str) -> None:
         return
     st.session_state["scan_current"] = code
     history = st.session_state.setdefault("scan_history", [])
-    history.insert(0, (code, time.time()))
+    history.insert(0, (code, dates.now()))
     del history[HISTORY:]
 
 
@@ -163,7 +163,7 @@ if isinstance(item, crates.CrateView):
         t(
             "scan.crate_details",
             kind=common.kind_name(item.kind),
-            market=item.market,
+            market=common.plain(item.market),
             date=i18n.fmt_date(item.pickup_date, lang),
             lot=codes.format_code(item.lot_code),
         )
@@ -172,7 +172,7 @@ if isinstance(item, crates.CrateView):
         t(
             "scan.crate_outcome",
             outcome=t(f"outcome.{item.outcome.value}"),
-            date=i18n.fmt_date(item.outcome_at.date(), lang),
+            date=i18n.fmt_date(dates.local(item.outcome_at).date(), lang),
         )
     )
     if can(user, Permission.pickups):
@@ -194,7 +194,7 @@ else:
     st.write(
         t(
             "scan.lot_details",
-            market=item.market,
+            market=common.plain(item.market),
             date=i18n.fmt_date(lot.pickup_date, lang),
             crates=sum(item.sorting.counts.values()),
             tagged=sum(item.sorting.tagged.values()),
@@ -213,7 +213,7 @@ if history := st.session_state.get("scan_history"):
         [
             {
                 t("scan.col.code"): codes.format_code(code),
-                t("scan.col.time"): time.strftime("%H:%M:%S", time.localtime(at)),
+                t("scan.col.time"): f"{at:%H:%M:%S}",
             }
             for code, at in history
         ],

@@ -1,11 +1,9 @@
 """Settings (admin): crate kinds' default weights, markets' days and whether they are listed."""
 
 import streamlit as st
-from sqlmodel import select
 
 from workshop import config, hours, i18n, intake
 from workshop.accounts import Permission
-from workshop.models import Market
 from workshop.ui import common
 from workshop.ui.common import t
 
@@ -18,7 +16,7 @@ st.header(t("settings.kinds"))
 st.caption(t("settings.kinds_help"))
 with common.reading() as session:
     kinds = intake.crate_kinds(session=session, active_only=False)
-    markets = list(session.exec(select(Market).order_by(Market.name)))
+    markets = intake.all_markets(session=session)
 
 with st.form("kinds"):
     weights = {

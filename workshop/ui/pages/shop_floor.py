@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from workshop import hours
+from workshop import dates, hours
 from workshop.accounts import Permission, can
 from workshop.errors import DomainError, PermissionDenied
 from workshop.models import Activity, HourEntry, Trainee
@@ -68,7 +68,7 @@ def go(step: str, **data: Any) -> None:
 
 def clock(moment: datetime) -> str:
     """A time as people say it: `9 h 05` in French, `09:05` in English."""
-    shown = hours.local(moment)
+    shown = dates.local(moment)
     return f"{shown.hour} h {shown.minute:02d}" if common.lang() == "fr" else f"{shown:%H:%M}"
 
 
@@ -253,7 +253,7 @@ elif step == "arrive":
 
 elif step == "direct":
     st.subheader(t("shop.direct_title"))
-    today = hours.paris_now().date()
+    today = dates.today()
     days = [today - timedelta(days=n) for n in range(7)]
     day_names = {
         d: t("shop.today")

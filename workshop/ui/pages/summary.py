@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from workshop import config, i18n, impact
+from workshop import config, dates, i18n, impact
 from workshop.errors import DomainError, PermissionDenied
 from workshop.models import Outcome
 from workshop.ui import common
@@ -25,7 +25,7 @@ try:
         version = impact.data_version(session=session)
     if not config.public_summary_enabled():
         raise PermissionDenied("error.summary.off")
-    data = summary(config.database_url(), version, date.today())
+    data = summary(config.database_url(), version, dates.today())
 except DomainError as err:
     common.show_error(err)
     st.stop()

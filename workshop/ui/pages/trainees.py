@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workshop import codes, hours, i18n, labels
+from workshop import codes, dates, hours, i18n, labels
 from workshop.accounts import Permission
 from workshop.models import Programme, Trainee
 from workshop.ui import common
@@ -14,7 +14,7 @@ user = common.page_user(Permission.hours)
 lang = common.lang()
 st.title(t("trainees.title"))
 common.show_flash()
-today = hours.paris_now().date()
+today = dates.today()
 
 with common.reading() as session:
     trainees = hours.list_trainees(session=session, actor=user)

@@ -1,12 +1,11 @@
 """Users (admin): list, add, reset a password, disable or re-enable."""
 
 import streamlit as st
-from sqlmodel import select
 
-from workshop import accounts, i18n, sessions
+from workshop import accounts, dates, i18n, intake, sessions
 from workshop.accounts import Permission
 from workshop.errors import InvalidInput
-from workshop.models import Market, Role
+from workshop.models import Role
 from workshop.ui import common
 from workshop.ui.common import t
 
@@ -17,7 +16,7 @@ common.show_flash()
 
 with common.reading() as session:
     users = accounts.list_users(session=session, actor=user)
-    markets = {m.id or 0: m.name for m in session.exec(select(Market).order_by(Market.name))}
+    markets = {m.id or 0: m.name for m in intake.all_markets(session=session)}
 
 st.dataframe(
     [
@@ -27,7 +26,7 @@ st.dataframe(
             t("users.role"): t(f"role.{u.role.value}"),
             t("users.market"): markets.get(u.market_id or 0, ""),
             t("users.active"): t("common.yes") if u.active else t("common.no"),
-            t("users.created"): i18n.fmt_date(u.created_at.date(), lang),
+            t("users.created"): i18n.fmt_date(dates.local(u.created_at).date(), lang),
         }
         for u in users
     ],

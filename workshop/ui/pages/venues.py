@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from workshop import charts, i18n, impact, venues
+from workshop import charts, dates, i18n, impact, venues
 from workshop.accounts import Permission, can
 from workshop.errors import DomainError
 from workshop.ui import common
@@ -22,16 +22,16 @@ lang = common.lang()
 st.title(t("other_venues.title"))
 common.show_flash()
 
-today = date.today()
+today = dates.today()
 this_month = today.replace(day=1)
-months = [impact.add_months(this_month, -i) for i in range(MONTHS_BACK)]
+months = [dates.add_months(this_month, -i) for i in range(MONTHS_BACK)]
 back = st.segmented_control(
     t("other_venues.period"),
     [12, 24, 36],
     default=12,
     format_func=lambda n: t("other_venues.months", n=n),
 )
-start = impact.add_months(this_month, -((back or 12) - 1))
+start = dates.add_months(this_month, -((back or 12) - 1))
 
 with common.reading() as session:
     listed = venues.list_venues(session=session, actor=user)
