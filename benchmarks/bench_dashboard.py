@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import select  # noqa: E402
 
-from workshop import dates, db, impact, startup  # noqa: E402
+from workshop import dates, db, impact, schema, startup  # noqa: E402
 from workshop.accounts import hash_password  # noqa: E402
 from workshop.models import User  # noqa: E402
 
@@ -449,7 +449,7 @@ def _up_to_date(path: Path) -> bool:
         return False
     engine = db.make_engine(f"sqlite:///{path}")
     try:
-        if not db.is_up_to_date(engine):
+        if not schema.current_revision(engine) == schema.head_revision(engine):
             return False
         with engine.connect() as conn:
             last = conn.exec_driver_sql("SELECT max(pickup_date) FROM lot").scalar()

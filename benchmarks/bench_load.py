@@ -74,7 +74,7 @@ def _free_port() -> int:
 
 def seed(url: str, crates: int) -> list[str]:
     """A lead and `crates` tagged crates; returns their codes."""
-    from workshop import accounts, codes, dates, db, intake, startup
+    from workshop import accounts, codes, dates, db, pickups, startup
     from workshop import crates as crates_mod
     from workshop.models import Role, User
 
@@ -93,9 +93,9 @@ def seed(url: str, crates: int) -> list[str]:
     while len(made) < crates:
         n = min(2000, crates - len(made))
         with db.write_session(engine) as session:
-            kinds = kinds or intake.crate_kinds(session=session)
-            market = intake.markets_for_pickup(session=session, on=dates.today())[0]
-            lot = intake.log_pickup(
+            kinds = kinds or pickups.crate_kinds(session=session)
+            market = pickups.markets_for_pickup(session=session, on=dates.today())[0]
+            lot = pickups.log_pickup(
                 session=session,
                 actor=lead,
                 market_id=market.id or 0,

@@ -64,7 +64,7 @@ from sqlmodel import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workshop import accounts, codes, crates, dates, db, intake, startup  # noqa: E402
+from workshop import accounts, codes, crates, dates, db, pickups, startup  # noqa: E402
 from workshop.models import (  # noqa: E402
     AuditEvent,
     Crate,
@@ -127,8 +127,8 @@ def build_database(engine: Engine, n_crates: int, rng: random.Random) -> tuple[U
             role=Role.lead,
         )
         markets = list(session.exec(select(Market).where(Market.active)))
-        kind_ids = [k.id or 0 for k in intake.crate_kinds(session=session)]
-    market_days = {m.id or 0: intake.market_days(m) or set(range(7)) for m in markets}
+        kind_ids = [k.id or 0 for k in pickups.crate_kinds(session=session)]
+    market_days = {m.id or 0: pickups.market_days(m) or set(range(7)) for m in markets}
 
     n_lots = -(-n_crates // CRATES_PER_LOT)
     lot_codes = unique_codes(codes.LOT, n_lots)

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from workshop import dates, db, intake
+from workshop import dates, db, pickups
 from workshop.accounts import hash_password
 from workshop.models import Build, CrateKind, Design, Lot, Market, Role, User
 
@@ -43,7 +43,7 @@ def market(engine: Engine, name: str = "Marché Davout") -> Market:
 def kinds(engine: Engine) -> list[CrateKind]:
     """The seeded crate kinds (standard, tray, large)."""
     with db.read_session(engine) as session:
-        return intake.crate_kinds(session=session)
+        return pickups.crate_kinds(session=session)
 
 
 def lot(
@@ -59,13 +59,13 @@ def lot(
     """A pickup: `counts` per crate kind in seed order; `sample` = (n standard crates, kg)."""
     ks = kinds(engine)
     with db.write_session(engine) as session:
-        return intake.log_pickup(
+        return pickups.log_pickup(
             session=session,
             actor=actor,
             market_id=market(engine, market_name).id or 0,
             pickup_date=on or dates.today(),
             counts={k.id or 0: n for k, n in zip(ks, counts, strict=False)},
-            sample=intake.Sample(ks[0].id or 0, sample[0], sample[1]) if sample else None,
+            sample=pickups.Sample(ks[0].id or 0, sample[0], sample[1]) if sample else None,
             note=note,
         )
 

@@ -8,7 +8,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from workshop import accounts, config, db, demo, i18n, startup
+from workshop import accounts, config, db, demo, i18n, restore, startup
 from workshop.errors import DomainError
 
 
@@ -90,7 +90,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     """Restore a backup file into the configured database, which must be empty."""
     from workshop import backup
 
-    done = backup.restore(Path(args.file))
+    done = restore.restore(Path(args.file))
     print(
         f"{done.rows} rows in {done.tables} tables restored into "
         f"{backup.describe_url(config.database_url())}."
@@ -102,20 +102,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Import past pickups from a CSV or XLSX file (all or nothing)."""
     from sqlmodel import select
 
-    from workshop import imports, intake
+    from workshop import pickup_import, pickups
     from workshop.models import User
 
     engine = startup.open_database()
     path = Path(args.file)
     try:
-        table = imports.read_table(path.read_bytes(), path.name)
+        table = pickup_import.read_table(path.read_bytes(), path.name)
     except OSError as exc:
         print(f"{path}: {exc.strerror}", file=sys.stderr)
         return 1
     lang = config.default_language()
     with db.read_session(engine) as session:
         actor = session.exec(select(User).where(User.username == args.user.lower())).first()
-        mapping = imports.guess_mapping(table.headers, intake.crate_kinds(session=session))
+        mapping = pickup_import.guess_mapping(table.headers, pickups.crate_kinds(session=session))
     if actor is None:
         print(f"Unknown user: {args.user}", file=sys.stderr)
         return 1
@@ -128,14 +128,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         with db.write_session(engine) as session:
             if args.dry_run:
-                report = imports.preview_import(
+                report = pickup_import.preview_import(
                     session=session, actor=actor, table=table, mapping=mapping
                 )
             else:
-                report = imports.import_pickups(
+                report = pickup_import.import_pickups(
                     session=session, actor=actor, table=table, mapping=mapping, filename=path.name
                 )
-    except imports.ImportRejected as err:
+    except pickup_import.ImportRejected as err:
         for row in err.errors:
             print(f"row {row.row}: {i18n.translate(row.key, lang, **row.params)}", file=sys.stderr)
         raise

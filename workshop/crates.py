@@ -16,8 +16,8 @@ from sqlmodel import Session, SQLModel, col, select
 from workshop import audit, codes
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
-from workshop.intake import LotSorting, get_lot, lot_sorting
 from workshop.models import Crate, CrateKind, Lot, LotRemainder, Market, Outcome, User, utcnow
+from workshop.pickups import LotSorting, get_lot, lot_sorting
 
 # What the untagged rest of a lot can become in the sorting step.
 REMAINDER_OUTCOMES = (Outcome.recycled, Outcome.firewood, Outcome.reused)

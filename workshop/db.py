@@ -1,4 +1,4 @@
-"""Database engine, sessions and migrations.
+"""Database engine and sessions (migrations: `schema`).
 
 SQLite is set up for a shared workshop server: WAL (readers never block the
 writer), foreign keys on, a 10 s busy timeout, and write transactions opened
@@ -13,20 +13,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from workshop import config
 from workshop.errors import DatabaseUnavailable
 
-MIGRATIONS_DIR = config.PROJECT_ROOT / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 _IMMEDIATE = "workshop_immediate"
 # Key of the PostgreSQL advisory lock write sessions queue on (any fixed 64-bit number).
@@ -110,60 +105,6 @@ def write_session(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
-
-
-def _alembic_config(engine: Engine) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.attributes["engine"] = engine
-    return cfg
-
-
-def migrate(engine: Engine, *, to: str = "head", backup_first: bool = True) -> None:
-    """Bring the schema up to the newest migration (safe to call at every start).
-
-    An existing database that a migration is about to change is backed up first
-    (`backup.write_backup`, under the data directory); a new, empty one is not.
-    """
-    try:
-        if backup_first:
-            _backup_before_upgrade(engine)
-        command.upgrade(_alembic_config(engine), to)
-    except (OperationalError, SQLAlchemyError) as exc:
-        raise DatabaseUnavailable(
-            "error.db.unavailable", detail=str(getattr(exc, "orig", None) or exc)
-        ) from exc
-
-
-def current_revision(engine: Engine) -> str | None:
-    """The migration the database is at (None: no tables yet)."""
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
-
-
-def head_revision(engine: Engine) -> str | None:
-    """The newest migration this version of the app knows."""
-    return ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
-
-
-def _backup_before_upgrade(engine: Engine) -> None:
-    current = current_revision(engine)
-    if current is None or current == head_revision(engine):
-        return  # a new database, or nothing to migrate
-    from workshop import backup  # imports this module
-
-    try:
-        backup.write_backup(engine, label=f"before-{current}")
-    except (OSError, SQLAlchemyError) as exc:
-        # Never change a database we could not copy first.
-        raise DatabaseUnavailable("error.backup.before_migration", detail=str(exc)) from exc
-
-
-def is_up_to_date(engine: Engine) -> bool:
-    """True when the database is at the newest migration."""
-    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() == head
 
 
 def check_writable(engine: Engine) -> None:

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from workshop import accounts, builds, codes, crates, dates, hours
-from workshop.intake import crate_kinds, lot_counts, market_days
 from workshop.models import Activity, BuildStatus, Lot, LotLine, Market, Outcome, Role, User
+from workshop.pickups import crate_kinds, lot_counts, market_days
 
 # (username, display name, role, password); printed by `make demo`.
 DEMO_USERS = (

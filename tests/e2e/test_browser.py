@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 
 from tests.e2e.helpers import app_ready, expect, nav_link, no_traceback
-from workshop import accounts, db, intake
+from workshop import accounts, db, pickups, schema
 
 pytestmark = pytest.mark.e2e
 
 USERNAME = "camille"
 DISPLAY_NAME = "Camille Martin"
 PASSWORD = "cagettes-du-20e"
-FIRST_KIND = intake.CRATE_KINDS[0][0]  # label of the first crate-kind count in the pickup form
+FIRST_KIND = pickups.CRATE_KINDS[0][0]  # label of the first crate-kind count in the pickup form
 
 Shot = Callable[[str], Path]
 
@@ -39,7 +39,7 @@ def ensure_admin(database_url: str) -> None:
     """Create the admin directly when this test runs without the first-run flow before it."""
     engine = db.make_engine(database_url)
     try:
-        db.migrate(engine)  # the app only migrates on its first page view
+        schema.migrate(engine)  # the app only migrates on its first page view
         with db.write_session(engine) as session:
             if accounts.user_count(session=session) == 0:
                 accounts.create_first_admin(

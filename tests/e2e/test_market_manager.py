@@ -32,7 +32,7 @@ from tests.e2e.helpers import (
     no_traceback,
     screenshot,
 )
-from workshop import accounts, builds, crates, dates, db, i18n, impact, intake
+from workshop import accounts, builds, crates, dates, db, i18n, impact, pickups
 from workshop.models import Design, Market, Outcome, Role, User
 
 pytestmark = pytest.mark.e2e
@@ -116,16 +116,16 @@ def seeded(app_engine: Any) -> Seeded:
             password=LEAD[2],
             role=Role.lead,
         )
-        kinds = [k.id or 0 for k in intake.crate_kinds(session=session)]
+        kinds = [k.id or 0 for k in pickups.crate_kinds(session=session)]
         tagged: list[str] = []
         for back, market, counts, sample_kg, tag, rest in PICKUPS:
-            lot = intake.log_pickup(
+            lot = pickups.log_pickup(
                 session=session,
                 actor=lead,
                 market_id=markets[market],
                 pickup_date=_pickup_day(back, today),
                 counts=dict(zip(kinds, counts, strict=True)),
-                sample=intake.Sample(kinds[0], 5, sample_kg) if sample_kg else None,
+                sample=pickups.Sample(kinds[0], 5, sample_kg) if sample_kg else None,
             )
             if tag or rest:
                 made = crates.sort_lot(

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from tests.e2e.helpers import app_ready, expect, no_traceback
-from workshop import accounts, builds, codes, crates, db, hours, intake
+from workshop import accounts, builds, codes, crates, db, hours, pickups
 from workshop.models import Activity, BuildStatus, Design, Market, Role, User
 
 pytestmark = pytest.mark.e2e
@@ -34,8 +34,8 @@ def _finished_piece(engine: Any) -> str:
                 role=Role.lead,
             )
         market = session.exec(select(Market).where(Market.name == "Marché Télégraphe")).one()
-        standard = intake.crate_kinds(session=session)[0]
-        lot = intake.log_pickup(
+        standard = pickups.crate_kinds(session=session)[0]
+        lot = pickups.log_pickup(
             session=session,
             actor=lead,
             market_id=market.id or 0,

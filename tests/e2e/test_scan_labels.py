@@ -19,7 +19,7 @@ import pytest
 from sqlmodel import select
 
 from tests.e2e.helpers import app_ready, expect, nav_link, no_traceback
-from workshop import accounts, codes, crates, dates, db, intake, labels
+from workshop import accounts, codes, crates, dates, db, labels, pickups
 from workshop.models import Market, Role, User
 
 pytestmark = pytest.mark.e2e
@@ -80,9 +80,9 @@ def seeded(app_engine: Any) -> Seeded:
                 role=Role.lead,
             )
         market = session.exec(select(Market).where(Market.name == MARKET)).one()
-        kinds = intake.crate_kinds(session=session)
+        kinds = pickups.crate_kinds(session=session)
         counts = {k.id or 0: n for k, n in zip(kinds, TAGGED, strict=False)}
-        lot = intake.log_pickup(
+        lot = pickups.log_pickup(
             session=session,
             actor=lead,
             market_id=market.id or 0,

@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from tests import factories
 from tests.ui.conftest import open_page, page_alone, start, texts
-from workshop import dates, db, i18n, intake
+from workshop import dates, db, i18n, pickups
 from workshop.accounts import can
 from workshop.models import Lot, Role, User
 from workshop.ui import nav
@@ -140,9 +140,7 @@ def test_log_a_pickup(ui):
         (datetime(2026, 10, 24, 23, 30, tzinfo=UTC), date(2026, 10, 25)),  # the October one
     ],
 )
-def test_at_paris_midnight_on_a_server_in_utc_the_form_opens_on_paris_today(
-    ui, moment, paris_day
-):
+def test_at_paris_midnight_on_a_server_in_utc_the_form_opens_on_paris_today(ui, moment, paris_day):
     lead = factories.user(ui, Role.lead)
     with time_machine.travel(moment, tick=True):
         at = open_page(start(lead), "pickups.py")
@@ -228,7 +226,7 @@ def test_a_pickup_at_a_market_taken_out_of_the_list_is_corrected_from_the_page(u
     lead = factories.user(ui, Role.lead)
     lot = factories.lot(ui, lead, counts=(10,), note="avant")
     with db.write_session(ui) as session:
-        intake.update_market(
+        pickups.update_market(
             session=session, actor=admin, market_id=lot.market_id, days=["mar"], active=False
         )
     at = open_page(start(lead), "pickups.py")
@@ -348,14 +346,14 @@ def test_sign_in_page_alone_needs_no_navigation(ui):
 
 
 def test_admin_signs_a_user_out_everywhere(ui):
-    from workshop import sessions
+    from workshop import signin_tokens
 
     admin = factories.user(ui, Role.admin, "admin")
     lead = factories.user(ui, Role.lead, "lea")
-    token, _ = sessions.issue(lead)
+    token, _ = signin_tokens.issue(lead)
     at = open_page(start(admin), "users.py")
     next(s for s in at.selectbox if s.key == "everywhere_who").set_value(lead.id)
     next(b for b in at.button if b.label == "Déconnecter partout").click().run()
     assert texts(at.success) == ["lea est déconnecté·e de tous ses appareils."]
     with db.read_session(ui) as session:
-        assert sessions.user_for(session=session, token=token) is None
+        assert signin_tokens.user_for(session=session, token=token) is None

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from tests import factories
 from tests.conftest import POSTGRES_URL
-from workshop import backup, builds, cli, crates, dates, db, i18n, startup
+from workshop import backup, builds, cli, crates, dates, db, i18n, restore, schema, startup
 from workshop.errors import DomainError, InvalidInput, PermissionDenied
 from workshop.models import Outcome, Role
 
@@ -128,7 +128,7 @@ def test_backup_then_restore_gives_identical_rows(engine, other_url, data_dir):
     path = backup.write_backup(engine)
     assert path.parent == data_dir / "backups"
     assert path.suffix == (".json" if POSTGRES_URL else ".sqlite3")
-    restored = backup.restore(path, other_url)
+    restored = restore.restore(path, other_url)
     before, after = _rows(engine), _rows(other_url)
     assert after == before
     assert _tallies(other_url) == _tallies(engine)
@@ -151,11 +151,11 @@ def test_json_export_restores_sqlite_to_sqlite(tmp_path, data_dir, monkeypatch):
     _fill(source)
     path = backup.write_backup(source, as_json=True, out_dir=tmp_path / "out")
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["format"] == backup.FORMAT and data["revision"] == db.head_revision(source)
+    assert data["format"] == backup.FORMAT and data["revision"] == schema.head_revision(source)
     names = list(data["tables"])
     assert names.index("market") < names.index("lot") < names.index("lotline")  # parents first
     target = f"sqlite:///{tmp_path / 'target.db'}"
-    backup.restore(path, target)
+    restore.restore(path, target)
     assert _rows(target) == _rows(source)
     source.dispose()
 
@@ -167,7 +167,7 @@ def test_sqlite_file_restores_into_postgres(tmp_path, data_dir):
     path = backup.write_backup(source)
     target = _new_postgres_db()
     try:
-        backup.restore(path, target)
+        restore.restore(path, target)
         assert _rows(target) == _rows(source)
     finally:
         _drop_postgres_db(target)
@@ -198,7 +198,7 @@ def test_restore_refuses_a_database_in_use(engine, other_url, data_dir):
     factories.user(target, Role.admin, "quelquun")
     target.dispose()
     with pytest.raises(InvalidInput) as caught:
-        backup.restore(path, other_url)
+        restore.restore(path, other_url)
     assert caught.value.key == "error.backup.not_empty"
     assert "vide" in i18n.translate(caught.value.key, "fr")
 
@@ -207,7 +207,7 @@ def test_restore_goes_over_a_new_database_that_only_has_seeded_data(engine, othe
     _fill(engine)
     path = backup.write_backup(engine)
     startup.open_database(other_url).dispose()  # the app started once: markets seeded, no user
-    backup.restore(path, other_url)
+    restore.restore(path, other_url)
     assert _rows(other_url) == _rows(engine)
 
 
@@ -215,24 +215,24 @@ def test_restore_refuses_what_is_not_a_backup(tmp_path, other_url):
     junk = tmp_path / "notes.json"
     junk.write_text('{"hello": 1}', encoding="utf-8")
     with pytest.raises(InvalidInput) as caught:
-        backup.restore(junk, other_url)
+        restore.restore(junk, other_url)
     assert caught.value.key == "error.backup.not_a_backup"
     missing = tmp_path / "missing.sqlite3"
     with pytest.raises(InvalidInput):
-        backup.restore(missing, other_url)
+        restore.restore(missing, other_url)
 
 
 @sqlite_only
 def test_backup_made_by_an_older_version_is_restored_then_upgraded(tmp_path, data_dir):
     old = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    db.migrate(old, to="0002")
+    schema.migrate(old, to="0002")
     path = backup.write_backup(old, out_dir=tmp_path / "out")
     old.dispose()
     target = f"sqlite:///{tmp_path / 'new.db'}"
-    restored = backup.restore(path, target)
+    restored = restore.restore(path, target)
     assert restored.revision == "0002"
     engine = db.make_engine(target)
-    assert db.is_up_to_date(engine)
+    assert schema.current_revision(engine) == schema.head_revision(engine)
     engine.dispose()
 
 
@@ -240,15 +240,15 @@ def test_backup_made_by_an_older_version_is_restored_then_upgraded(tmp_path, dat
 def test_migration_of_an_existing_database_is_preceded_by_a_backup(tmp_path, data_dir):
     url = f"sqlite:///{tmp_path / 'atelier.db'}"
     engine = db.make_engine(url)
-    db.migrate(engine)  # a new database: nothing to keep
+    schema.migrate(engine)  # a new database: nothing to keep
     assert backup.recent_backups() == []
-    db.migrate(engine)  # already up to date: nothing to do
+    schema.migrate(engine)  # already up to date: nothing to do
     assert backup.recent_backups() == []
     engine.dispose()
 
     old_url = f"sqlite:///{tmp_path / 'old.db'}"
     old = db.make_engine(old_url)
-    db.migrate(old, to="0002")
+    schema.migrate(old, to="0002")
     with old.begin() as conn:
         conn.execute(
             text(
@@ -256,7 +256,7 @@ def test_migration_of_an_existing_database_is_preceded_by_a_backup(tmp_path, dat
                 " VALUES ('Marché test', '', '20', 1, '', 1)"
             )
         )
-    db.migrate(old)
+    schema.migrate(old)
     made = backup.recent_backups()
     assert len(made) == 1 and made[0].name.endswith("-before-0002.sqlite3")
     copy = sqlite3.connect(made[0].path)
@@ -265,7 +265,7 @@ def test_migration_of_an_existing_database_is_preceded_by_a_backup(tmp_path, dat
         assert copy.execute("SELECT name FROM market").fetchall() == [("Marché test",)]
     finally:
         copy.close()
-    assert db.is_up_to_date(old)
+    assert schema.current_revision(old) == schema.head_revision(old)
     old.dispose()
 
 

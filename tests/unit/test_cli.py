@@ -81,8 +81,8 @@ def test_seed_demo(engine, capsys):
     assert any(r.weighed_kg for r in rows) and any(r.estimated_kg for r in rows)
     # Pickups only on each market's days.
     with db.read_session(engine) as session:
-        from workshop.intake import market_days
         from workshop.models import Market
+        from workshop.pickups import market_days
 
         for lot, market in session.exec(select(Lot, Market).join(Market)).all()[:300]:
             assert lot.pickup_date.weekday() in market_days(market)

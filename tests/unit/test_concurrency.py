@@ -23,7 +23,7 @@ from typing import Any
 from sqlmodel import func, select
 
 from tests import factories
-from workshop import builds, crates, dates, db, intake
+from workshop import builds, crates, dates, db, pickups
 from workshop.errors import DomainError
 from workshop.models import (
     BuildCrate,
@@ -112,7 +112,7 @@ def _one(engine: Any, world: dict[str, Any], rng: random.Random, name: str, tall
     try:
         with db.write_session(engine) as session:
             if kind == "pickup":
-                lot = intake.log_pickup(
+                lot = pickups.log_pickup(
                     session=session,
                     actor=lead,
                     market_id=rng.choice(world["markets"]),

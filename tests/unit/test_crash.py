@@ -1,7 +1,7 @@
 """Crash safety: the app's write path killed with SIGKILL mid-stream loses nothing it acknowledged.
 
 A separate process logs pickups one by one through the domain layer (the same
-`db.write_session` + `intake.log_pickup` a page uses) and prints each lot code once
+`db.write_session` + `pickups.log_pickup` a page uses) and prints each lot code once
 its transaction is committed. The test kills it with SIGKILL at a random moment,
 three times over on the same SQLite file, then checks the file: the integrity check
 passes, every acknowledged code is there with its lines and its audit event, and no
@@ -29,19 +29,19 @@ pytestmark = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite file checks")
 WRITER = """
 import sys
 from datetime import date
-from workshop import dates, db, intake, startup
+from workshop import dates, db, pickups, startup
 from workshop.models import User
 
 engine = startup.open_database(sys.argv[1])
 with db.read_session(engine) as session:
     actor = session.get(User, int(sys.argv[2]))
-    kinds = [k.id for k in intake.crate_kinds(session=session)]
-    market = intake.markets_for_pickup(session=session, on=dates.today())[0].id
+    kinds = [k.id for k in pickups.crate_kinds(session=session)]
+    market = pickups.markets_for_pickup(session=session, on=dates.today())[0].id
 n = 0
 while True:  # until killed (bounded all the same)
     n += 1
     with db.write_session(engine) as session:
-        lot = intake.log_pickup(
+        lot = pickups.log_pickup(
             session=session,
             actor=actor,
             market_id=market,

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from tests import factories
-from workshop import codes, crates, db, intake
+from workshop import codes, crates, db, pickups
 from workshop.errors import InvalidCode, InvalidInput, NotFound, PermissionDenied, WrongCodeKind
 from workshop.models import AuditEvent, Crate, LotRemainder, Outcome, Role
 
@@ -32,7 +32,7 @@ def test_tag_then_send_the_rest_to_recycling(engine):
     assert all(codes.kind_of(c.code) == "C" and codes.is_valid(c.code) for c in made)
     assert all(c.outcome == Outcome.in_stock for c in made)
     with db.read_session(engine) as session:
-        state = intake.lot_sorting(session=session, lot_id=lot.id)
+        state = pickups.lot_sorting(session=session, lot_id=lot.id)
         rests = session.exec(select(LotRemainder)).all()
     assert state.done and state.tagged == {std.id: 6}
     assert {(r.crate_kind_id, r.outcome, r.count) for r in rests} == {
@@ -68,7 +68,7 @@ def test_sorted_lot_cannot_shrink_or_be_deleted(engine):
     std = factories.kinds(engine)[0]
     _sort(engine, lead, lot, {std.id: 4}, remainder=Outcome.firewood)
     with pytest.raises(InvalidInput) as err, db.write_session(engine) as session:
-        intake.update_pickup(
+        pickups.update_pickup(
             session=session,
             actor=lead,
             lot_id=lot.id,
@@ -81,7 +81,7 @@ def test_sorted_lot_cannot_shrink_or_be_deleted(engine):
         )
     assert err.value.key == "error.pickup.below_sorted"
     with pytest.raises(InvalidInput) as err, db.write_session(engine) as session:
-        intake.delete_pickup(session=session, actor=lead, lot_id=lot.id, reason="oops")
+        pickups.delete_pickup(session=session, actor=lead, lot_id=lot.id, reason="oops")
     assert err.value.key == "error.pickup.has_crates"
 
 

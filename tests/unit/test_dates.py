@@ -15,7 +15,7 @@ import time_machine
 from sqlmodel import select
 
 from tests import factories
-from workshop import builds, dates, db, hours, impact, intake, venues
+from workshop import builds, dates, db, hours, impact, pickups, venues
 from workshop.errors import InvalidInput
 from workshop.models import Activity, BuildStatus, Role, Venue
 
@@ -70,7 +70,7 @@ def test_a_pickup_of_paris_today_is_accepted_and_tomorrow_refused(
         with pytest.raises(InvalidInput) as err:
             factories.lot(engine, lead, on=paris_day + timedelta(days=1))
         with db.read_session(engine) as session:
-            recent = intake.recent_pickups(session=session, actor=lead)
+            recent = pickups.recent_pickups(session=session, actor=lead)
     assert err.value.key == "error.pickup.future_date"
     assert [r.code for r in recent] == [lot.code]
 

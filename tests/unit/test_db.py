@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
 from tests.conftest import POSTGRES_URL
-from workshop import db, startup
+from workshop import db, schema, startup
 from workshop.errors import DatabaseUnavailable
 from workshop.models import Market
 
@@ -34,12 +34,12 @@ def test_migrations_match_models(engine):
             MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
         )
     assert diff == []
-    assert db.is_up_to_date(engine)
+    assert schema.current_revision(engine) == schema.head_revision(engine)
 
 
 def test_migrate_twice_is_harmless(engine):
-    db.migrate(engine)
-    assert db.is_up_to_date(engine)
+    schema.migrate(engine)
+    assert schema.current_revision(engine) == schema.head_revision(engine)
 
 
 def test_write_session_rolls_back_on_error(engine):

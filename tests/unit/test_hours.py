@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlmodel import func, select
 
 from tests import factories
-from workshop import accounts, builds, cli, codes, config, dates, db, hours, impact
+from workshop import accounts, builds, cli, codes, config, dates, db, hours, impact, schema
 from workshop.errors import (
     AuthenticationFailed,
     InvalidInput,
@@ -864,7 +864,7 @@ def test_migration_gives_the_rows_already_there_their_trainees_programme(engine)
     add(engine, lead, awa, MONDAY, 60)
     add(engine, lead, bob, MONDAY, 90)
     write(engine, hours.approve_week, actor=lead, trainee_id=awa.id, week=MONDAY)
-    config = db._alembic_config(engine)
+    config = schema.alembic_config(engine)
     command.downgrade(config, "0007")
     with engine.connect() as conn:
         assert "programme_id" not in {c["name"] for c in sa_inspect(conn).get_columns("hourentry")}
@@ -875,7 +875,7 @@ def test_migration_gives_the_rows_already_there_their_trainees_programme(engine)
             {"p": bob.programme_id, "i": awa.id},
         )
     command.upgrade(config, "head")
-    assert db.is_up_to_date(engine)
+    assert schema.current_revision(engine) == schema.head_revision(engine)
     got = {(e.trainee_id, e.minutes, e.status) for e in entries(engine, awa.id)}
     assert got == {(awa.id, 60, HourStatus.approved)}
     with db.read_session(engine) as session:

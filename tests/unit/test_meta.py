@@ -66,8 +66,8 @@ def test_every_key_used_in_code_is_in_both_catalogs():
 
 
 def test_dynamic_keys_exist():
-    from workshop.intake import WEEKDAYS
     from workshop.models import Role
+    from workshop.pickups import WEEKDAYS
 
     keys = [f"role.{r.value}" for r in Role] + [f"home.intro.{r.value}" for r in Role]
     keys += [f"day.{d}" for d in WEEKDAYS] + ["chart.weighed", "chart.estimated"]
@@ -128,3 +128,43 @@ def test_one_clock_only_dates_reads_the_time():
     offenders = [c for p in sources if p != WORKSHOP / "dates.py" for c in _clock_calls(p)]
     assert offenders == []
     assert _clock_calls(WORKSHOP / "dates.py")  # the check does see such calls
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _workshop_imports(path: Path, modules: set[str]) -> set[str]:
+    """The workshop modules `path` imports (at its top or inside a function)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name in modules)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                # `from workshop.hours import rules` is the submodule, not the package.
+                found.add(full if full in modules else node.module)
+    return found & modules
+
+
+def test_no_import_cycle():
+    paths = {_module_name(p): p for p in WORKSHOP.rglob("*.py")}
+    graph = {name: _workshop_imports(path, set(paths)) - {name} for name, path in paths.items()}
+    cycles = []
+
+    def visit(name: str, trail: list[str]) -> None:
+        for nxt in sorted(graph[name]):
+            if nxt in trail:
+                cycles.append(" -> ".join([*trail[trail.index(nxt) :], nxt]))
+            elif nxt not in done:
+                visit(nxt, [*trail, nxt])
+        done.add(name)
+
+    done: set[str] = set()
+    for name in sorted(graph):
+        if name not in done:
+            visit(name, [name])
+    assert cycles == []
+    assert "workshop.db" in graph["workshop.schema"] | graph["workshop.restore"]  # it sees imports

@@ -40,9 +40,9 @@ from workshop import (
     dates,
     db,
     hours,
-    imports,
-    intake,
-    sessions,
+    pickup_import,
+    pickups,
+    signin_tokens,
     venues,
 )
 from workshop.accounts import PERMISSIONS, Permission
@@ -62,21 +62,21 @@ from workshop.models import (
 )
 
 DOMAIN_MODULES: tuple[ModuleType, ...] = (
-    intake,
+    pickups,
     crates,
     builds,
     hours,
     venues,
     accounts,
-    sessions,
-    imports,
+    signin_tokens,
+    pickup_import,
     backup,
 )
 
 # Functions taking `session` and `actor` that only read (or only preview, rolling back):
 # outside this test's scope, but named here so that the scan below stays exhaustive.
 READS = {
-    "intake.recent_pickups",
+    "pickups.recent_pickups",
     "crates.label_rows",
     "crates.resolve",
     "builds.hours_of_build",
@@ -93,7 +93,7 @@ READS = {
     "venues.parse_csv",  # the preview of import_csv
     "venues.values",
     "accounts.list_users",
-    "imports.preview_import",  # import_pickups inside a savepoint that is rolled back
+    "pickup_import.preview_import",  # import_pickups inside a savepoint that is rolled back
 }
 # Writes taking `actor` that no permission guards, on purpose.
 UNGUARDED = {
@@ -394,10 +394,10 @@ def _import_pickups(w: World, _: User) -> dict[str, Any]:
         "date,market,Standard wooden crate\n"
         f"{(TODAY - timedelta(days=3)).isoformat()},{market.name},{w.n() + 1}\n"
     )
-    table = imports.read_table(csv.encode(), "collectes.csv")
+    table = pickup_import.read_table(csv.encode(), "collectes.csv")
     return {
         "table": table,
-        "mapping": imports.guess_mapping(table.headers, factories.kinds(w.engine)),
+        "mapping": pickup_import.guess_mapping(table.headers, factories.kinds(w.engine)),
         "filename": "collectes.csv",
     }
 
@@ -468,12 +468,12 @@ def _has(*permissions: Permission) -> Callable[[Role], bool]:
 
 
 CASES = [
-    # intake
-    Case("intake.log_pickup", Permission.pickups, _log_pickup),
-    Case("intake.update_pickup", Permission.pickups, _update_pickup),
-    Case("intake.delete_pickup", Permission.pickups, _delete_pickup),
-    Case("intake.update_crate_kind_weights", Permission.settings, _kind_weights),
-    Case("intake.update_market", Permission.settings, _update_market),
+    # pickups
+    Case("pickups.log_pickup", Permission.pickups, _log_pickup),
+    Case("pickups.update_pickup", Permission.pickups, _update_pickup),
+    Case("pickups.delete_pickup", Permission.pickups, _delete_pickup),
+    Case("pickups.update_crate_kind_weights", Permission.settings, _kind_weights),
+    Case("pickups.update_market", Permission.settings, _update_market),
     # crates
     Case("crates.sort_lot", Permission.pickups, _sort_lot),
     Case("crates.set_outcome", Permission.pickups, _set_outcome),
@@ -532,7 +532,7 @@ CASES = [
     Case("venues.record_month", Permission.venues, _record_month),
     Case("venues.import_csv", Permission.venues, _import_csv),
     # imports
-    Case("imports.import_pickups", Permission.pickups, _import_pickups),
+    Case("pickup_import.import_pickups", Permission.pickups, _import_pickups),
     # accounts
     Case("accounts.create_user", Permission.manage_users, _create_user),
     Case("accounts.reset_password", Permission.manage_users, _reset_password),
@@ -540,13 +540,13 @@ CASES = [
     Case("accounts.set_email", Permission.manage_users, _set_email),
     # sessions
     Case(
-        "sessions.sign_out_everywhere",
+        "signin_tokens.sign_out_everywhere",
         Permission.manage_users,
         _sign_out_other,
         scenario="another user",
     ),
     Case(
-        "sessions.sign_out_everywhere",
+        "signin_tokens.sign_out_everywhere",
         Permission.manage_users,
         _sign_out_self,
         scenario="oneself",
@@ -578,7 +578,7 @@ def test_special_rules_say_who_may():
     """Roles the special cases allow (beside the matrix), spelled out."""
     expected = {
         "hours.record_hours[the trainee's own record]": {Role.admin, Role.lead, Role.trainee},
-        "sessions.sign_out_everywhere[oneself]": set(Role),
+        "signin_tokens.sign_out_everywhere[oneself]": set(Role),
     }
     got = {c.id: {r for r in Role if c.may(r)} for c in CASES if c.allowed is not None}
     assert got == expected

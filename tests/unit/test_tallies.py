@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from tests import factories
-from workshop import builds, crates, dates, db, impact, intake
+from workshop import builds, crates, dates, db, impact, pickups, schema
 from workshop.errors import DomainError
 from workshop.models import Crate, Lot, Market, Outcome, Role
 
@@ -66,10 +66,10 @@ def _some_work(engine, rng: random.Random, steps: int) -> dict[str, int]:
     def a_day() -> date:
         return TODAY - timedelta(days=rng.randrange(0, 140))
 
-    def a_sample() -> intake.Sample | None:
+    def a_sample() -> pickups.Sample | None:
         if rng.random() < 0.5:
             return None
-        return intake.Sample(rng.choice(kinds), rng.randint(1, 3), round(rng.uniform(1, 9), 2))
+        return pickups.Sample(rng.choice(kinds), rng.randint(1, 3), round(rng.uniform(1, 9), 2))
 
     def counts() -> dict[int, int]:
         return {k: rng.randint(0, 6) for k in kinds} | {kinds[0]: rng.randint(1, 8)}
@@ -81,7 +81,7 @@ def _some_work(engine, rng: random.Random, steps: int) -> dict[str, int]:
         try:
             with db.write_session(engine) as session:
                 if action == "log":
-                    intake.log_pickup(
+                    pickups.log_pickup(
                         session=session,
                         actor=lead,
                         market_id=rng.choice(markets),
@@ -90,7 +90,7 @@ def _some_work(engine, rng: random.Random, steps: int) -> dict[str, int]:
                         sample=a_sample(),
                     )
                 elif action == "edit" and lots():
-                    intake.update_pickup(
+                    pickups.update_pickup(
                         session=session,
                         actor=lead,
                         lot_id=rng.choice(lots()),
@@ -102,7 +102,7 @@ def _some_work(engine, rng: random.Random, steps: int) -> dict[str, int]:
                         reason="correction",
                     )
                 elif action == "delete" and lots():
-                    intake.delete_pickup(
+                    pickups.delete_pickup(
                         session=session, actor=admin, lot_id=rng.choice(lots()), reason="doublon"
                     )
                 elif action == "sort" and lots():
@@ -214,7 +214,7 @@ def test_migration_counts_the_rows_already_there(engine):
     _some_work(engine, random.Random(3), steps=40)
     with db.read_session(engine) as session:
         before = _nonzero(impact._outcome_groups(session, *SPAN, None))
-    config = db._alembic_config(engine)
+    config = schema.alembic_config(engine)
     command.downgrade(config, "0006")
     with engine.connect() as conn:
         tables = set(conn.dialect.get_table_names(conn))

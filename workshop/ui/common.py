@@ -11,7 +11,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from workshop import accounts, config, db, i18n, sessions, startup
+from workshop import accounts, config, db, i18n, signin_tokens, startup
 from workshop.accounts import Permission, can
 from workshop.errors import DatabaseUnavailable, DomainError
 from workshop.impact import Co2e
@@ -135,7 +135,7 @@ def sign_in_as(user: User) -> None:
     """Remember the user in this browser session and, by a signed cookie, on this device."""
     st.session_state["user_id"] = user.id
     st.session_state.pop("signed_out", None)
-    token, lifetime = sessions.issue(user)
+    token, lifetime = signin_tokens.issue(user)
     cookies.remember(token, lifetime)
 
 
@@ -184,7 +184,7 @@ def restore_sign_in() -> None:
     if not (token := cookies.token()):
         return
     with reading() as session:
-        user = sessions.user_for(session=session, token=token)
+        user = signin_tokens.user_for(session=session, token=token)
     if user is not None:
         st.session_state["user_id"] = user.id
 

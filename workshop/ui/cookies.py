@@ -3,14 +3,14 @@
 Streamlit reads cookies (`st.context.cookies`) but has no call to set one, so a
 few lines of JavaScript do it. Set from JavaScript, the cookie cannot be
 HttpOnly; it is SameSite=Strict, Secure on HTTPS, holds only a signed token
-(workshop/sessions.py), and no page renders user text as HTML.
+(workshop/signin_tokens.py), and no page renders user text as HTML.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from workshop import sessions
+from workshop import signin_tokens
 
 _JS = """
 export default function(component) {
@@ -31,18 +31,18 @@ _PENDING = "cookie_pending"
 
 def remember(token: str, max_age: int) -> None:
     """Write the sign-in cookie on the next page run."""
-    st.session_state[_PENDING] = {"name": sessions.COOKIE, "token": token, "max_age": max_age}
+    st.session_state[_PENDING] = {"name": signin_tokens.COOKIE, "token": token, "max_age": max_age}
 
 
 def forget() -> None:
     """Clear the sign-in cookie on the next page run."""
-    st.session_state[_PENDING] = {"name": sessions.COOKIE, "clear": True}
+    st.session_state[_PENDING] = {"name": signin_tokens.COOKIE, "clear": True}
 
 
 def token() -> str | None:
     """The sign-in token the browser sent when this session started, if any."""
     try:
-        return st.context.cookies.get(sessions.COOKIE)
+        return st.context.cookies.get(signin_tokens.COOKIE)
     except (AttributeError, RuntimeError):  # no browser (e.g. a test runner)
         return None
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from workshop import dates, history, i18n
+from workshop import audit_log, dates, i18n
 from workshop.accounts import Permission
 from workshop.errors import DomainError
 from workshop.ui import common
@@ -16,9 +16,9 @@ st.title(t("audit_log.title"))
 st.caption(t("audit_log.intro"))
 
 with common.reading() as session:
-    options = history.choices(session=session, actor=user)
+    options = audit_log.choices(session=session, actor=user)
 
-users = {None: t("audit_log.anyone"), history.SYSTEM: t("audit_log.system")}
+users = {None: t("audit_log.anyone"), audit_log.SYSTEM: t("audit_log.system")}
 users.update(dict(options.users))
 left, middle, right = st.columns(3)
 who = left.selectbox(
@@ -52,7 +52,7 @@ since = picked[0] if picked else None
 until = picked[1] if len(picked) > 1 else since
 try:
     with common.reading() as session:
-        rows, total = history.search(
+        rows, total = audit_log.search(
             session=session,
             actor=user,
             user_id=who,

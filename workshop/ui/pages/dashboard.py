@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from workshop import charts, config, dates, i18n, impact, intake
+from workshop import charts, config, dates, i18n, impact, pickups
 from workshop.accounts import Permission
 from workshop.models import Outcome, User
 from workshop.ui import common
@@ -85,7 +85,7 @@ st.title(t("dashboard.title"))
 
 today = dates.today()
 with common.reading() as session:
-    markets = intake.markets_for_pickup(session=session, on=today)
+    markets = pickups.markets_for_pickup(session=session, on=today)
     version = impact.data_version(session=session)
 names = {m.id or 0: m.name for m in sorted(markets, key=lambda m: m.name)}
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from workshop import i18n, imports, intake
+from workshop import i18n, pickup_import, pickups
 from workshop.accounts import Permission
 from workshop.errors import DomainError
 from workshop.ui import common
@@ -25,7 +25,7 @@ if upload is None:
 kept = st.session_state.get("import_table")
 if kept is None or kept[0] != upload.file_id:
     try:
-        table = imports.read_table(upload.getvalue(), upload.name)
+        table = pickup_import.read_table(upload.getvalue(), upload.name)
     except DomainError as err:
         common.show_error(err)
         st.stop()
@@ -44,16 +44,16 @@ st.caption(
 )
 
 with common.reading() as session:
-    kinds = intake.crate_kinds(session=session, active_only=False)
-guessed = imports.guess_mapping(table.headers, kinds)
-kind_names = {f"{imports.COUNT_PREFIX}{k.id}": common.kind_name(k) for k in kinds}
+    kinds = pickups.crate_kinds(session=session, active_only=False)
+guessed = pickup_import.guess_mapping(table.headers, kinds)
+kind_names = {f"{pickup_import.COUNT_PREFIX}{k.id}": common.kind_name(k) for k in kinds}
 labels = {
-    imports.DATE: t("import.field.date"),
-    imports.MARKET: t("import.field.market"),
-    imports.SAMPLE_COUNT: t("import.field.sample_count"),
-    imports.SAMPLE_KG: t("import.field.sample_kg"),
-    imports.SAMPLE_KIND: t("import.field.sample_kind"),
-    imports.NOTE: t("import.field.note"),
+    pickup_import.DATE: t("import.field.date"),
+    pickup_import.MARKET: t("import.field.market"),
+    pickup_import.SAMPLE_COUNT: t("import.field.sample_count"),
+    pickup_import.SAMPLE_KG: t("import.field.sample_kg"),
+    pickup_import.SAMPLE_KIND: t("import.field.sample_kind"),
+    pickup_import.NOTE: t("import.field.note"),
 }
 labels.update({k: t("import.field.count", kind=name) for k, name in kind_names.items()})
 columns = [None, *range(len(table.headers))]
@@ -63,7 +63,7 @@ st.subheader(t("import.mapping"))
 st.caption(t("import.mapping_help"))
 mapping: dict[str, int | None] = {}
 grid = st.columns(3)
-for n, name in enumerate(imports.fields(kinds)):
+for n, name in enumerate(pickup_import.fields(kinds)):
     mapping[name] = grid[n % 3].selectbox(
         labels[name],
         columns,
@@ -84,7 +84,7 @@ with st.expander(t("import.first_rows")):
         hide_index=True,
     )
 
-report = common.act(imports.preview_import, actor=user, table=table, mapping=mapping)
+report = common.act(pickup_import.preview_import, actor=user, table=table, mapping=mapping)
 if report is None:
     st.stop()
 
@@ -106,14 +106,14 @@ if report.errors:
     )
 
 
-def _sample(sample: intake.Sample | None) -> str:
+def _sample(sample: pickups.Sample | None) -> str:
     if sample is None:
         return ""
-    kind = kind_names.get(f"{imports.COUNT_PREFIX}{sample.kind_id}", "?")
+    kind = kind_names.get(f"{pickup_import.COUNT_PREFIX}{sample.kind_id}", "?")
     return f"{sample.count} × {kind} = {i18n.fmt_kg(sample.kg, lang)}"
 
 
-def _rows(rows: list[imports.PickupRow], status: str) -> list[tuple[int, dict[str, object]]]:
+def _rows(rows: list[pickup_import.PickupRow], status: str) -> list[tuple[int, dict[str, object]]]:
     return [
         (
             r.row,
@@ -123,7 +123,7 @@ def _rows(rows: list[imports.PickupRow], status: str) -> list[tuple[int, dict[st
                 t("import.col.date"): i18n.fmt_date(r.pickup_date, lang),
                 t("import.col.market"): r.market,
                 **{
-                    name: r.counts.get(int(k.removeprefix(imports.COUNT_PREFIX)), 0)
+                    name: r.counts.get(int(k.removeprefix(pickup_import.COUNT_PREFIX)), 0)
                     for k, name in kind_names.items()
                 },
                 t("import.col.sample"): _sample(r.sample),
@@ -148,7 +148,7 @@ if st.button(
     disabled=bool(report.errors) or not report.imported,
 ):
     done = common.act(
-        imports.import_pickups, actor=user, table=table, mapping=mapping, filename=upload.name
+        pickup_import.import_pickups, actor=user, table=table, mapping=mapping, filename=upload.name
     )
     if done is not None:
         common.flash("import.done", n=len(done.imported), skipped=len(done.skipped))

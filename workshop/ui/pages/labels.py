@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workshop import codes, crates, i18n, intake, labels
+from workshop import codes, crates, i18n, labels, pickups
 from workshop.accounts import Permission
 from workshop.errors import DomainError
 from workshop.ui import common
@@ -18,8 +18,8 @@ st.title(t("labels.title"))
 common.show_flash()
 
 with common.reading() as session:
-    rows = intake.recent_pickups(session=session, actor=user)
-    kinds = {k.id or 0: k for k in intake.crate_kinds(session=session, active_only=False)}
+    rows = pickups.recent_pickups(session=session, actor=user)
+    kinds = {k.id or 0: k for k in pickups.crate_kinds(session=session, active_only=False)}
 if not rows:
     st.info(t("pickups.none"))
     st.stop()
@@ -38,7 +38,7 @@ lot_id = st.selectbox(
 )
 
 with common.reading() as session:
-    state = intake.lot_sorting(session=session, lot_id=lot_id)
+    state = pickups.lot_sorting(session=session, lot_id=lot_id)
 
 st.subheader(t("labels.sort"))
 st.dataframe(

@@ -11,7 +11,7 @@ from datetime import date
 
 import streamlit as st
 
-from workshop import charts, config, dates, i18n, impact, intake, receipts
+from workshop import charts, config, dates, i18n, impact, pickups, receipts
 from workshop.accounts import Permission
 from workshop.impact import WASTE_HIERARCHY
 from workshop.models import Role, User
@@ -62,7 +62,7 @@ lang = common.lang()
 this_month = dates.today().replace(day=1)
 
 with common.reading() as session:
-    markets = intake.all_markets(session=session)
+    markets = pickups.all_markets(session=session)
     version = impact.data_version(session=session)
 names = {m.id or 0: m.name for m in markets}
 

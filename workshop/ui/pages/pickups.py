@@ -7,7 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from workshop import codes, dates, i18n, intake
+from workshop import codes, dates, i18n, pickups
 from workshop.accounts import Permission
 from workshop.models import CrateKind, Market
 from workshop.ui import common
@@ -21,7 +21,7 @@ class Fields:
     market_id: int
     pickup_date: date
     counts: dict[int, int]
-    sample: intake.Sample | None
+    sample: pickups.Sample | None
     note: str
 
 
@@ -30,12 +30,12 @@ def pickup_fields(
     markets: list[Market],
     kinds: list[CrateKind],
     today: date,
-    lot: intake.Lot | None = None,
+    lot: pickups.Lot | None = None,
     counts: dict[int, int] | None = None,
 ) -> Fields:
     """The pickup form's widgets (new pickup, or `lot` to correct); values as typed."""
     counts = counts or {}
-    held_today = {m.id for m in markets if today.weekday() in intake.market_days(m)}
+    held_today = {m.id for m in markets if today.weekday() in pickups.market_days(m)}
     ids = [m.id or 0 for m in markets]
     # Labels are made now: format_func may be called outside the page's run.
     labels = {
@@ -103,11 +103,11 @@ def pickup_fields(
     note = st.text_input(
         t("pickups.note"),
         value=lot.note if lot else "",
-        max_chars=intake.MAX_NOTE_LENGTH,
+        max_chars=pickups.MAX_NOTE_LENGTH,
         key=f"{prefix}_note",
     )
     sample = (
-        intake.Sample(kind_id=sample_kind, count=int(sample_count), kg=float(sample_kg))
+        pickups.Sample(kind_id=sample_kind, count=int(sample_count), kg=float(sample_kg))
         if weighed
         else None
     )
@@ -126,8 +126,8 @@ today = dates.today()
 st.title(t("pickups.title"))
 
 with common.reading() as session:
-    markets = intake.markets_for_pickup(session=session, on=today)
-    kinds = intake.crate_kinds(session=session)
+    markets = pickups.markets_for_pickup(session=session, on=today)
+    kinds = pickups.crate_kinds(session=session)
 
 common.show_flash()
 
@@ -138,7 +138,7 @@ with st.form(f"pickup_new_{form_no}"):
     fields = pickup_fields(f"new{form_no}", markets, kinds, today)
     submitted = st.form_submit_button(t("pickups.submit"), type="primary", icon=":material/add:")
 if submitted:
-    lot = common.act(intake.log_pickup, actor=user, **vars(fields))
+    lot = common.act(pickups.log_pickup, actor=user, **vars(fields))
     if lot is not None:
         common.flash(
             "pickups.saved",
@@ -150,7 +150,7 @@ if submitted:
 
 st.header(t("pickups.recent"))
 with common.reading() as session:
-    rows = intake.recent_pickups(session=session, actor=user)
+    rows = pickups.recent_pickups(session=session, actor=user)
 if not rows:
     st.info(t("pickups.none"))
     st.stop()
@@ -188,9 +188,9 @@ if chosen is None:
     st.stop()
 
 with common.reading() as session:
-    lot = intake.get_lot(session=session, lot_id=chosen)
-    counts = intake.lot_counts(session=session, lot_id=chosen)
-    edit_markets = intake.markets_for_pickup(session=session, on=today, lot=lot)
+    lot = pickups.get_lot(session=session, lot_id=chosen)
+    counts = pickups.lot_counts(session=session, lot_id=chosen)
+    edit_markets = pickups.markets_for_pickup(session=session, on=today, lot=lot)
 
 edit_tab, delete_tab = st.tabs([t("pickups.edit"), t("pickups.delete")])
 with edit_tab, st.form(f"pickup_edit_{chosen}"):
@@ -198,7 +198,7 @@ with edit_tab, st.form(f"pickup_edit_{chosen}"):
     reason = st.text_input(t("pickups.reason"), key=f"edit_reason_{chosen}")
     if st.form_submit_button(t("pickups.save_changes"), icon=":material/save:"):
         done = common.act(
-            intake.update_pickup, actor=user, lot_id=chosen, reason=reason, **vars(fields)
+            pickups.update_pickup, actor=user, lot_id=chosen, reason=reason, **vars(fields)
         )
         if done is not None:
             common.flash("pickups.updated", code=codes.format_code(lot.code))
@@ -209,6 +209,6 @@ with delete_tab, st.form(f"pickup_delete_{chosen}"):
     if st.form_submit_button(t("pickups.delete"), icon=":material/delete:"):
         if not sure:
             st.warning(t("pickups.delete_tick"))
-        elif common.act(intake.delete_pickup, actor=user, lot_id=chosen, reason=reason):
+        elif common.act(pickups.delete_pickup, actor=user, lot_id=chosen, reason=reason):
             common.flash("pickups.deleted", code=codes.format_code(lot.code))
             st.rerun()

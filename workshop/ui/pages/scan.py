@@ -6,7 +6,7 @@ import time
 
 import streamlit as st
 
-from workshop import builds, codes, crates, dates, i18n, scan
+from workshop import builds, codes, crates, dates, i18n, qr_photos
 from workshop.accounts import Permission, can
 from workshop.errors import DomainError, InvalidInput, WrongCodeKind
 from workshop.ui import common, nav, scanner
@@ -107,7 +107,7 @@ for picture in (photo, upload):
         continue
     st.session_state["scan_last_picture"] = picture.file_id
     try:
-        found = scan.decode_image(picture.getvalue())
+        found = qr_photos.decode_image(picture.getvalue())
     except DomainError as err:
         common.show_error(err)
         continue

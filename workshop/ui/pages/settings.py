@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from workshop import config, hours, i18n, intake
+from workshop import config, hours, i18n, pickups
 from workshop.accounts import Permission
 from workshop.ui import common
 from workshop.ui.common import t
@@ -15,8 +15,8 @@ common.show_flash()
 st.header(t("settings.kinds"))
 st.caption(t("settings.kinds_help"))
 with common.reading() as session:
-    kinds = intake.crate_kinds(session=session, active_only=False)
-    markets = intake.all_markets(session=session)
+    kinds = pickups.crate_kinds(session=session, active_only=False)
+    markets = pickups.all_markets(session=session)
 
 with st.form("kinds"):
     weights = {
@@ -31,13 +31,13 @@ with st.form("kinds"):
         for kind in kinds
     }
     if st.form_submit_button(t("common.save")):
-        if common.act(intake.update_crate_kind_weights, actor=user, weights=weights) is not None:
+        if common.act(pickups.update_crate_kind_weights, actor=user, weights=weights) is not None:
             common.flash("settings.saved")
             st.rerun()
 
 st.header(t("settings.markets"))
 st.caption(t("settings.markets_help"))
-day_labels = {d: t(f"day.{d}") for d in intake.WEEKDAYS}
+day_labels = {d: t(f"day.{d}") for d in pickups.WEEKDAYS}
 for market in markets:
     with st.expander(
         common.plain(market.name) + ("" if market.active else f" · {t('settings.inactive')}")
@@ -45,14 +45,14 @@ for market in markets:
         with st.form(f"market_{market.id}"):
             days = st.multiselect(
                 t("settings.days"),
-                list(intake.WEEKDAYS),
-                default=[d for d in market.days.split(";") if d in intake.WEEKDAYS],
+                list(pickups.WEEKDAYS),
+                default=[d for d in market.days.split(";") if d in pickups.WEEKDAYS],
                 format_func=day_labels.__getitem__,
             )
             active = st.checkbox(t("settings.listed"), value=market.active)
             if st.form_submit_button(t("common.save")):
                 saved = common.act(
-                    intake.update_market, actor=user, market_id=market.id, days=days, active=active
+                    pickups.update_market, actor=user, market_id=market.id, days=days, active=active
                 )
                 if saved is not None:
                     common.flash("settings.saved")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from workshop import accounts, dates, i18n, intake, sessions
+from workshop import accounts, dates, i18n, pickups, signin_tokens
 from workshop.accounts import Permission
 from workshop.errors import InvalidInput
 from workshop.models import Role
@@ -16,7 +16,7 @@ common.show_flash()
 
 with common.reading() as session:
     users = accounts.list_users(session=session, actor=user)
-    markets = {m.id or 0: m.name for m in intake.all_markets(session=session)}
+    markets = {m.id or 0: m.name for m in pickups.all_markets(session=session)}
 
 st.dataframe(
     [
@@ -104,7 +104,7 @@ with everywhere_tab, st.form("user_everywhere"):
     st.caption(t("users.everywhere_help"))
     target = st.selectbox(t("users.who"), list(by_id), format_func=_label, key="everywhere_who")
     if st.form_submit_button(t("users.everywhere")):
-        done = common.act(sessions.sign_out_everywhere, actor=user, user_id=target)
+        done = common.act(signin_tokens.sign_out_everywhere, actor=user, user_id=target)
         if done is not None:
             common.flash("users.everywhere_done", username=by_id[target].username)
             st.rerun()

@@ -1,10 +1,10 @@
-"""Spreadsheet import of past pickups, and the audit log (read-only viewer, append-only writes)."""
+"""Spreadsheet import of past pickups: reading files, mapping columns, all or nothing."""
 
 from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from sqlmodel import func, select
 
 from tests import factories
-from workshop import cli, dates, db, history, i18n, imports, intake
+from workshop import cli, dates, db, i18n, pickup_import, pickups
 from workshop.errors import InvalidInput, PermissionDenied
 from workshop.models import AuditEvent, Lot, LotLine, Role
 
@@ -27,12 +27,12 @@ FRENCH_CSV = (
 )
 
 
-def _csv(text: str, encoding: str = "cp1252") -> imports.Table:
-    return imports.read_table(text.encode(encoding), "ancien-tableur.csv")
+def _csv(text: str, encoding: str = "cp1252") -> pickup_import.Table:
+    return pickup_import.read_table(text.encode(encoding), "ancien-tableur.csv")
 
 
-def _mapping(engine, table: imports.Table) -> dict[str, int | None]:
-    return imports.guess_mapping(table.headers, factories.kinds(engine))
+def _mapping(engine, table: pickup_import.Table) -> dict[str, int | None]:
+    return pickup_import.guess_mapping(table.headers, factories.kinds(engine))
 
 
 def _lots(engine) -> int:
@@ -42,7 +42,7 @@ def _lots(engine) -> int:
 
 def _import(engine, actor, table, mapping=None, filename="ancien-tableur.csv"):
     with db.write_session(engine) as session:
-        return imports.import_pickups(
+        return pickup_import.import_pickups(
             session=session,
             actor=actor,
             table=table,
@@ -66,11 +66,11 @@ def test_guessed_mapping(engine):
     table = _csv(FRENCH_CSV)
     ks = factories.kinds(engine)
     mapping = _mapping(engine, table)
-    assert mapping[imports.DATE] == 0 and mapping[imports.MARKET] == 1
+    assert mapping[pickup_import.DATE] == 0 and mapping[pickup_import.MARKET] == 1
     assert [mapping[f"count:{k.id}"] for k in ks] == [2, 3, 4]
-    assert mapping[imports.SAMPLE_COUNT] == 5 and mapping[imports.SAMPLE_KG] == 6
-    assert mapping[imports.NOTE] == 7 and mapping[imports.SAMPLE_KIND] is None
-    english = imports.read_table(
+    assert mapping[pickup_import.SAMPLE_COUNT] == 5 and mapping[pickup_import.SAMPLE_KG] == 6
+    assert mapping[pickup_import.NOTE] == 7 and mapping[pickup_import.SAMPLE_KIND] is None
+    english = pickup_import.read_table(
         "\ufeffdate,market,Standard wooden crate,trays,large crates,weighed crates,weight kg\n"
         "2024-03-05,Davout,3,1,0,2,2.5\n".encode(),
         "old.csv",
@@ -78,7 +78,7 @@ def test_guessed_mapping(engine):
     assert english.delimiter == "," and english.encoding == "utf-8-sig"
     guessed = _mapping(engine, english)
     assert [guessed[f"count:{k.id}"] for k in ks] == [2, 3, 4]
-    assert guessed[imports.SAMPLE_COUNT] == 5 and guessed[imports.SAMPLE_KG] == 6
+    assert guessed[pickup_import.SAMPLE_COUNT] == 5 and guessed[pickup_import.SAMPLE_KG] == 6
 
 
 @pytest.mark.parametrize(
@@ -96,13 +96,13 @@ def test_guessed_mapping(engine):
     ],
 )
 def test_dates(value, expected):
-    assert imports.parse_date(value) == expected
+    assert pickup_import.parse_date(value) == expected
 
 
 @pytest.mark.parametrize("value", ["31/02/2024", "mars 2024", "12", 3.5, "2024-13-01"])
 def test_bad_dates(value):
     with pytest.raises(ValueError):
-        imports.parse_date(value)
+        pickup_import.parse_date(value)
 
 
 @pytest.mark.parametrize(
@@ -121,13 +121,13 @@ def test_bad_dates(value):
     ],
 )
 def test_numbers(value, expected):
-    assert imports.parse_number(value) == expected
+    assert pickup_import.parse_number(value) == expected
 
 
 @pytest.mark.parametrize("value", ["douze", "1/2", "5 kg", True])
 def test_bad_numbers(value):
     with pytest.raises(ValueError):
-        imports.parse_number(value)
+        pickup_import.parse_number(value)
 
 
 def test_xlsx_with_date_cells_and_day_numbers(engine):
@@ -140,7 +140,7 @@ def test_xlsx_with_date_cells_and_day_numbers(engine):
     sheet.append(["2024-03-07", "Mortier", "6", "", "", "", ""])
     data = io.BytesIO()
     book.save(data)
-    table = imports.read_table(data.getvalue(), "collectes.xlsx")
+    table = pickup_import.read_table(data.getvalue(), "collectes.xlsx")
     assert table.source == "xlsx" and len(table.rows) == 3
     report = _import(engine, lead, table)
     assert len(report.imported) == 3 and report.errors == []
@@ -166,7 +166,7 @@ def test_xlsx_with_date_cells_and_day_numbers(engine):
 )
 def test_unreadable_files_are_messages(data, name, key):
     with pytest.raises(InvalidInput) as caught:
-        imports.read_table(data, name)
+        pickup_import.read_table(data, name)
     assert caught.value.key == key
     for lang in i18n.LANGUAGES:
         assert caught.value.key in i18n.catalog(lang)
@@ -187,7 +187,7 @@ def test_import_french_csv_gives_lots_with_codes_samples_and_audit(engine):
         assert first.pickup_date == date(2024, 3, 5) and first.note == "pluie"
         # Sample with no kind column: the row's most numerous kind (standard crates).
         assert (first.sample_kind_id, first.sample_count, first.sample_kg) == (ks[0].id, 4, 5.2)
-        assert intake.lot_counts(session=session, lot_id=first.id) == {ks[0].id: 12, ks[1].id: 3}
+        assert pickups.lot_counts(session=session, lot_id=first.id) == {ks[0].id: 12, ks[1].id: 3}
         third = session.exec(select(Lot).where(Lot.code == report.lot_codes[2])).one()
         assert third.note == "été" and third.collected_by_id == lead.id
         events = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
@@ -230,15 +230,15 @@ def test_one_bad_row_and_nothing_is_written(engine):
         "31/02/2024;Davout;3;;;\n"  # 3: no such day
         "06/03/2024;Marché de Rungis;3;;;\n"  # 4: unknown market
         "07/03/2024;Davout;2,5;;;\n"  # 5: half a crate
-        f"{future};Davout;3;;;\n"  # 6: in the future (intake's rule)
-        "08/03/2024;Davout;0;0;;\n"  # 7: no crates (intake's rule)
-        "09/03/2024;Davout;5;;6;7\n"  # 8: more weighed than counted (intake's rule)
+        f"{future};Davout;3;;;\n"  # 6: in the future (the pickups' rule)
+        "08/03/2024;Davout;0;0;;\n"  # 7: no crates (the pickups' rule)
+        "09/03/2024;Davout;5;;6;7\n"  # 8: more weighed than counted (the pickups' rule)
         "10/03/2024;Davout;5;;2;\n"  # 9: sample without its weight
         "11/03/2024;Davout;-4;;;\n"  # 10: negative
-        "12/03/2024;Davout;3000;;;\n"  # 11: too many (intake's rule)
+        "12/03/2024;Davout;3000;;;\n"  # 11: too many (the pickups' rule)
     )
     table = _csv(text)
-    with pytest.raises(imports.ImportRejected) as caught:
+    with pytest.raises(pickup_import.ImportRejected) as caught:
         _import(engine, lead, table)
     errors = {e.row: e.key for e in caught.value.errors}
     assert errors == {
@@ -269,7 +269,7 @@ def test_preview_says_what_import_does_and_writes_nothing(engine):
     factories.lot(engine, lead, on=date(2024, 3, 5), counts=(12, 3))
     table = _csv(FRENCH_CSV + "07/03/2024;Nulle part;1;;;;;\n")
     with db.write_session(engine) as session:
-        report = imports.preview_import(
+        report = pickup_import.preview_import(
             session=session, actor=lead, table=table, mapping=_mapping(engine, table)
         )
     assert [r.row for r in report.imported] == [3, 5]
@@ -284,12 +284,12 @@ def test_mapping_mistakes_are_refused(engine):
     ks = factories.kinds(engine)
     good = _mapping(engine, table)
     cases = [
-        ({**good, imports.DATE: None}, "error.import.map_date"),
-        ({**good, imports.MARKET: None}, "error.import.map_market"),
+        ({**good, pickup_import.DATE: None}, "error.import.map_date"),
+        ({**good, pickup_import.MARKET: None}, "error.import.map_market"),
         ({**good, **{f"count:{k.id}": None for k in ks}}, "error.import.map_counts"),
         ({**good, f"count:{ks[1].id}": 2}, "error.import.map_twice"),
-        ({**good, imports.SAMPLE_COUNT: None}, "error.import.map_sample"),
-        ({**good, imports.NOTE: 42}, "error.import.map_unknown_column"),
+        ({**good, pickup_import.SAMPLE_COUNT: None}, "error.import.map_sample"),
+        ({**good, pickup_import.NOTE: 42}, "error.import.map_unknown_column"),
     ]
     for mapping, key in cases:
         with pytest.raises(InvalidInput) as caught:
@@ -326,106 +326,3 @@ def test_cli_import(engine, tmp_path, capsys):
     assert "row 2: Marché inconnu « Rungis »." in err and "Traceback" not in err
     with db.read_session(engine) as session:
         assert session.exec(select(func.count()).select_from(LotLine)).one() == 6
-
-
-# --- audit log -----------------------------------------------------------------------
-
-
-WRITES = re.compile(
-    r"(update|delete|insert)\s*\(\s*AuditEvent"  # update(AuditEvent)… statements
-    r"|AuditEvent\b[^\n]*\.(update|delete)\("  # query(AuditEvent).delete()
-    r"|session\.(get|merge)\(\s*AuditEvent"  # loaded one by one to be changed
-    r"|session\.delete\(\s*\w*event\b"  # session.delete(event)
-    r"|(?i:(update|delete\s+from)\s+\W?auditevent)"  # raw SQL
-)
-
-
-def test_audit_log_has_no_update_or_delete_path():
-    """`audit.record` is the only writer of AuditEvent, and it only inserts; others only read."""
-    for path in (ROOT / "workshop").rglob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        assert not WRITES.search(text), path
-        if path.name not in ("audit.py", "models.py"):
-            assert not re.search(r"\bAuditEvent\(", text), path  # no event made elsewhere
-    audit_py = (ROOT / "workshop" / "audit.py").read_text(encoding="utf-8")
-    assert "delete(" not in audit_py and "update(" not in audit_py and "merge(" not in audit_py
-    assert audit_py.count("session.add(") == 1
-    reader = (ROOT / "workshop" / "history.py").read_text(encoding="utf-8")
-    assert "session.add" not in reader and "delete(" not in reader and "update(" not in reader
-    # The restore empties tables only in a database with no audit event (backup.IN_USE_TABLES).
-    from workshop import backup
-
-    assert "auditevent" in backup.IN_USE_TABLES
-
-
-def _events(engine, actor, **filters):
-    with db.read_session(engine) as session:
-        rows, total = history.search(session=session, actor=actor, **filters)
-    return rows, total
-
-
-def test_audit_search_filters(engine):
-    admin = factories.user(engine, Role.admin, "admin")
-    lead = factories.user(engine, Role.lead, "lea", display_name="Léa")
-    lot = factories.lot(engine, lead)
-    with db.write_session(engine) as session:
-        intake.update_pickup(
-            session=session,
-            actor=lead,
-            lot_id=lot.id or 0,
-            market_id=lot.market_id,
-            pickup_date=lot.pickup_date,
-            counts={factories.kinds(engine)[0].id or 0: 11},
-            sample=None,
-            note="<b>corrigé</b> **gras**",
-            reason="erreur de saisie",
-        )
-    with db.write_session(engine) as session:
-        intake.update_market(
-            session=session, actor=admin, market_id=lot.market_id, days=["mar"], active=True
-        )
-    with db.write_session(engine) as session:
-        from workshop import audit
-
-        audit.record(session=session, actor=None, action="purge", entity="trainee", entity_id=7)
-
-    rows, total = _events(engine, admin)
-    assert total == 4 and [r.action for r in rows] == ["purge", "update", "update", "create"]
-    rows, _ = _events(engine, admin, user_id=lead.id)
-    assert {r.user for r in rows} == {"Léa (lea)"} and len(rows) == 2
-    rows, _ = _events(engine, admin, user_id=history.SYSTEM)
-    assert [(r.action, r.user) for r in rows] == [("purge", "")]
-    rows, _ = _events(engine, admin, entity="lot", action="update")
-    assert len(rows) == 1 and rows[0].reason == "erreur de saisie"
-    assert '"note": "<b>corrigé</b> **gras**"' in rows[0].after and '"counts"' in rows[0].before
-    rows, _ = _events(engine, admin, entity_id=lot.code[2:5])
-    assert {r.entity_id for r in rows} == {lot.code}
-    today = dates.today()
-    assert _events(engine, admin, since=today, until=today)[1] == 4
-    assert _events(engine, admin, until=today - timedelta(days=1))[1] == 0
-    assert _events(engine, admin, since=today + timedelta(days=1))[1] == 0
-    rows, total = _events(engine, admin, limit=2)
-    assert len(rows) == 2 and total == 4
-    with pytest.raises(InvalidInput):
-        _events(engine, admin, since=today, until=today - timedelta(days=1))
-    with pytest.raises(PermissionDenied):
-        _events(engine, lead)
-    with db.read_session(engine) as session:
-        options = history.choices(session=session, actor=admin)
-    assert options.entities == ["lot", "market", "trainee"]
-    assert options.actions == ["create", "purge", "update"]
-
-
-def test_audit_period_is_paris_days(engine):
-    """An event at 23:30 UTC on 31 March is on 1 April in Paris."""
-    admin = factories.user(engine, Role.admin)
-    with db.write_session(engine) as session:
-        session.add(
-            AuditEvent(
-                at=datetime(2025, 3, 31, 23, 30, tzinfo=UTC),
-                action="x",
-                entity="y",
-            )
-        )
-    assert _events(engine, admin, since=date(2025, 4, 1), until=date(2025, 4, 1))[1] == 1
-    assert _events(engine, admin, since=date(2025, 3, 31), until=date(2025, 3, 31))[1] == 0

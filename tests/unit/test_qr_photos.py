@@ -13,9 +13,9 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageOps
 
-from workshop import codes, labels, scan
+from workshop import codes, labels, qr_photos
 from workshop.errors import InvalidInput
-from workshop.scan import decode_image
+from workshop.qr_photos import decode_image
 
 PHOTOS = Path(__file__).resolve().parents[1] / "data" / "qr-photos"
 
@@ -98,7 +98,7 @@ def test_other_image_formats_are_refused() -> None:
 
 def test_file_over_the_size_cap() -> None:
     with pytest.raises(InvalidInput) as exc:
-        decode_image(b"\xff\xd8" + bytes(scan.MAX_BYTES))
+        decode_image(b"\xff\xd8" + bytes(qr_photos.MAX_BYTES))
     assert exc.value.key == "error.scan.too_large"
 
 
@@ -121,7 +121,7 @@ def test_huge_photo_is_fast() -> None:
     photo = Image.frombytes("RGB", (4000, 3000), os.urandom(4000 * 3000 * 3))
     photo.paste(label.resize((label.width * 2, label.height * 2)).convert("RGB"), (1700, 1300))
     data = _jpeg(photo, quality=90, subsampling=0)
-    assert 15 * 2**20 < len(data) <= scan.MAX_BYTES
+    assert 15 * 2**20 < len(data) <= qr_photos.MAX_BYTES
     started = time.perf_counter()
     assert decode_image(data) == [url]
     # ~0.2 s on the 2-core dev box; generous for a loaded CI runner.

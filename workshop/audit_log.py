@@ -1,7 +1,7 @@
 """Reading the audit log (admin): who changed what and when, filtered.
 
 Read only: `audit.record` stays the one function that writes `AuditEvent`, and
-nothing in the app updates or deletes it (tests/unit/test_imports.py checks).
+nothing in the app updates or deletes it (tests/unit/test_audit.py checks).
 """
 
 from __future__ import annotations

@@ -7,21 +7,21 @@ from datetime import timedelta
 import pytest
 
 from tests import factories
-from workshop import accounts, dates, db, sessions
+from workshop import accounts, dates, db, signin_tokens
 from workshop.errors import PermissionDenied
 from workshop.models import Role
 
 
 def _user_for(engine, token, now=None):
     with db.read_session(engine) as session:
-        return sessions.user_for(session=session, token=token, now=now)
+        return signin_tokens.user_for(session=session, token=token, now=now)
 
 
 def test_a_token_signs_its_user_in_until_it_expires(engine, monkeypatch):
     monkeypatch.setenv("WORKSHOP_SESSION_HOURS", "12")
     lead = factories.user(engine, Role.lead)
     now = dates.utcnow()
-    token, lifetime = sessions.issue(lead, now=now)
+    token, lifetime = signin_tokens.issue(lead, now=now)
     assert lifetime == 12 * 3600
     assert _user_for(engine, token, now).id == lead.id
     assert _user_for(engine, token, now + timedelta(hours=11, minutes=59)).id == lead.id
@@ -41,14 +41,14 @@ def test_a_token_signs_its_user_in_until_it_expires(engine, monkeypatch):
 )
 def test_a_forged_or_damaged_token_signs_nobody_in(engine, tamper):
     lead = factories.user(engine, Role.lead)
-    token, _ = sessions.issue(lead)
+    token, _ = signin_tokens.issue(lead)
     assert _user_for(engine, tamper(token)) is None
 
 
 def test_a_token_signed_with_another_key_is_refused(engine, monkeypatch):
     lead = factories.user(engine, Role.lead)
     monkeypatch.setenv("WORKSHOP_SESSION_KEY", "one-key")
-    token, _ = sessions.issue(lead)
+    token, _ = signin_tokens.issue(lead)
     monkeypatch.setenv("WORKSHOP_SESSION_KEY", "another-key")
     assert _user_for(engine, token) is None
 
@@ -56,11 +56,11 @@ def test_a_token_signed_with_another_key_is_refused(engine, monkeypatch):
 def test_disabled_user_and_sign_out_everywhere(engine):
     admin = factories.user(engine, Role.admin, "admin")
     lead = factories.user(engine, Role.lead, "lea")
-    old, _ = sessions.issue(lead)
+    old, _ = signin_tokens.issue(lead)
     with db.write_session(engine) as session:
-        sessions.sign_out_everywhere(session=session, actor=admin, user_id=lead.id)
+        signin_tokens.sign_out_everywhere(session=session, actor=admin, user_id=lead.id)
     assert _user_for(engine, old) is None
-    fresh, _ = sessions.issue(lead)  # a new sign-in after the revocation works
+    fresh, _ = signin_tokens.issue(lead)  # a new sign-in after the revocation works
     assert _user_for(engine, fresh).id == lead.id
     with db.write_session(engine) as session:
         accounts.set_active(session=session, actor=admin, user_id=lead.id, active=False)
@@ -71,9 +71,9 @@ def test_only_admins_or_the_user_sign_out_everywhere(engine):
     lead = factories.user(engine, Role.lead, "lea")
     other = factories.user(engine, Role.lead, "sam")
     with pytest.raises(PermissionDenied), db.write_session(engine) as session:
-        sessions.sign_out_everywhere(session=session, actor=other, user_id=lead.id)
+        signin_tokens.sign_out_everywhere(session=session, actor=other, user_id=lead.id)
     with db.write_session(engine) as session:
-        sessions.sign_out_everywhere(session=session, actor=lead, user_id=lead.id)
+        signin_tokens.sign_out_everywhere(session=session, actor=lead, user_id=lead.id)
 
 
 def test_production_needs_its_secrets(monkeypatch, tmp_path):

@@ -3,7 +3,7 @@
 A CSV (`;` or `,`, UTF-8 or the Latin-1/Windows-1252 of a French Excel) or an XLSX
 file; one row per pickup: date, market, crates counted per kind, and optionally a
 weighed sample (crates weighed, kg). Columns are mapped to fields (guessed from the
-headers, the user can change it). Every row goes through `intake.log_pickup`, so
+headers, the user can change it). Every row goes through `pickups.log_pickup`, so
 imported pickups obey the same rules as typed ones and get normal lot codes and
 audit events. All or nothing: a single bad row and nothing is written. A row
 identical to a pickup already recorded (same market, date and counts) is skipped
@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from workshop import audit, intake, textfiles
+from workshop import audit, pickups, textfiles
 from workshop.accounts import Permission, require
 from workshop.errors import DomainError, InvalidInput
 from workshop.models import CrateKind, Lot, LotLine, Market, User
@@ -87,7 +87,7 @@ class PickupRow:
     market: str
     pickup_date: date
     counts: dict[int, int]
-    sample: intake.Sample | None
+    sample: pickups.Sample | None
     note: str
 
 
@@ -435,7 +435,7 @@ def _sample(
     row: list[Any],
     counts: dict[int, int],
     kind_names: dict[str, CrateKind],
-) -> intake.Sample | None:
+) -> pickups.Sample | None:
     values: dict[str, float | None] = {}
     for name in (SAMPLE_COUNT, SAMPLE_KG):
         index = mapping.get(name)
@@ -466,7 +466,7 @@ def _sample(
     else:
         # No kind given: the sample was taken from the kind the row has most of.
         kind_id = max(counts, key=lambda k: (counts[k], -k)) if counts else 0
-    return intake.Sample(kind_id=kind_id, count=int(n), kg=kg)
+    return pickups.Sample(kind_id=kind_id, count=int(n), kg=kg)
 
 
 # --- importing ------------------------------------------------------------------------
@@ -504,7 +504,7 @@ def _run(
 ) -> ImportReport:
     require(actor, Permission.pickups)
     markets = list(session.exec(select(Market)))
-    kinds = intake.crate_kinds(session=session, active_only=False)
+    kinds = pickups.crate_kinds(session=session, active_only=False)
     rows, errors = parse_rows(table, mapping, markets=markets, kinds=kinds)
     report = ImportReport(errors=errors)
     # Each pickup already recorded absorbs one identical row: a file with two
@@ -518,7 +518,7 @@ def _run(
             continue
         try:
             # The same function (and so the same rules) as a pickup typed in the form.
-            lot = intake.log_pickup(
+            lot = pickups.log_pickup(
                 session=session,
                 actor=actor,
                 market_id=row.market_id,

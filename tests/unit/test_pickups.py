@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import func, select
 
 from tests import factories
-from workshop import codes, dates, db, intake
+from workshop import codes, dates, db, pickups
 from workshop.errors import InvalidInput, NotFound, PermissionDenied
 from workshop.models import AuditEvent, Lot, LotLine, Role
 
@@ -21,10 +21,10 @@ def _count(engine, model) -> int:
 
 def test_seed_reference_once(engine):
     with db.write_session(engine) as session:
-        intake.seed_reference(session=session)
+        pickups.seed_reference(session=session)
     with db.read_session(engine) as session:
-        markets = intake.markets_for_pickup(session=session, on=date(2026, 11, 27))
-        kinds = intake.crate_kinds(session=session)
+        markets = pickups.markets_for_pickup(session=session, on=date(2026, 11, 27))
+        kinds = pickups.crate_kinds(session=session)
     assert len(markets) == 11
     assert [k.default_weight_kg for k in kinds] == [1.2, 0.6, 3.0]
 
@@ -32,8 +32,8 @@ def test_seed_reference_once(engine):
 def test_markets_held_today_come_first(engine):
     friday = date(2026, 11, 27)
     with db.read_session(engine) as session:
-        markets = intake.markets_for_pickup(session=session, on=friday)
-    held = [m.name for m in markets if friday.weekday() in intake.market_days(m)]
+        markets = pickups.markets_for_pickup(session=session, on=friday)
+    held = [m.name for m in markets if friday.weekday() in pickups.market_days(m)]
     assert held and [m.name for m in markets[: len(held)]] == held
     assert "Marché Davout" in held  # mar;ven
 
@@ -44,7 +44,7 @@ def test_log_pickup_gives_a_valid_lot_code(engine):
     assert codes.parse(lot.code, expect="L") == lot.code
     assert lot.note == "pluie"
     with db.read_session(engine) as session:
-        counts = intake.lot_counts(session=session, lot_id=lot.id)
+        counts = pickups.lot_counts(session=session, lot_id=lot.id)
         audit = session.exec(select(AuditEvent)).one()
     assert sorted(counts.values()) == [5, 20]  # the zero line is not stored
     assert audit.action == "create" and audit.entity_id == lot.code
@@ -62,7 +62,7 @@ def _attempt(engine, actor, **overrides):
     }
     args.update(overrides)
     with db.write_session(engine) as session:
-        return intake.log_pickup(session=session, actor=actor, **args)
+        return pickups.log_pickup(session=session, actor=actor, **args)
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ def test_bad_pickup_is_refused_and_writes_nothing(engine, overrides, key):
         overrides["counts"] = {ids.get(k, k): v for k, v in overrides["counts"].items()}
     if "sample" in overrides:
         kind, n, kg = overrides["sample"]
-        overrides["sample"] = intake.Sample(ids[kind], n, kg)
+        overrides["sample"] = pickups.Sample(ids[kind], n, kg)
     with pytest.raises(InvalidInput) as err:
         _attempt(engine, lead, **overrides)
     assert err.value.key == key
@@ -105,7 +105,7 @@ def test_bad_pickup_is_refused_and_writes_nothing(engine, overrides, key):
 def test_sample_of_exactly_30_kg_per_crate_is_accepted(engine):
     lead = factories.user(engine, Role.lead)
     kinds = factories.kinds(engine)
-    lot = _attempt(engine, lead, sample=intake.Sample(kinds[0].id, 2, 60.0))
+    lot = _attempt(engine, lead, sample=pickups.Sample(kinds[0].id, 2, 60.0))
     assert lot.sample_kg == 60.0
 
 
@@ -113,7 +113,7 @@ def test_inactive_market_is_refused(engine):
     admin = factories.user(engine, Role.admin)
     davout = factories.market(engine)
     with db.write_session(engine) as session:
-        intake.update_market(
+        pickups.update_market(
             session=session, actor=admin, market_id=davout.id, days=["mar"], active=False
         )
     with pytest.raises(InvalidInput) as err:
@@ -128,14 +128,14 @@ def test_a_pickup_at_a_market_taken_out_of_the_list_can_still_be_corrected(engin
     elsewhere = factories.lot(engine, lead, market_name="Marché de la Réunion", counts=(4,))
     davout = factories.market(engine)
     with db.write_session(engine) as session:
-        intake.update_market(
+        pickups.update_market(
             session=session, actor=admin, market_id=davout.id, days=["mar"], active=False
         )
     kinds = factories.kinds(engine)
 
     def correct(lot, market_id, note):
         with db.write_session(engine) as session:
-            return intake.update_pickup(
+            return pickups.update_pickup(
                 session=session,
                 actor=lead,
                 lot_id=lot.id,
@@ -149,8 +149,8 @@ def test_a_pickup_at_a_market_taken_out_of_the_list_can_still_be_corrected(engin
 
     assert correct(at_davout, davout.id, "après").note == "après"
     with db.read_session(engine) as session:
-        offered = intake.markets_for_pickup(session=session, on=dates.today(), lot=at_davout)
-        offered_new = intake.markets_for_pickup(session=session, on=dates.today())
+        offered = pickups.markets_for_pickup(session=session, on=dates.today(), lot=at_davout)
+        offered_new = pickups.markets_for_pickup(session=session, on=dates.today())
     assert davout.id in {m.id for m in offered}  # the edit form offers the lot's own market
     assert davout.id not in {m.id for m in offered_new}
     # Another lot cannot be moved to a market taken out of the list.
@@ -175,7 +175,7 @@ def test_update_pickup_keeps_before_and_reason(engine):
     kinds = factories.kinds(engine)
     reunion = factories.market(engine, "Marché de la Réunion")
     with db.write_session(engine) as session:
-        intake.update_pickup(
+        pickups.update_pickup(
             session=session,
             actor=lead,
             lot_id=lot.id,
@@ -188,7 +188,7 @@ def test_update_pickup_keeps_before_and_reason(engine):
         )
     with db.read_session(engine) as session:
         stored = session.get(Lot, lot.id)
-        counts = intake.lot_counts(session=session, lot_id=lot.id)
+        counts = pickups.lot_counts(session=session, lot_id=lot.id)
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "update")).one()
     assert stored.market_id == reunion.id and counts == {kinds[2].id: 4}
     assert stored.code == lot.code  # the code printed on the lot never changes
@@ -209,26 +209,26 @@ def test_update_without_reason_or_with_bad_values_changes_nothing(engine):
         "note": "",
     }
     with pytest.raises(InvalidInput) as err, db.write_session(engine) as session:
-        intake.update_pickup(session=session, actor=lead, reason="  ", **base)
+        pickups.update_pickup(session=session, actor=lead, reason="  ", **base)
     assert err.value.key == "error.pickup.reason_required"
     base["counts"] = {kinds[0].id: 5000}
     with pytest.raises(InvalidInput), db.write_session(engine) as session:
-        intake.update_pickup(session=session, actor=lead, reason="typo", **base)
+        pickups.update_pickup(session=session, actor=lead, reason="typo", **base)
     with db.read_session(engine) as session:
-        assert intake.lot_counts(session=session, lot_id=lot.id) == {kinds[0].id: 10}
+        assert pickups.lot_counts(session=session, lot_id=lot.id) == {kinds[0].id: 10}
     with pytest.raises(NotFound), db.write_session(engine) as session:
-        intake.update_pickup(session=session, actor=lead, reason="typo", **{**base, "lot_id": 999})
+        pickups.update_pickup(session=session, actor=lead, reason="typo", **{**base, "lot_id": 999})
 
 
 def test_delete_pickup(engine):
     lead = factories.user(engine, Role.lead)
     lot = factories.lot(engine, lead, counts=(10, 1))
     with pytest.raises(InvalidInput), db.write_session(engine) as session:
-        intake.delete_pickup(session=session, actor=lead, lot_id=lot.id, reason="")
+        pickups.delete_pickup(session=session, actor=lead, lot_id=lot.id, reason="")
     assert _count(engine, Lot) == 1
     with db.write_session(engine) as session:
         assert (
-            intake.delete_pickup(session=session, actor=lead, lot_id=lot.id, reason="doublon")
+            pickups.delete_pickup(session=session, actor=lead, lot_id=lot.id, reason="doublon")
             == lot.code
         )
     assert _count(engine, Lot) == 0 and _count(engine, LotLine) == 0
@@ -242,7 +242,7 @@ def test_recent_pickups(engine):
     old = factories.lot(engine, lead, on=dates.today() - timedelta(days=90))
     new = factories.lot(engine, lead, counts=(3, 4), sample=(2, 2.4))
     with db.read_session(engine) as session:
-        rows = intake.recent_pickups(session=session, actor=lead)
+        rows = pickups.recent_pickups(session=session, actor=lead)
     assert [r.code for r in rows] == [new.code]
     assert rows[0].crates == 7 and rows[0].weighed
     assert old.code not in {r.code for r in rows}
@@ -253,12 +253,12 @@ def test_admin_edits_weights_and_markets(engine):
     lead = factories.user(engine, Role.lead)
     kinds = factories.kinds(engine)
     with db.write_session(engine) as session:
-        changed = intake.update_crate_kind_weights(
+        changed = pickups.update_crate_kind_weights(
             session=session, actor=admin, weights={kinds[0].id: 1.4, kinds[1].id: 0.6}
         )
     assert [k.id for k in changed] == [kinds[0].id]
     with pytest.raises(InvalidInput), db.write_session(engine) as session:
-        intake.update_crate_kind_weights(
+        pickups.update_crate_kind_weights(
             session=session, actor=admin, weights={kinds[1].id: 0.9, kinds[2].id: -1}
         )
     assert [k.default_weight_kg for k in factories.kinds(engine)] == [
@@ -267,14 +267,14 @@ def test_admin_edits_weights_and_markets(engine):
         3.0,
     ]  # all or nothing
     with pytest.raises(PermissionDenied), db.write_session(engine) as session:
-        intake.update_crate_kind_weights(session=session, actor=lead, weights={kinds[0].id: 2})
+        pickups.update_crate_kind_weights(session=session, actor=lead, weights={kinds[0].id: 2})
     davout = factories.market(engine)
     with db.write_session(engine) as session:
-        market = intake.update_market(
+        market = pickups.update_market(
             session=session, actor=admin, market_id=davout.id, days=["ven", "mar"], active=True
         )
     assert market.days == "mar;ven"
     with pytest.raises(InvalidInput), db.write_session(engine) as session:
-        intake.update_market(
+        pickups.update_market(
             session=session, actor=admin, market_id=davout.id, days=["friday"], active=True
         )
