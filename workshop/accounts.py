@@ -10,11 +10,9 @@ import enum
 import math
 from datetime import UTC, datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, func, select
 
-from workshop import audit
+from workshop import audit, passwords
 from workshop.errors import (
     AuthenticationFailed,
     InvalidInput,
@@ -25,9 +23,6 @@ from workshop.errors import (
 from workshop.models import AuditEvent, Market, Role, User, utcnow
 
 MIN_PASSWORD_LENGTH = 8
-_hasher = PasswordHasher()
-# Verified against when the username is unknown, so both failures take as long.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 # Guessing throttle (issue 8): after FREE_TRIES failures the next attempt waits
 # FIRST_WAIT_S, doubled for each further failure, at most MAX_WAIT_S. Failures are
@@ -94,7 +89,7 @@ def require(user: User | None, permission: Permission) -> User:
 
 def hash_password(password: str) -> str:
     """Argon2id hash of `password`."""
-    return _hasher.hash(password)
+    return passwords.hash_secret(password)
 
 
 def _check_new_user_fields(username: str, display_name: str, password: str) -> str:
@@ -225,18 +220,8 @@ def set_active(*, session: Session, actor: User, user_id: int, active: bool) -> 
         raise NotFound("error.user.unknown")
     if user.id == actor.id:
         raise InvalidInput("error.user.cannot_disable_self")
-    before = audit.snapshot(user)
-    user.active = active
-    session.add(user)
-    audit.record(
-        session=session,
-        actor=actor,
-        action="update",
-        entity="user",
-        entity_id=user.id,
-        before=before,
-        after=audit.snapshot(user),
-    )
+    with audit.change(session=session, actor=actor, obj=user, entity="user", entity_id=user.id):
+        user.active = active
     return user
 
 
@@ -330,12 +315,9 @@ def authenticate(
     # are, and logging refusals would let a guesser grow the log for free.
     check_throttle(session=session, entity="user", key=key, now=now)
     user = session.exec(select(User).where(User.username == typed)).first()
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-        ok = user is not None and user.active
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok or user is None:
+    # An unknown username is checked against a dummy hash: both failures take as long.
+    ok = passwords.matches(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
         record_attempt(session=session, entity="user", key=key, ok=False, now=now)
         raise AuthenticationFailed()
     record_attempt(session=session, entity="user", key=key, ok=True, now=now, actor=user)
@@ -361,18 +343,8 @@ def set_email(*, session: Session, actor: User, user_id: int, email: str) -> Use
     clean = _clean_email(email)
     if clean and session.exec(select(User).where(User.email == clean, User.id != user_id)).first():
         raise InvalidInput("error.user.email_taken", email=clean)
-    before = audit.snapshot(user)
-    user.email = clean
-    session.add(user)
-    audit.record(
-        session=session,
-        actor=actor,
-        action="update",
-        entity="user",
-        entity_id=user.id,
-        before=before,
-        after=audit.snapshot(user),
-    )
+    with audit.change(session=session, actor=actor, obj=user, entity="user", entity_id=user.id):
+        user.email = clean
     return user
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
@@ -83,4 +86,46 @@ def append(
     session.flush()
     session.connection().execute(
         _INSERT, _row(actor, action, entity, entity_id, before, after, reason)
+    )
+
+
+@dataclass
+class Change:
+    """What `change` logs: the values before, and more to add to the values after."""
+
+    before: dict[str, Any]
+    extra_after: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def change(
+    *,
+    session: Session,
+    actor: User | None,
+    obj: Any,
+    entity: str,
+    entity_id: Any,
+    action: str = "update",
+    fields: list[str] | None = None,
+    reason: str = "",
+    snapshot_of: Callable[[Any], dict[str, Any]] | None = None,
+) -> Iterator[Change]:
+    """Snapshot `obj`, let the block change it, then add it and log before and after.
+
+    Nothing is logged when the block raises (its transaction is rolled back anyway).
+    `snapshot_of` replaces `snapshot` for objects whose state lives in other rows too.
+    """
+    take = snapshot_of or (lambda o: snapshot(o, fields=fields))
+    done = Change(before=take(obj))
+    yield done
+    session.add(obj)
+    record(
+        session=session,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=done.before,
+        after={**take(obj), **done.extra_after},
+        reason=reason,
     )

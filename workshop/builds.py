@@ -6,17 +6,15 @@ import io
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from PIL.JpegImagePlugin import JpegImageFile
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, SQLModel, col, func, select
+from sqlmodel import Session, col, func, select
 
-from workshop import audit, codes, config, dates
+from workshop import audit, codes, config, dates, fastpath
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import (
@@ -189,11 +187,9 @@ def get_build_by_code(*, session: Session, code: str) -> Build:
     return build
 
 
-def _table(model: type[SQLModel]) -> Table:
-    return cast(Table, cast(Any, model).__table__)
-
-
-_BUILD, _BUILDCRATE, _CRATE, _DESIGN = (_table(m) for m in (Build, BuildCrate, Crate, Design))
+_BUILD, _BUILDCRATE, _CRATE, _DESIGN = (
+    fastpath.table(m) for m in (Build, BuildCrate, Crate, Design)
+)
 _OTHER_BUILD = _BUILD.alias("other_build")
 
 # Scanning a crate into a build runs these with Core: the SQL the ORM would send,
@@ -250,35 +246,9 @@ _BUILD_STARTED = (
 )
 
 
-def _stored_code(text: str, expect: str) -> str:
-    """`codes.parse(text, expect=...)`, skipped when `text` is already a stored code of that kind.
-
-    The same result: a stored code parses to itself (its AZERTY reading turns the
-    digits into symbols, so it never reads as another code), and anything else
-    still goes through `parse`, errors included.
-    """
-    if codes.is_valid(text) and text[0] == expect:
-        return text
-    return codes.parse(text, expect=expect)
-
-
-def _autoflush(session: Session) -> None:
-    # What an ORM query does first; the Core statements here read the database.
-    if session.autoflush:
-        session.flush()
-
-
-def _written(session: Session, model: type[SQLModel], ident: int, values: dict[str, Any]) -> None:
-    """Tell the session's instance of a row (if any) what a Core UPDATE just wrote."""
-    found = session.identity_map.get(session.identity_key(model, ident))
-    if found is not None:
-        for name, value in values.items():
-            set_committed_value(found, name, value)
-
-
 def crate_count(*, session: Session, build_id: int) -> int:
     """Number of crates in a build."""
-    _autoflush(session)
+    fastpath.autoflush(session)
     return int(session.connection().execute(_COUNT, {"build_id": build_id}).scalar_one())
 
 
@@ -295,8 +265,8 @@ class Attached:
 def attach_crate(*, session: Session, actor: User, build_id: int, text: str) -> Attached:
     """Put a scanned crate into a build; a crate belongs to one build at most."""
     require(actor, Permission.scan)
-    code = _stored_code(text, expect="C")
-    _autoflush(session)
+    code = fastpath.stored_code(text, expect="C")
+    fastpath.autoflush(session)
     conn = session.connection()
     build = conn.execute(_BUILD_FOR_ATTACH, {"build_id": build_id}).first()
     if build is None:
@@ -332,11 +302,11 @@ def attach_crate(*, session: Session, actor: User, build_id: int, text: str) -> 
         raise InvalidInput("error.build.crate_taken", code=codes.format_code(code)) from None
     in_build = {"outcome": Outcome.in_build, "outcome_at": now, "outcome_by_id": actor.id}
     conn.execute(_CRATE_IN_BUILD, {"crate_id": crate.id, **in_build})
-    _written(session, Crate, crate.id, in_build)
+    fastpath.written(session, Crate, crate.id, in_build)
     if build.status == BuildStatus.planned:
         started = {"status": BuildStatus.in_progress, "started_on": dates.today()}
         conn.execute(_BUILD_STARTED, {"build_id": build_id, **started})
-        _written(session, Build, build_id, started)
+        fastpath.written(session, Build, build_id, started)
     audit.append(
         session=session,
         actor=actor,
@@ -412,25 +382,22 @@ def set_status(
         raise InvalidInput("error.build.destination_long", max=200)
     if price_eur is not None and not 0 <= price_eur <= MAX_PRICE_EUR:
         raise InvalidInput("error.build.bad_price", max=MAX_PRICE_EUR)
-    before = audit.snapshot(build)
-    build.status = status
-    if status == BuildStatus.in_progress and build.started_on is None:
-        build.started_on = on
-    if status == BuildStatus.finished:
-        build.finished_on = build.finished_on or on
-    if status in DELIVERED:
-        build.delivered_on, build.destination = on, destination.strip()
-        build.price_eur = price_eur
-    session.add(build)
-    audit.record(
+    with audit.change(
         session=session,
         actor=actor,
+        obj=build,
         action="status",
         entity="build",
         entity_id=build.code,
-        before=before,
-        after=audit.snapshot(build),
-    )
+    ):
+        build.status = status
+        if status == BuildStatus.in_progress and build.started_on is None:
+            build.started_on = on
+        if status == BuildStatus.finished:
+            build.finished_on = build.finished_on or on
+        if status in DELIVERED:
+            build.delivered_on, build.destination = on, destination.strip()
+            build.price_eur = price_eur
     return build
 
 
@@ -504,18 +471,15 @@ def set_design_photo(*, session: Session, actor: User, design_id: int, data: byt
         raise NotFound("error.build.unknown_design")
     relative = f"designs/{design_id}-{uuid.uuid4().hex[:8]}.jpg"
     _store(relative, _resized_jpeg(data))
-    before = audit.snapshot(design)
-    design.photo = relative
-    session.add(design)
-    audit.record(
+    with audit.change(
         session=session,
         actor=actor,
+        obj=design,
         action="photo",
         entity="design",
         entity_id=design.id,
-        before=before,
-        after=audit.snapshot(design),
-    )
+    ):
+        design.photo = relative
     return design
 
 

@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import bindparam, update
 from sqlalchemy import select as core_select
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
-from workshop import audit, codes
+from workshop import audit, codes, fastpath
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import Crate, CrateKind, Lot, LotRemainder, Market, Outcome, User, utcnow
@@ -25,14 +22,7 @@ REMAINDER_OUTCOMES = (Outcome.recycled, Outcome.firewood, Outcome.reused)
 MANUAL_OUTCOMES = (Outcome.in_stock, Outcome.reused, Outcome.recycled, Outcome.firewood)
 MAX_TAG_AT_ONCE = 2000
 
-_M = TypeVar("_M", bound=SQLModel)
-
-
-def _table(model: type[SQLModel]) -> Table:
-    return cast(Table, cast(Any, model).__table__)
-
-
-_CRATE, _KIND, _LOT, _MARKET = (_table(m) for m in (Crate, CrateKind, Lot, Market))
+_CRATE, _KIND, _LOT, _MARKET = (fastpath.table(m) for m in (Crate, CrateKind, Lot, Market))
 _CRATE_FIELDS = ("outcome", "outcome_at", "outcome_by_id")
 
 # The hot paths of a scan run these with Core: the same SQL the ORM would send,
@@ -65,49 +55,6 @@ _SET_OUTCOME = (
         outcome_by_id=bindparam("outcome_by_id"),
     )
 )
-
-
-def _stored_code(text: str, expect: str | None = None) -> str:
-    """`codes.parse(text, expect=...)`, skipped when `text` is already a stored code of that kind.
-
-    The same result: a stored code parses to itself (its AZERTY reading turns the
-    digits into symbols, so it never reads as another code), and anything else
-    still goes through `parse`, errors included.
-    """
-    if codes.is_valid(text) and (expect is None or text[0] == expect):
-        return text
-    return codes.parse(text, expect=expect)
-
-
-def _autoflush(session: Session) -> None:
-    # What an ORM query does first; the Core statements below read the database.
-    if session.autoflush:
-        session.flush()
-
-
-def _loaded(session: Session, model: type[_M], values: Mapping[Any, Any]) -> _M:
-    """The session's instance of this row (as an ORM query would return it), made if need be.
-
-    An instance already in the session wins, as with an ORM query; otherwise one is
-    made from the row's values and added as persistent (loaded, not new: no SQL).
-    """
-    found = session.identity_map.get(session.identity_key(model, values["id"]))
-    if found is not None:
-        return cast(_M, found)
-    obj = model(**values)
-    make_transient_to_detached(obj)
-    session.add(obj)
-    return obj
-
-
-def _written(
-    session: Session, model: type[SQLModel], ident: int, values: Mapping[str, Any]
-) -> None:
-    """Tell the session's instance of a row (if any) what a Core UPDATE just wrote."""
-    found = session.identity_map.get(session.identity_key(model, ident))
-    if found is not None:
-        for name, value in values.items():
-            set_committed_value(found, name, value)
 
 
 def _new_crate_codes(session: Session, n: int) -> list[str]:
@@ -194,8 +141,8 @@ def set_outcome(*, session: Session, actor: User, code: str, outcome: Outcome) -
     require(actor, Permission.pickups)
     if outcome not in MANUAL_OUTCOMES:
         raise InvalidInput("error.crate.bad_outcome")
-    code = _stored_code(code, expect="C")
-    _autoflush(session)
+    code = fastpath.stored_code(code, expect="C")
+    fastpath.autoflush(session)
     conn = session.connection()
     row = conn.execute(_CRATE_BY_CODE, {"code": code}).mappings().first()
     if row is None:
@@ -203,13 +150,13 @@ def set_outcome(*, session: Session, actor: User, code: str, outcome: Outcome) -
     if row["outcome"] == Outcome.in_build:
         raise InvalidInput("error.crate.in_build")
     if row["outcome"] == outcome:
-        return _loaded(session, Crate, row)
+        return fastpath.loaded(session, Crate, row)
     # One write transaction (db.write_session): nothing else writes between the
     # select and this update (SQLite BEGIN IMMEDIATE, PostgreSQL advisory lock).
     before = {name: row[name] for name in _CRATE_FIELDS}
     after = {"outcome": outcome, "outcome_at": utcnow(), "outcome_by_id": actor.id}
     conn.execute(_SET_OUTCOME, {"crate_id": row["id"], **after})
-    _written(session, Crate, row["id"], after)
+    fastpath.written(session, Crate, row["id"], after)
     audit.append(
         session=session,
         actor=actor,
@@ -219,7 +166,7 @@ def set_outcome(*, session: Session, actor: User, code: str, outcome: Outcome) -
         before=before,
         after=after,
     )
-    return _loaded(session, Crate, {**row, **after})
+    return fastpath.loaded(session, Crate, {**row, **after})
 
 
 @dataclass(frozen=True)
@@ -248,14 +195,16 @@ class LotView:
 def resolve(*, session: Session, actor: User, text: str) -> CrateView | LotView:
     """Read a scanned or typed text and return the crate or lot it names."""
     require(actor, Permission.scan)
-    code = _stored_code(text)
+    code = fastpath.stored_code(text)
     kind = code[0]
     if kind == codes.CRATE:
-        _autoflush(session)
+        fastpath.autoflush(session)
         row = session.connection().execute(_CRATE_VIEW, {"code": code}).mappings().first()
         if row is None:
             raise NotFound("error.scan.unknown_code", code=codes.format_code(code))
-        crate_kind = _loaded(session, CrateKind, {c.name: row[f"kind_{c.name}"] for c in _KIND.c})
+        crate_kind = fastpath.loaded(
+            session, CrateKind, {c.name: row[f"kind_{c.name}"] for c in _KIND.c}
+        )
         return CrateView(
             code=row["code"],
             kind=crate_kind,

@@ -19,11 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, func, or_, select
 
-from workshop import accounts, audit, codes, config, dates
+from workshop import accounts, audit, codes, config, dates, passwords
 from workshop.accounts import Permission, can, require
 from workshop.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
 from workshop.models import (
@@ -57,7 +55,6 @@ PROGRAMMES = (
     ("Bénévoles", "Volunteers"),
 )
 
-_hasher = PasswordHasher()
 
 # Fields of a trainee kept in audit events: never the name or the PIN, so that
 # anonymising a trainee leaves no name behind in the append-only log.
@@ -115,7 +112,7 @@ def programmes(*, session: Session, active_only: bool = True) -> list[Programme]
 
 def hash_pin(pin: str) -> str:
     """Argon2id hash of a PIN (as for passwords)."""
-    return _hasher.hash(pin)
+    return passwords.hash_secret(pin)
 
 
 def _check_pin_format(pin: str) -> None:
@@ -254,27 +251,22 @@ def update_trainee(
     )
     if n := session.exec(outside).one():
         raise InvalidInput("error.hours.entries_outside_contract", n=n)
-    before = audit.snapshot(trainee, fields=_AUDIT_TRAINEE)
-    trainee.programme_id, trainee.start_date, trainee.end_date = programme_id, start_date, end_date
-    trainee.consent_name, trainee.consent_photo, trainee.user_id = (
-        consent_name,
-        consent_photo,
-        user_id,
-    )
-    if pin is not None:
-        trainee.pin_hash = hash_pin(pin) if pin else ""
-    if new_badge:  # a lost badge: the old card stops working at once
-        trainee.badge_code = _new_badge_code(session)
-    session.add(trainee)
-    audit.record(
+    with audit.change(
         session=session,
         actor=actor,
-        action="update",
+        obj=trainee,
         entity="trainee",
         entity_id=trainee.id,
-        before=before,
-        after={**audit.snapshot(trainee, fields=_AUDIT_TRAINEE), "pin_changed": pin is not None},
-    )
+        fields=_AUDIT_TRAINEE,
+    ) as change:
+        trainee.programme_id, trainee.start_date = programme_id, start_date
+        trainee.end_date, trainee.user_id = end_date, user_id
+        trainee.consent_name, trainee.consent_photo = consent_name, consent_photo
+        if pin is not None:
+            trainee.pin_hash = hash_pin(pin) if pin else ""
+        if new_badge:  # a lost badge: the old card stops working at once
+            trainee.badge_code = _new_badge_code(session)
+        change.extra_after["pin_changed"] = pin is not None
     return trainee
 
 
@@ -366,13 +358,9 @@ def identify_pin(
     accounts.check_throttle(
         session=session, entity=PIN_ENTITY, key=key, now=moment, message="error.auth.pin_throttled"
     )
-    try:
-        if not trainee.pin_hash:
-            raise VerificationError()
-        _hasher.verify(trainee.pin_hash, pin)
-    except (VerificationError, InvalidHashError):
+    if not passwords.matches(trainee.pin_hash, pin):
         accounts.record_attempt(session=session, entity=PIN_ENTITY, key=key, ok=False, now=moment)
-        raise AuthenticationFailed("error.hours.wrong_pin") from None
+        raise AuthenticationFailed("error.hours.wrong_pin")
     _check_current(trainee, dates.today(moment))
     accounts.record_attempt(session=session, entity=PIN_ENTITY, key=key, ok=True, now=moment)
     return trainee
@@ -462,17 +450,13 @@ def _check_day_total(others: list[HourEntry], minutes: int) -> None:
         raise InvalidInput(
             "error.hours.day_limit",
             hours=MAX_DAY_MINUTES // 60,
-            already=_hhmm(already),
+            already=timedelta(minutes=already),  # formatted by the message
         )
 
 
 def _day(day: date) -> date:
     # Dates travel as dates: the message formats them in the reader's language.
     return day
-
-
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60} h {minutes % 60:02d}"
 
 
 def _check_overlap(others: list[HourEntry], start: datetime, end: datetime, now: datetime) -> None:
@@ -486,8 +470,8 @@ def _check_overlap(others: list[HourEntry], start: datetime, end: datetime, now:
         if start < other_end and other.start_at < end:
             raise InvalidInput(
                 "error.hours.overlap",
-                start=dates.local(other.start_at).strftime("%H:%M"),
-                end=dates.local(other_end).strftime("%H:%M") if other.end_at else "…",
+                start=dates.local(other.start_at).time(),
+                end=dates.local(other_end).time() if other.end_at else "…",
             )
 
 
@@ -666,13 +650,15 @@ def clock_in(
     state = clock_state(session=session, trainee_id=trainee_id, now=moment)
     if state.open_entry is not None and state.open_entry.start_at is not None:
         raise InvalidInput(
-            "error.hours.already_in", time=dates.local(state.open_entry.start_at).strftime("%H:%M")
+            "error.hours.already_in", time=dates.local(state.open_entry.start_at).time()
         )
     _check_unlocked(session, None, trainee_id, today, "")
     others = _day_entries(session, trainee_id, today, None)
     if sum(e.minutes for e in others) >= MAX_DAY_MINUTES:
         raise InvalidInput(
-            "error.hours.day_limit", hours=MAX_DAY_MINUTES // 60, already=_hhmm(MAX_DAY_MINUTES)
+            "error.hours.day_limit",
+            hours=MAX_DAY_MINUTES // 60,
+            already=timedelta(minutes=MAX_DAY_MINUTES),
         )
     _check_overlap(others, moment, moment + timedelta(seconds=1), moment)
     entry = HourEntry(
@@ -717,20 +703,18 @@ def clock_out(*, session: Session, trainee_id: int, now: datetime | None = None)
     others = _day_entries(session, trainee_id, entry.work_date, entry.id)
     _check_day_total(others, minutes)
     _check_overlap(others, entry.start_at, moment, moment)
-    before = audit.snapshot(entry, fields=_AUDIT_ENTRY)
-    entry.end_at, entry.minutes, entry.status = moment, minutes, HourStatus.submitted
-    if entry.programme_id is None:
-        entry.programme_id = trainee.programme_id
-    session.add(entry)
-    audit.record(
+    with audit.change(
         session=session,
         actor=None,
+        obj=entry,
         action="clock_out",
         entity="hour_entry",
         entity_id=entry.id,
-        before=before,
-        after=audit.snapshot(entry, fields=_AUDIT_ENTRY),
-    )
+        fields=_AUDIT_ENTRY,
+    ):
+        entry.end_at, entry.minutes, entry.status = moment, minutes, HourStatus.submitted
+        if entry.programme_id is None:
+            entry.programme_id = trainee.programme_id
     return entry
 
 
@@ -777,24 +761,22 @@ def correct_entry(
             raise InvalidInput("error.hours.future")
         _check_overlap(others, entry.start_at, end, moment)
     _check_day(trainee, entry.work_date, dates.today(moment))
-    before = audit.snapshot(entry, fields=_AUDIT_ENTRY)
-    entry.minutes, entry.activity, entry.end_at = minutes, activity, end
-    entry.build_id = build_id
-    if entry.programme_id is None:  # a row written by hand: the best we know
-        entry.programme_id = trainee.programme_id
-    entry.status = HourStatus.approved if locked else HourStatus.submitted
-    entry.reviewed_by_id, entry.reviewed_at, entry.reason = actor.id, utcnow(), reason
-    session.add(entry)
-    audit.record(
+    with audit.change(
         session=session,
         actor=actor,
+        obj=entry,
         action="correct",
         entity="hour_entry",
         entity_id=entry.id,
-        before=before,
-        after=audit.snapshot(entry, fields=_AUDIT_ENTRY),
+        fields=_AUDIT_ENTRY,
         reason=reason,
-    )
+    ):
+        entry.minutes, entry.activity, entry.end_at = minutes, activity, end
+        entry.build_id = build_id
+        if entry.programme_id is None:  # a row written by hand: the best we know
+            entry.programme_id = trainee.programme_id
+        entry.status = HourStatus.approved if locked else HourStatus.submitted
+        entry.reviewed_by_id, entry.reviewed_at, entry.reason = actor.id, utcnow(), reason
     return entry
 
 
@@ -806,20 +788,18 @@ def reject_entry(*, session: Session, actor: User, entry_id: int, reason: str) -
     _check_unlocked(session, actor, entry.trainee_id, entry.work_date, reason)
     if entry.status == HourStatus.rejected:
         raise InvalidInput("error.hours.already_rejected")
-    before = audit.snapshot(entry, fields=_AUDIT_ENTRY)
-    entry.status, entry.reason = HourStatus.rejected, reason
-    entry.reviewed_by_id, entry.reviewed_at = actor.id, utcnow()
-    session.add(entry)
-    audit.record(
+    with audit.change(
         session=session,
         actor=actor,
+        obj=entry,
         action="reject",
         entity="hour_entry",
         entity_id=entry.id,
-        before=before,
-        after=audit.snapshot(entry, fields=_AUDIT_ENTRY),
+        fields=_AUDIT_ENTRY,
         reason=reason,
-    )
+    ):
+        entry.status, entry.reason = HourStatus.rejected, reason
+        entry.reviewed_by_id, entry.reviewed_at = actor.id, utcnow()
     return entry
 
 

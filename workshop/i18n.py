@@ -11,13 +11,14 @@ Numbers and dates are formatted by Babel (CLDR data), so French gets
 from __future__ import annotations
 
 import tomllib
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
+from babel.units import format_unit
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -66,6 +67,10 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
 def _localised(value: Any, lang: str) -> Any:
     if isinstance(value, date) and not isinstance(value, datetime):
         return fmt_date(value, lang)
+    if isinstance(value, time):
+        return fmt_time(value, lang)
+    if isinstance(value, timedelta):
+        return fmt_duration(round(value.total_seconds() / 60), lang)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
     decimals = 0 if float(value).is_integer() else 1
@@ -92,6 +97,24 @@ def fmt_date(value: date, lang: str = DEFAULT_LANGUAGE) -> str:
 def fmt_datetime(value: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
     """Date and time to the minute."""
     return format_datetime(value, format="d MMM y HH:mm", locale=_LOCALES.get(lang, "fr_FR"))
+
+
+def fmt_time(value: time | datetime, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A time of day as people say it: `9 h 05` in French, `09:05` in English."""
+    pattern = "H' h 'mm" if lang == "fr" else "HH:mm"
+    return format_time(value, format=pattern, locale=_LOCALES.get(lang, "fr_FR"))
+
+
+def fmt_duration(minutes: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """`3 h 15 min` in French, `3 hrs 15 mins` in English (CLDR's short unit names)."""
+    hours, rest = divmod(int(minutes), 60)
+    locale = _LOCALES.get(lang, "fr_FR")
+    parts = (
+        [format_unit(hours, "duration-hour", "short", locale=locale)] if hours or not rest else []
+    )
+    if rest:
+        parts.append(format_unit(rest, "duration-minute", "short", locale=locale))
+    return "\u00a0".join(parts)
 
 
 def fmt_month(value: date, lang: str = DEFAULT_LANGUAGE) -> str:

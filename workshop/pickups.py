@@ -251,25 +251,22 @@ def update_pickup(
     for kind_id in state.counts:
         if clean.get(kind_id, 0) < state.sorted(kind_id):
             raise InvalidInput("error.pickup.below_sorted", sorted=state.sorted(kind_id))
-    before = _lot_snapshot(session, lot)
-    lot.market_id = market_id
-    lot.pickup_date = pickup_date
-    lot.note = note
-    lot.sample_kind_id = sample.kind_id if sample else None
-    lot.sample_count = sample.count if sample else None
-    lot.sample_kg = sample.kg if sample else None
-    session.add(lot)
-    _write_lines(session, lot, clean)
-    audit.record(
+    with audit.change(
         session=session,
         actor=actor,
-        action="update",
+        obj=lot,
         entity="lot",
         entity_id=lot.code,
-        before=before,
-        after=_lot_snapshot(session, lot),
         reason=reason.strip(),
-    )
+        snapshot_of=lambda lot: _lot_snapshot(session, lot),
+    ):
+        lot.market_id = market_id
+        lot.pickup_date = pickup_date
+        lot.note = note
+        lot.sample_kind_id = sample.kind_id if sample else None
+        lot.sample_count = sample.count if sample else None
+        lot.sample_kg = sample.kg if sample else None
+        _write_lines(session, lot, clean)
     return lot
 
 
@@ -393,18 +390,10 @@ def update_crate_kind_weights(
             raise InvalidInput("error.kind.bad_weight", name=kind.name, max=MAX_KG_PER_CRATE)
         if weight_kg == kind.default_weight_kg:
             continue
-        before = audit.snapshot(kind)
-        kind.default_weight_kg = weight_kg
-        session.add(kind)
-        audit.record(
-            session=session,
-            actor=actor,
-            action="update",
-            entity="crate_kind",
-            entity_id=kind.id,
-            before=before,
-            after=audit.snapshot(kind),
-        )
+        with audit.change(
+            session=session, actor=actor, obj=kind, entity="crate_kind", entity_id=kind.id
+        ):
+            kind.default_weight_kg = weight_kg
         changed.append(kind)
     return changed
 
@@ -419,17 +408,9 @@ def update_market(
         raise NotFound("error.market.unknown")
     if any(d not in WEEKDAYS for d in days):
         raise InvalidInput("error.market.bad_day")
-    before = audit.snapshot(market)
-    market.days = ";".join(d for d in WEEKDAYS if d in days)
-    market.active = active
-    session.add(market)
-    audit.record(
-        session=session,
-        actor=actor,
-        action="update",
-        entity="market",
-        entity_id=market.id,
-        before=before,
-        after=audit.snapshot(market),
-    )
+    with audit.change(
+        session=session, actor=actor, obj=market, entity="market", entity_id=market.id
+    ):
+        market.days = ";".join(d for d in WEEKDAYS if d in days)
+        market.active = active
     return market

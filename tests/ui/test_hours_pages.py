@@ -96,7 +96,7 @@ def test_shop_floor_badge_clock_in_clock_out_and_auto_return(ui, frozen):
     at.chat_input[0].set_value(codes.format_code(tr.badge_code)).run()
     assert "Tu es arrivé·e à 9 h 00." in texts(at.info)
     _button(at, "Je pars").click().run()
-    assert texts(at.success) == ["C'est noté : tu as travaillé 3 h 15. Merci !"]
+    assert texts(at.success) == ["C'est noté : tu as travaillé 3\u202fh\u00a015\u00a0min. Merci !"]
     assert texts(at.caption) == ["L'écran revient au début tout seul dans 20 secondes."]
     (entry,) = _entries(ui, tr.id)
     assert entry.status == HourStatus.submitted and entry.minutes == 195
@@ -138,7 +138,7 @@ def test_shop_floor_name_and_pin_then_direct_hours(ui, frozen):
     at.button_group[0].set_value(Activity.tri).run()
     _button(at, "Valider").click().run()
     assert not at.error, texts(at.error)
-    assert texts(at.success) == ["C'est noté : 2 h 30 de travail (Hier)."]
+    assert texts(at.success) == ["C'est noté : 2\u202fh\u00a030\u00a0min de travail (Hier)."]
     (entry,) = _entries(ui, tr.id)
     assert entry.work_date == date(2026, 3, 9) and entry.activity == Activity.tri
 
@@ -172,7 +172,9 @@ def test_approve_a_week(ui):
     add(ui, lead, tr, monday, 120, start=datetime(2026, 3, 9, 9).time())
     at = open_page(start(lead), "hours_approval.py")
     assert not at.exception and texts(at.title) == ["Heures à valider"]
-    assert any("Awa D. · semaine du 9 mars 2026 · 2 h 00 à valider" in m.value for m in at.markdown)
+    assert any(
+        "Awa D. · semaine du 9 mars 2026 · 2\u202fh à valider" in m.value for m in at.markdown
+    )
     _button(at, "Ouvrir").click().run()
     assert texts(at.subheader)[-1] == "Semaine du 9 mars 2026 au 15 mars 2026"
     # Reject without a reason: refused, nothing changes.
@@ -399,17 +401,21 @@ def test_trainee_records_own_hours_and_sees_them_waiting(ui, frozen):
     at.selectbox(key="mh_build").set_value(build.code)
     _fill(at, note="Pieds du banc")
     assert not at.exception and not at.error, texts(at.error)
-    assert texts(at.success) == ["Enregistré : 1 h 30 le 9 mars 2026 — en attente de validation."]
+    assert texts(at.success) == [
+        "Enregistré : 1\u202fh\u00a030\u00a0min le 9 mars 2026 — en attente de validation."
+    ]
     (entry,) = _entries(ui, tr.id)
     assert (entry.work_date, entry.minutes, entry.activity) == (YESTERDAY, 90, Activity.assemblage)
     assert entry.status == HourStatus.submitted and entry.source == HourSource.self_service
     assert entry.created_by_id == account.id and entry.build_id == build.id
     assert entry.reason == "Pieds du banc" and entry.start_at is None
     (row,) = _history(at)
-    assert row["Jour"] == "9 mars 2026" and row["Durée"] == "1 h 30"
+    assert row["Jour"] == "9 mars 2026" and row["Durée"] == "1\u202fh\u00a030\u00a0min"
     assert row["État"] == "à valider" and row["Activité"] == "Assemblage"
     assert row["Meuble"] == codes.format_code(build.code) and row["Remarque"] == "Pieds du banc"
-    assert {m.label: m.value for m in at.metric}["Ce mois-ci : à valider"] == "1 h 30"
+    assert {m.label: m.value for m in at.metric}[
+        "Ce mois-ci : à valider"
+    ] == "1\u202fh\u00a030\u00a0min"
     # The form is empty again for the next entry.
     assert at.selectbox(key="mh_minutes").value is None
     assert at.selectbox(key="mh_activity").value is None
@@ -446,12 +452,12 @@ def _last_week_approved(engine, tr):
         (
             _long_day_yesterday,
             {"minutes": 120},
-            "Pas plus de 12 h par jour. Déjà compté ce jour-là : 11 h 00.",
+            "Pas plus de 12 h par jour. Déjà compté ce jour-là : 11\u202fh.",
         ),
         (
             _other_period_yesterday,
             {"minutes": 90, "start": datetime(2026, 3, 9, 10, 30).time()},
-            "Ces heures se chevauchent avec une autre période du même jour (09:00 – 12:00).",
+            "Ces heures se chevauchent avec une autre période du même jour (9 h 00 – 12 h 00).",
         ),
         (
             _last_week_approved,
@@ -512,11 +518,11 @@ def test_trainee_hours_in_english(ui, frozen):
     at.selectbox(key="mh_minutes").set_value(120)
     at.selectbox(key="mh_activity").set_value(Activity.tri)
     at.button(key="FormSubmitter:mh_add-Save").click().run()
-    assert texts(at.error) == ["No more than 12 h a day. Already counted that day: 11 h 00."]
+    assert texts(at.error) == ["No more than 12 h a day. Already counted that day: 11 hrs."]
     assert _count(ui) == 1
     at.selectbox(key="mh_minutes").set_value(60)
     at.button(key="FormSubmitter:mh_add-Save").click().run()
-    assert texts(at.success) == ["Saved: 1 h 00 on 9 Mar 2026 — waiting for approval."]
+    assert texts(at.success) == ["Saved: 1 hr on 9 Mar 2026 — waiting for approval."]
     assert _count(ui) == 2
 
 
@@ -529,14 +535,17 @@ def test_lead_sees_and_approves_what_a_trainee_entered(ui, frozen):
     lat = open_page(start(lead), "hours_approval.py")
     assert not lat.exception
     assert any(
-        "Awa D. · semaine du 9 mars 2026 · 1 h 30 à valider" in m.value for m in lat.markdown
+        "Awa D. · semaine du 9 mars 2026 · 1\u202fh\u00a030\u00a0min à valider" in m.value
+        for m in lat.markdown
     )
     _button(lat, "Ouvrir").click().run()
     (row,) = lat.dataframe[0].value.to_dict("records")
-    assert (row["Durée"], row["Activité"]) == ("1 h 30", "Assemblage")
+    assert (row["Durée"], row["Activité"]) == ("1\u202fh\u00a030\u00a0min", "Assemblage")
     assert (row["État"], row["Saisi par"]) == ("à valider", "salarié·e")
     _button(lat, "Valider la semaine").click().run()
     assert texts(lat.success)[0] == "Semaine de Awa D. validée et verrouillée."
     at = open_page(start(account), "my_hours.py")
     assert _history(at)[0]["État"] == "validé"
-    assert {m.label: m.value for m in at.metric}["Ce mois-ci : validé"] == "1 h 30"
+    assert {m.label: m.value for m in at.metric}[
+        "Ce mois-ci : validé"
+    ] == "1\u202fh\u00a030\u00a0min"

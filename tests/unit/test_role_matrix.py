@@ -117,7 +117,11 @@ def actor_domain_functions() -> set[str]:
     for module in DOMAIN_MODULES:
         short = module.__name__.rsplit(".", 1)[-1]
         for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if name.startswith("_") or fn.__module__ != module.__name__:
+            # A package's functions are defined in its parts and exported by its __init__.
+            defined_here = fn.__module__ == module.__name__ or fn.__module__.startswith(
+                f"{module.__name__}."
+            )
+            if name.startswith("_") or not defined_here:
                 continue
             params = inspect.signature(fn).parameters
             if all(

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from tests import factories
-from workshop import accounts, db, startup
+from workshop import accounts, db, passwords, startup
 from workshop.errors import AuthenticationFailed, TooManyAttempts
 from workshop.models import AuditEvent, Role
 
@@ -41,14 +41,13 @@ def events(engine, key: str) -> list[str]:
 def verifications(monkeypatch):
     """Count password checks: a throttled attempt must not even check the password."""
     calls: list[str] = []
-    real = accounts._hasher
+    real = passwords.matches
 
-    class Spy:
-        def verify(self, hash_, password):
-            calls.append(password)
-            return real.verify(hash_, password)
+    def spy(stored_hash, secret):
+        calls.append(secret)
+        return real(stored_hash, secret)
 
-    monkeypatch.setattr(accounts, "_hasher", Spy())
+    monkeypatch.setattr(passwords, "matches", spy)
     return calls
 
 

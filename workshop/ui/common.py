@@ -40,11 +40,9 @@ def freeze_startup_objects() -> None:
 
 
 def duration(minutes: int, language: str | None = None) -> str:
-    """`3 h 15`, in `language` (default: the session's; pass it to format functions,
+    """`3 h 15 min` in `language` (default: the session's; pass it to format functions,
     which AppTest calls outside the page run)."""
-    return i18n.translate(
-        "shop.duration", language or lang(), h=minutes // 60, m=f"{minutes % 60:02d}"
-    )
+    return i18n.fmt_duration(minutes, language or lang())
 
 
 def co2e_line(co2e: Co2e, lang: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from workshop import dates, hours
+from workshop import dates, hours, i18n
 from workshop.accounts import Permission, can
 from workshop.errors import DomainError, PermissionDenied
 from workshop.models import Activity, HourEntry, Trainee
@@ -67,9 +67,8 @@ def go(step: str, **data: Any) -> None:
 
 
 def clock(moment: datetime) -> str:
-    """A time as people say it: `9 h 05` in French, `09:05` in English."""
-    shown = dates.local(moment)
-    return f"{shown.hour} h {shown.minute:02d}" if common.lang() == "fr" else f"{shown:%H:%M}"
+    """A stored time as people say it: `9 h 05` in French, `09:05` in English."""
+    return i18n.fmt_time(dates.local(moment), common.lang())
 
 
 def activity_label(activity: Activity) -> str:
