@@ -253,6 +253,23 @@ def crate_count(*, session: Session, build_id: int) -> int:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """How far a build's scan session has got: crates in it, crates its design needs."""
+
+    count: int
+    needed: int
+
+
+def progress(*, session: Session, build_id: int) -> Progress:
+    """The crates a build holds and the crates its design needs (0: no design)."""
+    fastpath.autoflush(session)
+    build = session.connection().execute(_BUILD_FOR_ATTACH, {"build_id": build_id}).first()
+    if build is None:
+        raise NotFound("error.build.unknown")
+    return Progress(count=build.n_crates, needed=build.crates_needed or 0)
+
+
+@dataclass(frozen=True)
 class Attached:
     """What scanning a crate into a build did."""
 

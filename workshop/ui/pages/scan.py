@@ -120,9 +120,8 @@ for picture in (photo, upload):
 
 if open_build is not None:
     with common.reading() as session:
-        count = builds.crate_count(session=session, build_id=open_build.id or 0)
-        design = session.get(builds.Design, open_build.design_id)
-    needed = design.crates_needed if design else 0
+        progress = builds.progress(session=session, build_id=open_build.id or 0)
+    count, needed = progress.count, progress.needed
     with st.container(border=True):
         st.subheader(t("scan.session", code=codes.format_code(open_build.code)))
         st.progress(
