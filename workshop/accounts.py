@@ -357,6 +357,12 @@ def user_for_email(*, session: Session, email: str | None) -> User:
     return user
 
 
+def active_user(*, session: Session, user_id: int) -> User | None:
+    """The user with this id if their account is active (re-read on every page run)."""
+    user = session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
 def list_users(*, session: Session, actor: User) -> list[User]:
     """Every user, by name (admin only)."""
     require(actor, Permission.manage_users)

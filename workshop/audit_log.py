@@ -58,41 +58,45 @@ def choices(*, session: Session, actor: User) -> Choices:
     )
 
 
-def search(
-    *,
-    session: Session,
-    actor: User,
-    user_id: int | None = None,
-    entity: str | None = None,
-    action: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    entity_id: str = "",
-    limit: int = MAX_ROWS,
-) -> tuple[list[EventRow], int]:
-    """Events matching the filters, newest first (at most `limit`), and how many match in all.
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events to find: by user (SYSTEM: none), entity, action, Paris days, entity id."""
 
-    `since` and `until` are Paris dates, both included; `user_id=SYSTEM` finds the
-    events no signed-in user made.
-    """
+    user_id: int | None = None
+    entity: str | None = None
+    action: str | None = None
+    since: date | None = None  # Paris dates, both included
+    until: date | None = None
+    entity_id: str = ""
+
+    def conditions(self) -> list[Any]:
+        """The WHERE clauses of this filter."""
+        if self.since and self.until and self.since > self.until:
+            raise InvalidInput("error.audit.bad_period")
+        found: list[Any] = []
+        if self.user_id == SYSTEM:
+            found.append(col(AuditEvent.user_id).is_(None))
+        elif self.user_id is not None:
+            found.append(AuditEvent.user_id == self.user_id)
+        if self.entity:
+            found.append(AuditEvent.entity == self.entity)
+        if self.action:
+            found.append(AuditEvent.action == self.action)
+        if self.entity_id.strip():
+            found.append(col(AuditEvent.entity_id).contains(self.entity_id.strip()))
+        if self.since:
+            found.append(AuditEvent.at >= dates.midnight(self.since))
+        if self.until:
+            found.append(AuditEvent.at < dates.midnight(self.until + timedelta(days=1)))
+        return found
+
+
+def search(
+    *, session: Session, actor: User, where: EventFilter, limit: int = MAX_ROWS
+) -> tuple[list[EventRow], int]:
+    """Events matching the filter, newest first (at most `limit`), and how many match in all."""
     require(actor, Permission.audit_log)
-    if since and until and since > until:
-        raise InvalidInput("error.audit.bad_period")
-    conditions: list[Any] = []
-    if user_id == SYSTEM:
-        conditions.append(col(AuditEvent.user_id).is_(None))
-    elif user_id is not None:
-        conditions.append(AuditEvent.user_id == user_id)
-    if entity:
-        conditions.append(AuditEvent.entity == entity)
-    if action:
-        conditions.append(AuditEvent.action == action)
-    if entity_id.strip():
-        conditions.append(col(AuditEvent.entity_id).contains(entity_id.strip()))
-    if since:
-        conditions.append(AuditEvent.at >= dates.midnight(since))
-    if until:
-        conditions.append(AuditEvent.at < dates.midnight(until + timedelta(days=1)))
+    conditions = where.conditions()
     total = session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one()
     found = session.exec(
         select(AuditEvent, User)

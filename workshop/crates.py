@@ -128,14 +128,6 @@ def sort_lot(
     return created
 
 
-def get_crate(*, session: Session, code: str) -> Crate:
-    """The crate with this (canonical) code, or NotFound."""
-    crate = session.exec(select(Crate).where(Crate.code == code)).first()
-    if crate is None:
-        raise NotFound("error.scan.unknown_code", code=codes.format_code(code))
-    return crate
-
-
 def set_outcome(*, session: Session, actor: User, code: str, outcome: Outcome) -> Crate:
     """Record where a tagged crate went (by scanning it), with when and who."""
     require(actor, Permission.pickups)
@@ -236,22 +228,6 @@ def resolve(*, session: Session, actor: User, text: str) -> CrateView | LotView:
 def crates_of_lot(*, session: Session, lot_id: int) -> list[Crate]:
     """The tagged crates of a lot, in code order."""
     return list(session.exec(select(Crate).where(Crate.lot_id == lot_id).order_by(Crate.code)))
-
-
-class DoubleReadFilter:
-    """Ignores a code read again within `window` seconds (a scanner's double read)."""
-
-    def __init__(self, window: float = 2.0) -> None:
-        self.window = window
-        self._last: tuple[str, float] | None = None
-
-    def is_repeat(self, code: str, now: float) -> bool:
-        """True if `code` is the same as the previous read and came within the window."""
-        repeat = (
-            self._last is not None and self._last[0] == code and now - self._last[1] < self.window
-        )
-        self._last = (code, now)
-        return repeat
 
 
 @dataclass(frozen=True)

@@ -675,36 +675,6 @@ def dashboard(
     return _compute(session, start, end, market_ids or None)
 
 
-def kg_per_market_month(
-    *,
-    session: Session,
-    actor: User,
-    start: date,
-    end: date,
-    market_ids: list[int] | None = None,
-) -> list[MonthRow]:
-    """Crates and kilos (weighed / estimated) per market per month, `start` ≤ date ≤ `end`."""
-    require(actor, Permission.dashboards)
-    weights = load_weights(session=session, start=start, end=end, market_ids=market_ids)
-    lines = _line_groups(session, start, end, market_ids or None)
-    return _month_rows(lines, weights, _market_names(session))
-
-
-def totals(
-    *,
-    session: Session,
-    actor: User,
-    start: date,
-    end: date,
-    market_ids: list[int] | None = None,
-) -> Totals:
-    """Crates, kilos (weighed / estimated) and number of pickups for the period."""
-    rows = kg_per_market_month(
-        session=session, actor=actor, start=start, end=end, market_ids=market_ids
-    )
-    return _totals(rows, _pickups(session, start, end, market_ids or None))
-
-
 def data_version(*, session: Session) -> int:
     """A number that changes with every write (each write adds an audit event): a cache key."""
     return int(session.connection().execute(sa_select(func.max(AuditEvent.id))).scalar_one() or 0)

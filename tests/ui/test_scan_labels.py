@@ -87,7 +87,9 @@ def test_scan_a_crate_and_change_its_outcome(ui):
     _button(at, "Bois de chauffage").click().run()
     assert texts(at.success) == [f"Cagette {codes.format_code(crate.code)} : bois de chauffage."]
     with db.read_session(ui) as session:
-        assert crates.get_crate(session=session, code=crate.code).outcome == Outcome.firewood
+        assert (
+            crates.resolve(session=session, actor=lead, text=crate.code).outcome == Outcome.firewood
+        )
 
 
 def test_a_scan_is_looked_up_once_per_run(ui, monkeypatch):

@@ -12,9 +12,11 @@ from workshop.errors import InvalidInput, PermissionDenied
 from workshop.models import AuditEvent, Role
 
 
-def _events(engine, actor, **filters):
+def _events(engine, actor, limit=audit_log.MAX_ROWS, **filters):
     with db.read_session(engine) as session:
-        rows, total = audit_log.search(session=session, actor=actor, **filters)
+        rows, total = audit_log.search(
+            session=session, actor=actor, where=audit_log.EventFilter(**filters), limit=limit
+        )
     return rows, total
 
 

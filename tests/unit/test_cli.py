@@ -68,9 +68,9 @@ def test_seed_demo(engine, capsys):
             select(func.min(Lot.pickup_date), func.max(Lot.pickup_date))
         ).one()
         admin = session.exec(select(User).where(User.role == Role.admin)).one()
-        rows = impact.kg_per_market_month(
+        rows = impact.dashboard(
             session=session, actor=admin, start=date(2025, 1, 1), end=date(2025, 12, 31)
-        )
+        ).months
         for username, _name, _role, password in demo.DEMO_USERS:
             accounts.authenticate(session=session, username=username, password=password)
     assert lots == added and (last - first).days >= 700

@@ -141,11 +141,3 @@ def test_resolve_crate_and_lot(engine):
     assert isinstance(lot_view, crates.LotView) and lot_view.sorting.tagged
     assert unknown.value.key == "error.scan.unknown_code"
     assert later.value.key == "error.scan.not_yet"
-
-
-def test_double_read_filter():
-    f = crates.DoubleReadFilter(window=2.0)
-    assert not f.is_repeat("C1", 10.0)
-    assert f.is_repeat("C1", 11.0)
-    assert not f.is_repeat("C2", 11.5)
-    assert not f.is_repeat("C2", 14.0)  # same code, but after the window

@@ -35,8 +35,8 @@ def test_weighed_and_estimated_kilos(engine):
         engine, lead, market_name="Marché Belgrand", on=date(2026, 4, 1), counts=(0, 0, 2)
     )
     with db.read_session(engine) as session:
-        rows = impact.kg_per_market_month(session=session, actor=lead, start=START, end=END)
-        totals = impact.totals(session=session, actor=lead, start=START, end=END)
+        data = impact.dashboard(session=session, actor=lead, start=START, end=END)
+    rows, totals = data.months, data.totals
     by_key = {(r.market, r.month): r for r in rows}
     march = by_key[("Marché Davout", date(2026, 3, 1))]
     assert march.crates == 34
@@ -56,10 +56,10 @@ def test_period_and_market_filters(engine):
         engine, lead, market_name="Marché Belgrand", on=date(2026, 1, 2), counts=(9,)
     )
     with db.read_session(engine) as session:
-        rows = impact.kg_per_market_month(session=session, actor=lead, start=START, end=END)
-        only = impact.totals(
+        rows = impact.dashboard(session=session, actor=lead, start=START, end=END).months
+        only = impact.dashboard(
             session=session, actor=lead, start=START, end=END, market_ids=[belgrand.market_id]
-        )
+        ).totals
     assert sum(r.crates for r in rows) == 16
     assert only.crates == 9 and only.pickups == 1
 
@@ -67,7 +67,7 @@ def test_period_and_market_filters(engine):
 def test_trainee_cannot_see_dashboard_figures(engine):
     trainee = factories.user(engine, Role.trainee)
     with pytest.raises(PermissionDenied), db.read_session(engine) as session:
-        impact.totals(session=session, actor=trainee, start=START, end=END)
+        impact.dashboard(session=session, actor=trainee, start=START, end=END)
 
 
 def test_chart_marks_estimated_kilos(engine):
@@ -75,7 +75,7 @@ def test_chart_marks_estimated_kilos(engine):
     factories.lot(engine, lead, on=date(2026, 3, 6), counts=(10,), sample=(5, 7.0))
     factories.lot(engine, lead, market_name="Marché Belgrand", on=date(2026, 3, 7), counts=(3,))
     with db.read_session(engine) as session:
-        rows = impact.kg_per_market_month(session=session, actor=lead, start=START, end=END)
+        rows = impact.dashboard(session=session, actor=lead, start=START, end=END).months
     fig = charts.kg_per_market_month(rows, "fr")
     names = sorted(trace.name for trace in fig.data)
     assert names == ["Marché Belgrand · estimé", "Marché Davout · pesé"]
@@ -99,9 +99,9 @@ def test_calibrated_weight_from_the_markets_samples(engine):
     _unweighed_kg(engine, lead)  # Davout, March: 20 × calibrated 1.5 kg
     _unweighed_kg(engine, lead, market="Marché Belgrand", n=10)  # no samples: default 1.2 kg
     with db.read_session(engine) as session:
-        rows = impact.kg_per_market_month(
+        rows = impact.dashboard(
             session=session, actor=lead, start=date(2026, 3, 1), end=date(2026, 3, 31)
-        )
+        ).months
     by_market = {r.market: r for r in rows}
     davout, belgrand = by_market["Marché Davout"], by_market["Marché Belgrand"]
     assert davout.weighed_kg == pytest.approx(8.0)
@@ -123,9 +123,9 @@ def test_calibration_needs_three_recent_samples(engine):
         weights = impact.load_weights(
             session=session, start=date(2025, 1, 1), end=date(2026, 12, 31)
         )
-        rows = impact.kg_per_market_month(
+        rows = impact.dashboard(
             session=session, actor=lead, start=date(2025, 12, 1), end=date(2026, 3, 31)
-        )
+        ).months
     kind = factories.kinds(engine)[0].id
     davout = factories.market(engine).id
     assert not weights.unit(davout, kind, date(2026, 3, 1)).calibrated
@@ -139,7 +139,7 @@ def test_default_weight_uncertainty_is_a_setting(engine, monkeypatch):
     lead = factories.user(engine, Role.lead)
     _unweighed_kg(engine, lead)
     with db.read_session(engine) as session:
-        [row] = impact.kg_per_market_month(session=session, actor=lead, start=START, end=END)
+        [row] = impact.dashboard(session=session, actor=lead, start=START, end=END).months
     assert row.uncertainty_kg == pytest.approx(24 * 0.1)
 
 

@@ -168,3 +168,21 @@ def test_no_import_cycle():
             visit(name, [name])
     assert cycles == []
     assert "workshop.db" in graph["workshop.schema"] | graph["workshop.restore"]  # it sees imports
+
+
+# What a page may not do: run SQL or read rows itself (one domain call instead).
+SQL_IN_PAGES = re.compile(
+    r"\bselect\(|\bsession\.(exec|get|execute|query|scalar)\(|sqlmodel|sqlalchemy"
+)
+
+
+def test_pages_run_no_sql():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in [ROOT / "app.py", *UI.rglob("*.py")]
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if SQL_IN_PAGES.search(line) and not line.lstrip().startswith("#")
+    ]
+    # common.py opens the sessions the pages hand to domain calls, and no more.
+    allowed = {"from sqlalchemy import Engine", "from sqlmodel import Session"}
+    assert [o for o in offenders if o.split(": ", 1)[1] not in allowed] == []

@@ -122,10 +122,9 @@ def current_user() -> User | None:
     if user_id is None:
         return None
     with reading() as session:
-        user = session.get(User, user_id)
-    if user is None or not user.active:
+        user = accounts.active_user(session=session, user_id=user_id)
+    if user is None:
         st.session_state.pop("user_id", None)
-        return None
     return user
 
 

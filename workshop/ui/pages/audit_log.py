@@ -55,12 +55,14 @@ try:
         rows, total = audit_log.search(
             session=session,
             actor=user,
-            user_id=who,
-            entity=entity,
-            action=action,
-            since=since,
-            until=until,
-            entity_id=entity_id,
+            where=audit_log.EventFilter(
+                user_id=who,
+                entity=entity,
+                action=action,
+                since=since,
+                until=until,
+                entity_id=entity_id,
+            ),
         )
 except DomainError as err:
     common.show_error(err)

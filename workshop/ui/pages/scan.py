@@ -6,9 +6,9 @@ import time
 
 import streamlit as st
 
-from workshop import builds, codes, crates, dates, i18n, qr_photos
+from workshop import builds, codes, crates, dates, i18n, qr_photos, scanning
 from workshop.accounts import Permission, can
-from workshop.errors import DomainError, InvalidInput, WrongCodeKind
+from workshop.errors import DomainError, InvalidInput
 from workshop.ui import common, nav, scanner
 from workshop.ui.common import t
 
@@ -18,15 +18,15 @@ user = common.page_user(Permission.scan)
 lang = common.lang()
 st.title(t("scan.title"))
 common.show_flash()
-double_reads: crates.DoubleReadFilter = st.session_state.setdefault(
-    "scan_filter", crates.DoubleReadFilter()
+double_reads: scanning.DoubleReadFilter = st.session_state.setdefault(
+    "scan_filter", scanning.DoubleReadFilter()
 )
 # What this run's scans resolved to, shown below without looking them up again.
 resolved: dict[str, crates.CrateView | crates.LotView] = {}
 
 
 def handle(text: str) -> None:
-    """Read one scanned text: add a crate to the open build, or show what the code names."""
+    """Read one scanned text and do what `scanning.route` says: open, attach or show."""
     try:
         code = codes.parse(text)
     except DomainError as err:
@@ -35,29 +35,26 @@ def handle(text: str) -> None:
     if double_reads.is_repeat(code, time.monotonic()):
         st.toast(t("scan.double_read", code=codes.format_code(code)))
         return
-    if codes.kind_of(code) == codes.BUILD and can(user, Permission.builds_view):
-        try:
-            with common.reading() as session:
-                st.session_state["builds_selected"] = builds.get_build_by_code(
-                    session=session, code=code
-                ).id
-        except DomainError as err:
-            common.show_error(err)
-            return
-        st.switch_page(nav.page_path("builds.py"))
-    if open_build is not None and codes.kind_of(code) not in (codes.CRATE, codes.BUILD):
-        # A lot or a badge scanned into a piece by mistake: say so, add nothing.
-        common.show_error(
-            WrongCodeKind(expected=codes.CRATE, found=code[0], code=codes.format_code(code))
-        )
+    try:
+        with common.reading() as session:
+            action = scanning.route(
+                session=session,
+                actor=user,
+                code=code,
+                open_build_id=open_build.id if open_build is not None else None,
+            )
+    except DomainError as err:
+        common.show_error(err)
         return
-    if open_build is not None and codes.kind_of(code) == codes.CRATE:
-        done = common.act(builds.attach_crate, actor=user, build_id=open_build.id, text=code)
-        if done is not None:
-            key = "scan.session_added" if done.added else "scan.session_already"
-            st.session_state["scan_session_last"] = (key, codes.format_code(code))
-        else:
+    if isinstance(action, scanning.OpenBuild):
+        st.session_state["builds_selected"] = action.build_id
+        st.switch_page(nav.page_path("builds.py"))
+    if isinstance(action, scanning.Attach):
+        done = common.act(builds.attach_crate, actor=user, build_id=action.build_id, text=code)
+        if done is None:
             return
+        key = "scan.session_added" if done.added else "scan.session_already"
+        st.session_state["scan_session_last"] = (key, codes.format_code(code))
     try:
         with common.reading() as session:
             resolved[code] = crates.resolve(session=session, actor=user, text=code)
