@@ -64,6 +64,9 @@ page = st.navigation(
     if shop_floor
     else nav.pages_for(user, needs_first_admin=needs_first_admin, passport_first=passport_first),
     position="hidden" if shop_floor or (passport_first and user is None) else "sidebar",
+    # Every page shown: collapsed, the menu hides some behind Streamlit's own English
+    # "View N more" button.
+    expanded=True,
 )
 if (
     "pending_code" in st.session_state

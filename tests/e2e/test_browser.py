@@ -111,6 +111,8 @@ def test_first_run_pickup_sign_out_in_and_english(page: Any, shot: Shot) -> None
 
     # 7. Switch to English with the sidebar picker.
     picker = page.get_by_test_id("stSelectbox").filter(has_text="Langue · Language")
+    # Below the menu of an admin's pages: scrolled to first, as a person would.
+    picker.scroll_into_view_if_needed()
     picker.click()
     page.get_by_role("option", name="English").click()
     expect(page.get_by_role("heading", name=f"Hello {DISPLAY_NAME}")).to_be_visible()

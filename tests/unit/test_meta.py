@@ -71,6 +71,7 @@ def test_dynamic_keys_exist():
 
     keys = [f"role.{r.value}" for r in Role] + [f"home.intro.{r.value}" for r in Role]
     keys += [f"day.{d}" for d in WEEKDAYS] + ["chart.weighed", "chart.estimated"]
+    keys += [f"nav.section.{s}" for s in nav.SECTIONS if s]
     for lang in i18n.LANGUAGES:
         assert [k for k in keys if k not in i18n.catalog(lang)] == []
 

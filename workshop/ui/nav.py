@@ -14,38 +14,60 @@ from workshop.ui.common import t
 PAGES_DIR = "workshop/ui/pages"
 
 
+# The app's areas, in the order of the sidebar (docs/ARCHITECTURE.md names the same ones).
+HOME, FLOW, HOURS, IMPACT, OPERATIONS = "", "flow", "hours", "impact", "operations"
+SECTIONS = (HOME, FLOW, HOURS, IMPACT, OPERATIONS)
+
+
 @dataclass(frozen=True)
 class PageSpec:
-    """A page file, its title key, icon, and the permission it needs (None: any signed-in user)."""
+    """A page file, its title key, icon, area, and the permission it needs (None: anyone)."""
 
     file: str
     title_key: str
     icon: str
     permission: Permission | None
+    section: str = HOME
 
 
 SIGNED_IN_PAGES = (
     PageSpec("home.py", "nav.home", ":material/home:", None),
-    PageSpec("pickups.py", "nav.pickups", ":material/local_shipping:", Permission.pickups),
-    PageSpec("labels.py", "nav.labels", ":material/qr_code_2:", Permission.pickups),
+    # From the market to the furniture: pickups → crates → builds → passport.
+    PageSpec("pickups.py", "nav.pickups", ":material/local_shipping:", Permission.pickups, FLOW),
+    PageSpec("labels.py", "nav.labels", ":material/qr_code_2:", Permission.pickups, FLOW),
     PageSpec(
-        "import_pickups.py", "nav.import_pickups", ":material/upload_file:", Permission.pickups
+        "import_pickups.py",
+        "nav.import_pickups",
+        ":material/upload_file:",
+        Permission.pickups,
+        FLOW,
     ),
-    PageSpec("scan.py", "nav.scan", ":material/barcode_reader:", Permission.scan),
-    PageSpec("builds.py", "nav.builds", ":material/chair:", Permission.builds_view),
-    PageSpec("designs.py", "nav.designs", ":material/design_services:", Permission.builds),
-    PageSpec("dashboard.py", "nav.dashboard", ":material/bar_chart:", Permission.dashboards),
-    PageSpec("market.py", "nav.market", ":material/storefront:", Permission.dashboards),
-    PageSpec("venues.py", "nav.venues", ":material/diversity_3:", Permission.venues_view),
-    PageSpec("trainees.py", "nav.trainees", ":material/badge:", Permission.hours),
-    PageSpec("hours_approval.py", "nav.hours_approval", ":material/schedule:", Permission.hours),
-    PageSpec("hours_reports.py", "nav.hours_reports", ":material/summarize:", Permission.hours),
-    PageSpec("shop_floor.py", "nav.shop_floor", ":material/tablet:", Permission.hours),
-    PageSpec("my_hours.py", "nav.my_hours", ":material/schedule:", Permission.own_hours),
-    PageSpec("users.py", "nav.users", ":material/group:", Permission.manage_users),
-    PageSpec("settings.py", "nav.settings", ":material/settings:", Permission.settings),
-    PageSpec("backups.py", "nav.backups", ":material/backup:", Permission.backup),
-    PageSpec("audit_log.py", "nav.audit_log", ":material/history:", Permission.audit_log),
+    PageSpec("scan.py", "nav.scan", ":material/barcode_reader:", Permission.scan, FLOW),
+    PageSpec("builds.py", "nav.builds", ":material/chair:", Permission.builds_view, FLOW),
+    PageSpec("designs.py", "nav.designs", ":material/design_services:", Permission.builds, FLOW),
+    # Trainee hours.
+    PageSpec("trainees.py", "nav.trainees", ":material/badge:", Permission.hours, HOURS),
+    PageSpec(
+        "hours_approval.py", "nav.hours_approval", ":material/schedule:", Permission.hours, HOURS
+    ),
+    PageSpec(
+        "hours_reports.py", "nav.hours_reports", ":material/summarize:", Permission.hours, HOURS
+    ),
+    PageSpec("shop_floor.py", "nav.shop_floor", ":material/tablet:", Permission.hours, HOURS),
+    PageSpec("my_hours.py", "nav.my_hours", ":material/schedule:", Permission.own_hours, HOURS),
+    # Impact: kilos kept out of the bins, per market and month, beside the other venues.
+    PageSpec(
+        "dashboard.py", "nav.dashboard", ":material/bar_chart:", Permission.dashboards, IMPACT
+    ),
+    PageSpec("market.py", "nav.market", ":material/storefront:", Permission.dashboards, IMPACT),
+    PageSpec("venues.py", "nav.venues", ":material/diversity_3:", Permission.venues_view, IMPACT),
+    # Accounts and operations.
+    PageSpec("users.py", "nav.users", ":material/group:", Permission.manage_users, OPERATIONS),
+    PageSpec("settings.py", "nav.settings", ":material/settings:", Permission.settings, OPERATIONS),
+    PageSpec("backups.py", "nav.backups", ":material/backup:", Permission.backup, OPERATIONS),
+    PageSpec(
+        "audit_log.py", "nav.audit_log", ":material/history:", Permission.audit_log, OPERATIONS
+    ),
 )
 SIGN_IN = PageSpec("sign_in.py", "nav.sign_in", ":material/login:", None)
 FIRST_ADMIN = PageSpec("first_admin.py", "nav.first_admin", ":material/person_add:", None)
@@ -78,27 +100,40 @@ def _page(spec: PageSpec, *, default: bool = False, hidden: bool = False) -> st.
 
 
 def visible_specs(user: User | None, *, needs_first_admin: bool) -> list[PageSpec]:
-    """The pages this user may open, the first being the default."""
+    """The pages this user may open, in the sidebar's order."""
     public = [SUMMARY] if config.public_summary_enabled() else []
     if user is None:
         return [FIRST_ADMIN if needs_first_admin else SIGN_IN, *public]
     specs = [s for s in SIGNED_IN_PAGES if s.permission is None or can(user, s.permission)]
-    if user.role == Role.market_manager:
-        # A market manager lands on their market's month: the one screen they come for.
-        specs.sort(key=lambda s: s.file != "market.py")
     return [*specs, *public]
+
+
+def landing(user: User | None, specs: list[PageSpec]) -> PageSpec:
+    """The page a user lands on: a market manager on their market's month, others on the first."""
+    if user is not None and user.role == Role.market_manager:
+        return next((s for s in specs if s.file == "market.py"), specs[0])
+    return specs[0]
+
+
+def _sections(pages: list[tuple[PageSpec, st.Page]]) -> dict[str, list[st.Page]]:
+    """Pages grouped under their area's title, areas in the sidebar's order."""
+    grouped: dict[str, list[st.Page]] = {}
+    for section in SECTIONS:
+        found = [page for spec, page in pages if spec.section == section]
+        if found:
+            grouped[t(f"nav.section.{section}") if section else ""] = found
+    return grouped
 
 
 def pages_for(
     user: User | None, *, needs_first_admin: bool, passport_first: bool = False
-) -> list[st.Page]:
-    """st.Page objects for `visible_specs`, plus the hidden passport; nothing else opens by URL."""
+) -> dict[str, list[st.Page]]:
+    """The navigation of `visible_specs` by area, plus the hidden passport; no other URL opens."""
     specs = visible_specs(user, needs_first_admin=needs_first_admin)
-    if passport_first:
-        return [_page(PASSPORT, default=True, hidden=True), *(_page(s) for s in specs)]
-    return [_page(spec, default=i == 0) for i, spec in enumerate(specs)] + [
-        _page(PASSPORT, hidden=True)
-    ]
+    first = None if passport_first else landing(user, specs)
+    pages = [(spec, _page(spec, default=spec is first)) for spec in specs]
+    pages.insert(0, (PASSPORT, _page(PASSPORT, default=passport_first, hidden=True)))
+    return _sections(pages)
 
 
 def shop_floor_pages() -> list[st.Page]:

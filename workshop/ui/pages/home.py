@@ -10,10 +10,14 @@ user = common.page_user()
 st.title(t("home.title", name=common.plain(user.display_name)))
 st.write(t(f"home.intro.{user.role.value}"))
 
-for spec in nav.SIGNED_IN_PAGES[1:]:
-    if spec.permission is not None and can(user, spec.permission):
-        st.page_link(
-            nav.page_path(spec.file),
-            label=t(spec.title_key),
-            icon=spec.icon,
-        )
+# The same areas as the sidebar, each with the pages this role may open.
+for section in nav.SECTIONS[1:]:
+    specs = [
+        spec
+        for spec in nav.SIGNED_IN_PAGES
+        if spec.section == section and spec.permission is not None and can(user, spec.permission)
+    ]
+    if specs:
+        st.subheader(t(f"nav.section.{section}"))
+    for spec in specs:
+        st.page_link(nav.page_path(spec.file), label=t(spec.title_key), icon=spec.icon)
