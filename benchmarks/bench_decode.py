@@ -36,7 +36,7 @@ from PIL import Image, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workshop import codes, labels, scan  # noqa: E402
+from workshop import codes, drawing, labels, scan  # noqa: E402
 
 RESOLUTIONS = [(1280, 720), (640, 480)]
 
@@ -58,8 +58,8 @@ def _label_image(rng: random.Random, code: str) -> tuple[Image.Image, int]:
     label = labels.Label(code, "Cagette · Marché Davout · 27 nov. 2026")
     if rng.random() < 0.5:
         w_mm, h_mm = 70.0, 37.0  # the A4 3x8 sheet label
-        canvas = Image.new("1", (labels._px(w_mm), labels._px(h_mm)), 1)
-        labels._draw_label(canvas, 0, 0, label, w_mm, h_mm)
+        canvas = Image.new("1", (drawing.px(w_mm), drawing.px(h_mm)), 1)
+        labels.draw_label(canvas, 0, 0, label, w_mm, h_mm)
     else:
         canvas = Image.open(io.BytesIO(labels.render_thermal(label))).convert("1")
     corners = zxingcpp.read_barcodes(canvas.convert("L"))[0].position

@@ -26,15 +26,17 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import qrcode
 import qrcode.constants
+import zxingcpp
 from PIL import Image
 from qrcode.image.pil import PilImage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workshop import codes, labels  # noqa: E402
+from workshop import codes, drawing, labels  # noqa: E402
 
 N = 240
 TEMPLATE = "a4-3x8-70x37"
@@ -46,10 +48,10 @@ def _floor(urls: list[str], make_qr: Callable[[str], Image.Image]) -> bytes:
     tmpl = labels.templates()[TEMPLATE]
     pages = []
     for start in range(0, len(urls), tmpl.per_page):
-        page = Image.new("1", (labels._px(tmpl.page_w), labels._px(tmpl.page_h)), 1)
+        page = Image.new("1", (drawing.px(tmpl.page_w), drawing.px(tmpl.page_h)), 1)
         for position, url in enumerate(urls[start : start + tmpl.per_page]):
             x, y = tmpl.position_mm(position)
-            page.paste(make_qr(url), (labels._px(x + 1.0), labels._px(y + 1.0)))
+            page.paste(make_qr(url), (drawing.px(x + 1.0), drawing.px(y + 1.0)))
         pages.append(page)
     out = io.BytesIO()
     pages[0].save(out, "PDF", save_all=True, append_images=pages[1:], resolution=300)
@@ -69,7 +71,11 @@ def _qrcode_plain(url: str) -> Image.Image:
 
 
 def _zxing_plain(url: str) -> Image.Image:
-    return labels.qr_image(url, MODULE_PX)
+    """The same QR from zxing-cpp, the encoder `labels` uses: no text, no layout."""
+    barcode = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="Q")
+    view = memoryview(cast(Any, barcode.to_image(scale=MODULE_PX, add_quiet_zones=True)))
+    height, width = view.shape or (0, 0)
+    return Image.frombytes("L", (width, height), view.tobytes()).convert("1")
 
 
 def main() -> None:

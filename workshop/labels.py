@@ -3,20 +3,13 @@
 Every label carries the QR of the code's URL (error correction Q, 4-module quiet
 zone), the printed code in large type, one context line and the workshop name.
 
-Pages are drawn as 1-bit images at 300 dpi with Pillow. Each page is compressed
-with CCITT group 4 (Pillow's TIFF encoder, through libtiff, which Pillow's wheels
-include) and written straight into a small PDF: that is what Pillow's own PDF
-writer does for mode "1", but Pillow needs every page image in memory at once
-(8.7 MB per A4 page) and stamps the current time in the file; writing the PDF
-here keeps one page in memory and gives the same bytes for the same labels. An
-A4 sheet of 24 labels weighs about 40 kB.
+Pages are 1-bit images at 300 dpi, written as PDF by `workshop.drawing` (CCITT G4, one
+page in memory at a time, the same bytes for the same labels): an A4 sheet of 24 labels
+weighs about 40 kB.
 
 Geometry comes from ``workshop/data/label-templates.csv`` (millimetres; ``pitch``
 is the distance from one label's left/top edge to the next); every edge is
 rounded to the nearest 300 dpi pixel, i.e. placed within 0.05 mm.
-
-Fonts: DejaVu Sans and DejaVu Sans Bold, shipped in ``assets/fonts/`` with their
-licence, so the output never depends on the fonts of the machine.
 """
 
 from __future__ import annotations
@@ -33,20 +26,15 @@ from typing import Any, Final, cast
 import qrcode
 import qrcode.constants
 import zxingcpp
-from PIL import Image, ImageDraw, ImageFont, TiffImagePlugin
+from PIL import Image, ImageDraw, ImageFont
 
-from workshop import config
+from workshop import config, drawing
 from workshop.codes import ALPHABET, KINDS, format_code, parse, url_for
 from workshop.errors import InvalidInput
 
-DPI: Final = 300
-MM_PER_INCH: Final = 25.4
 DEFAULT_TEMPLATE: Final = "a4-3x8-70x37"
 THERMAL_TEMPLATE: Final = "dk11209-62x29"
 
-FONT_DIR: Final = config.PROJECT_ROOT / "assets" / "fonts"
-FONT_REGULAR: Final = FONT_DIR / "DejaVuSans.ttf"
-FONT_BOLD: Final = FONT_DIR / "DejaVuSans-Bold.ttf"
 TEMPLATES_CSV: Final = config.PACKAGE_DATA / "label-templates.csv"
 
 # Layout inside a label, in millimetres. Sheet printers shift the page by up to
@@ -135,19 +123,6 @@ def _template(template_id: str) -> Template:
         ) from None
 
 
-def _px(mm: float) -> int:
-    return round(mm * DPI / MM_PER_INCH)
-
-
-def _pt_px(pt: float) -> int:
-    return max(1, round(pt / 72 * DPI))
-
-
-@lru_cache(maxsize=128)
-def _font(bold: bool, size_px: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONT_BOLD if bold else FONT_REGULAR), size_px)
-
-
 def _as_label(item: Label | str) -> Label:
     label = item if isinstance(item, Label) else Label(code=item)
     format_code(label.code)  # raises InvalidCode unless it is a code in stored form
@@ -175,52 +150,29 @@ def _qr_modules(data: str) -> Image.Image:
     return Image.frombytes("L", (len(matrix), len(matrix)), raw)
 
 
-def qr_image(data: str, module_px: int = 10) -> Image.Image:
-    """Return the QR of `data` as a 1-bit image, `module_px` pixels per module, quiet zone kept."""
+def _qr(data: str, size_px: int) -> Image.Image:
+    """The 1-bit QR of `data`, as many whole pixels a module as fit in `size_px` (at least 1)."""
     modules = _qr_modules(data).convert("1", dither=Image.Dither.NONE)
+    module_px = max(1, size_px // modules.width)
     # Nearest-neighbour upscale keeps modules exactly square and sharp.
-    size = (modules.width * module_px, modules.height * module_px)
-    return modules.resize(size, Image.Resampling.NEAREST)
+    return modules.resize((modules.width * module_px,) * 2, Image.Resampling.NEAREST)
 
 
 # --- text --------------------------------------------------------------------------
-
-
-def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Greedy word wrap to `width` pixels; a word longer than a line is cut."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        candidate = f"{line} {word}" if line else word
-        if font.getlength(candidate) <= width:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        while len(word) > 1 and font.getlength(word) > width:
-            cut = len(word) - 1
-            while cut > 1 and font.getlength(word[:cut]) > width:
-                cut -= 1
-            lines.append(word[:cut])
-            word = word[cut:]
-        line = word
-    if line:
-        lines.append(line)
-    return lines
 
 
 def _fit_lines(
     text: str, bold: bool, sizes_pt: tuple[float, float], width: int, max_lines: int
 ) -> tuple[ImageFont.FreeTypeFont, list[str]]:
     """Largest size within `sizes_pt` at which `text` wraps into `max_lines`, else cut with …."""
-    big, small = (_pt_px(pt) for pt in sizes_pt)
+    big, small = (drawing.pt(points) for points in sizes_pt)
     for size in range(big, small - 1, -1):
-        font = _font(bold, size)
-        lines = _wrap(text, font, width)
+        font = drawing.font(bold, size)
+        lines = drawing.wrap(text, font, width)
         if len(lines) <= max_lines:
             return font, lines
-    font = _font(bold, small)
-    lines = _wrap(text, font, width)[:max_lines]
+    font = drawing.font(bold, small)
+    lines = drawing.wrap(text, font, width)[:max_lines]
     last = lines[-1]
     while last and font.getlength(last + "…") > width:
         last = last[:-1]
@@ -246,43 +198,39 @@ def _text_block(
 @lru_cache(maxsize=16)
 def _code_font(width: int, max_px: int) -> ImageFont.FreeTypeFont:
     """Largest bold font in which the widest possible printed code fits `width` pixels."""
-    probe = _font(True, 100)
+    probe = drawing.font(True, 100)
     widest_kind = max(KINDS, key=probe.getlength)
     widest = max(ALPHABET, key=probe.getlength)
     worst = f"{widest_kind}-{widest * 5}-{widest}"
-    big, small = _pt_px(_CODE_PT[0]), _pt_px(_CODE_PT[1])
+    big, small = drawing.pt(_CODE_PT[0]), drawing.pt(_CODE_PT[1])
     for size in range(min(big, max_px), small - 1, -1):
-        if _font(True, size).getlength(worst) <= width:
-            return _font(True, size)
-    return _font(True, small)
+        if drawing.font(True, size).getlength(worst) <= width:
+            return drawing.font(True, size)
+    return drawing.font(True, small)
 
 
 # --- one label ---------------------------------------------------------------------
 
 
-def _draw_label(
-    canvas: Image.Image, x: int, y: int, label: Label, w_mm: float, h_mm: float
-) -> None:
+def draw_label(canvas: Image.Image, x: int, y: int, label: Label, w_mm: float, h_mm: float) -> None:
     """Draw one label with its top-left corner at pixel (x, y) of a 1-bit canvas."""
-    w, h = _px(w_mm), _px(h_mm)
-    modules = _qr_modules(url_for(label.code)).convert("1", dither=Image.Dither.NONE)
-    qr_limit = min(h - 2 * _px(_QR_INSET), _px(w_mm * _QR_MAX_SHARE))
-    module_px = max(1, qr_limit // modules.width)
-    qr = modules.resize((modules.width * module_px,) * 2, Image.Resampling.NEAREST)
-    qr_x = x + _px(_QR_INSET)
+    w, h = drawing.px(w_mm), drawing.px(h_mm)
+    qr_limit = min(h - 2 * drawing.px(_QR_INSET), drawing.px(w_mm * _QR_MAX_SHARE))
+    qr = _qr(url_for(label.code), qr_limit)
+    qr_x = x + drawing.px(_QR_INSET)
     canvas.paste(qr, (qr_x, y + (h - qr.height) // 2))
 
     # Text starts after the QR as drawn (quiet zone included), never inside it.
-    text_x = qr_x + qr.width + _px(_GAP)
+    text_x = qr_x + qr.width + drawing.px(_GAP)
     # At least 1 px, so a template with very narrow labels degrades (cut text) instead of failing.
-    text_w = max(1, x + w - _px(_TEXT_INSET) - text_x)
-    top, bottom = y + _px(_TEXT_INSET), y + h - _px(_TEXT_INSET)
+    text_w = max(1, x + w - drawing.px(_TEXT_INSET) - text_x)
+    top, bottom = y + drawing.px(_TEXT_INSET), y + h - drawing.px(_TEXT_INSET)
 
     code_font = _code_font(text_w, h // 5)
     draw = ImageDraw.Draw(canvas)
     draw.text((text_x, top), format_code(label.code), font=code_font, fill=0)
     ascent, descent = code_font.getmetrics()
-    cursor = top + ascent + descent + _px(0.8)
+    cursor = top + ascent + descent + drawing.px(0.8)
 
     name = _text_block(config.workshop_name(), False, _NAME_PT, text_w, _NAME_LINES)
     name_y = bottom - name.height
@@ -290,7 +238,7 @@ def _draw_label(
     if context_text:
         context = _text_block(context_text, False, _CONTEXT_PT, text_w, _CONTEXT_LINES)
         # On a very small label, crop the context rather than overlap the name.
-        room = max(0, name_y - _px(0.5) - cursor)
+        room = max(0, name_y - drawing.px(0.5) - cursor)
         if room:
             canvas.paste(
                 context.crop((0, 0, context.width, min(context.height, room))), (text_x, cursor)
@@ -322,84 +270,24 @@ def _pages(
     max_pages: int | None = None,
 ) -> Iterator[Image.Image]:
     """Yield the 1-bit page images one at a time (so only one is ever in memory)."""
-    page_px = (_px(tmpl.page_w), _px(tmpl.page_h))
     n_pages = math.ceil((skip + len(labels)) / tmpl.per_page)
     if max_pages is not None:
         n_pages = min(n_pages, max_pages)
     done = 0
     for page_no in range(n_pages):
-        page = Image.new("1", page_px, 1)
+        page = drawing.blank(tmpl.page_w, tmpl.page_h)
         first = skip if page_no == 0 else 0
         for position in range(first, tmpl.per_page):
             if done == len(labels):
                 break
             x_mm, y_mm = tmpl.position_mm(position)
-            _draw_label(page, _px(x_mm), _px(y_mm), labels[done], tmpl.label_w, tmpl.label_h)
+            draw_label(
+                page, drawing.px(x_mm), drawing.px(y_mm), labels[done], tmpl.label_w, tmpl.label_h
+            )
             done += 1
             if progress is not None:
                 progress(done, len(labels))
         yield page
-
-
-def _g4(page: Image.Image) -> bytes:
-    """The page's pixels as one CCITT group 4 stream, taken from Pillow's single-strip TIFF."""
-    buf = io.BytesIO()
-    page.save(buf, "TIFF", compression="group4", strip_size=math.ceil(page.width / 8) * page.height)
-    buf.seek(0)
-    with TiffImagePlugin.TiffImageFile(buf) as tiff:
-        offsets = tiff.tag_v2[273]  # StripOffsets
-        counts = tiff.tag_v2[279]  # StripByteCounts
-    data = buf.getvalue()
-    return b"".join(data[o : o + c] for o, c in zip(offsets, counts, strict=True))
-
-
-def _pdf(pages: Iterator[Image.Image], n_pages: int, page_w_mm: float, page_h_mm: float) -> bytes:
-    """A minimal PDF with one full-page 1-bit image per page (G4-compressed)."""
-    w_pt, h_pt = page_w_mm / MM_PER_INCH * 72, page_h_mm / MM_PER_INCH * 72
-    out = io.BytesIO()
-    offsets: list[int] = []
-
-    def obj(body: bytes, stream: bytes | None = None) -> None:
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % len(offsets))
-        if stream is None:
-            out.write(body + b"\nendobj\n")
-        else:
-            out.write(body[:-2] + b" /Length %d >>\nstream\n" % len(stream))
-            out.write(stream + b"\nendstream\nendobj\n")
-
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    # Objects: 1 catalog, 2 page tree, then per page: page, contents, image.
-    kids = b" ".join(b"%d 0 R" % (3 + 3 * i) for i in range(n_pages))
-    obj(b"<< /Type /Catalog /Pages 2 0 R >>")
-    obj(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n_pages))
-    count = 0
-    for page in pages:
-        page_obj = 3 + 3 * count
-        obj(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.3f %.3f] "
-            b"/Resources << /ProcSet [/PDF /ImageB] /XObject << /Im0 %d 0 R >> >> "
-            b"/Contents %d 0 R >>" % (w_pt, h_pt, page_obj + 2, page_obj + 1)
-        )
-        obj(b"<< >>", b"q %.3f 0 0 %.3f 0 0 cm /Im0 Do Q" % (w_pt, h_pt))
-        # BlackIs1: libtiff codes Pillow's 1-bits (white) as fax "black" runs.
-        obj(
-            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
-            b"/BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms "
-            b"<< /K -1 /Columns %d /Rows %d /BlackIs1 true >> >>"
-            % (page.width, page.height, page.width, page.height),
-            _g4(page),
-        )
-        count += 1
-    if count != n_pages:
-        raise AssertionError("page count changed while writing")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1))
-    out.write(b"".join(b"%010d 00000 n \n" % off for off in offsets))
-    out.write(
-        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(offsets) + 1, xref)
-    )
-    return out.getvalue()
 
 
 def render_sheet(
@@ -412,17 +300,17 @@ def render_sheet(
     """Return a PDF of label sheets, leaving the first `skip` positions of the first page empty."""
     items, tmpl = _check_request(labels, template, skip)
     n_pages = math.ceil((skip + len(items)) / tmpl.per_page)
-    return _pdf(_pages(items, tmpl, skip, progress), n_pages, tmpl.page_w, tmpl.page_h)
+    return drawing.pdf(_pages(items, tmpl, skip, progress), n_pages, tmpl.page_w, tmpl.page_h)
 
 
 def render_thermal(label: Label | str) -> bytes:
     """Return one 62 x 29 mm label (Brother QL DK-11209) as a 1-bit 300 dpi PNG."""
     item = _as_label(label)
     tmpl = _template(THERMAL_TEMPLATE)
-    image = Image.new("1", (_px(tmpl.label_w), _px(tmpl.label_h)), 1)
-    _draw_label(image, 0, 0, item, tmpl.label_w, tmpl.label_h)
+    image = drawing.blank(tmpl.label_w, tmpl.label_h)
+    draw_label(image, 0, 0, item, tmpl.label_w, tmpl.label_h)
     out = io.BytesIO()
-    image.save(out, "PNG", dpi=(DPI, DPI), optimize=True)
+    image.save(out, "PNG", dpi=(drawing.DPI, drawing.DPI), optimize=True)
     return out.getvalue()
 
 
@@ -444,10 +332,10 @@ def render_preview(
     for position in range(tmpl.per_page):
         x_mm, y_mm = tmpl.position_mm(position)
         box = (
-            _px(x_mm) * scale,
-            _px(y_mm) * scale,
-            _px(x_mm + tmpl.label_w) * scale - 1,
-            _px(y_mm + tmpl.label_h) * scale - 1,
+            drawing.px(x_mm) * scale,
+            drawing.px(y_mm) * scale,
+            drawing.px(x_mm + tmpl.label_w) * scale - 1,
+            drawing.px(y_mm + tmpl.label_h) * scale - 1,
         )
         # The outlines are only on the preview: real sheets are pre-cut.
         draw.rectangle(box, fill=225 if position < skip else None, outline=170)
@@ -491,7 +379,6 @@ def write_labels_cli(codes: list[str], template: str, skip: int, out: Path) -> i
 BADGE_W_MM: Final = 85.6  # ID-1, the size of a bank card
 BADGE_H_MM: Final = 54.0
 _BADGE_COLS, _BADGE_ROWS = 2, 5  # 10 cards on an A4 sheet, cut along the outlines
-_A4: Final = (210.0, 297.0)
 
 
 @dataclass(frozen=True)
@@ -504,28 +391,26 @@ class Badge:
 
 
 def _draw_badge(canvas: Image.Image, x: int, y: int, badge: Badge, outline: bool) -> None:
-    w, h = _px(BADGE_W_MM), _px(BADGE_H_MM)
-    modules = _qr_modules(url_for(badge.code)).convert("1", dither=Image.Dither.NONE)
-    module_px = max(1, (h - 2 * _px(5)) // modules.width)
-    qr = modules.resize((modules.width * module_px,) * 2, Image.Resampling.NEAREST)
-    qr_x = x + _px(3)
+    w, h = drawing.px(BADGE_W_MM), drawing.px(BADGE_H_MM)
+    qr = _qr(url_for(badge.code), h - 2 * drawing.px(5))
+    qr_x = x + drawing.px(3)
     canvas.paste(qr, (qr_x, y + (h - qr.height) // 2))
-    text_x = qr_x + qr.width + _px(_GAP)
-    text_w = max(1, x + w - _px(4) - text_x)
-    top = y + _px(5)
+    text_x = qr_x + qr.width + drawing.px(_GAP)
+    text_w = max(1, x + w - drawing.px(4) - text_x)
+    top = y + drawing.px(5)
     name = _text_block(badge.name, True, (18.0, 10.0), text_w, 2)
     canvas.paste(name, (text_x, top))
-    cursor = top + name.height + _px(2)
+    cursor = top + name.height + drawing.px(2)
     code_font = _code_font(text_w, h // 7)
     draw = ImageDraw.Draw(canvas)
     draw.text((text_x, cursor), format_code(badge.code), font=code_font, fill=0)
     ascent, descent = code_font.getmetrics()
-    cursor += ascent + descent + _px(1)
+    cursor += ascent + descent + drawing.px(1)
     if badge.context.strip():
         context = _text_block(" ".join(badge.context.split()), False, _CONTEXT_PT, text_w, 2)
         canvas.paste(context, (text_x, cursor))
     workshop = _text_block(config.workshop_name(), False, _NAME_PT, text_w, _NAME_LINES)
-    canvas.paste(workshop, (text_x, y + h - _px(4) - workshop.height))
+    canvas.paste(workshop, (text_x, y + h - drawing.px(4) - workshop.height))
     if outline:  # where to cut on a sheet
         draw.rectangle((x, y, x + w - 1, y + h - 1), outline=0, width=1)
 
@@ -543,10 +428,10 @@ def _check_badges(badges: Sequence[Badge]) -> list[Badge]:
 def render_badge_png(badge: Badge) -> bytes:
     """One badge card, 85.6 x 54 mm at 300 dpi, as a 1-bit PNG."""
     (item,) = _check_badges([badge])
-    image = Image.new("1", (_px(BADGE_W_MM), _px(BADGE_H_MM)), 1)
+    image = drawing.blank(BADGE_W_MM, BADGE_H_MM)
     _draw_badge(image, 0, 0, item, outline=False)
     out = io.BytesIO()
-    image.save(out, "PNG", dpi=(DPI, DPI), optimize=True)
+    image.save(out, "PNG", dpi=(drawing.DPI, drawing.DPI), optimize=True)
     return out.getvalue()
 
 
@@ -556,23 +441,23 @@ def render_badges_pdf(badges: Sequence[Badge], *, sheet: bool = True) -> bytes:
     if not sheet:
         pages = []
         for badge in items:
-            page = Image.new("1", (_px(BADGE_W_MM), _px(BADGE_H_MM)), 1)
+            page = drawing.blank(BADGE_W_MM, BADGE_H_MM)
             _draw_badge(page, 0, 0, badge, outline=False)
             pages.append(page)
-        return _pdf(iter(pages), len(pages), BADGE_W_MM, BADGE_H_MM)
+        return drawing.pdf(pages, len(pages), BADGE_W_MM, BADGE_H_MM)
     per_page = _BADGE_COLS * _BADGE_ROWS
-    left = (_A4[0] - _BADGE_COLS * BADGE_W_MM) / 2
-    top = (_A4[1] - _BADGE_ROWS * BADGE_H_MM) / 2
+    left = (drawing.A4_MM[0] - _BADGE_COLS * BADGE_W_MM) / 2
+    top = (drawing.A4_MM[1] - _BADGE_ROWS * BADGE_H_MM) / 2
     n_pages = math.ceil(len(items) / per_page)
 
     def sheets() -> Iterator[Image.Image]:
         for page_no in range(n_pages):
-            page = Image.new("1", (_px(_A4[0]), _px(_A4[1])), 1)
+            page = drawing.blank(*drawing.A4_MM)
             for i, badge in enumerate(items[page_no * per_page : (page_no + 1) * per_page]):
                 row, column = divmod(i, _BADGE_COLS)
-                x = _px(left + column * BADGE_W_MM)
-                y = _px(top + row * BADGE_H_MM)
+                x = drawing.px(left + column * BADGE_W_MM)
+                y = drawing.px(top + row * BADGE_H_MM)
                 _draw_badge(page, x, y, badge, outline=True)
             yield page
 
-    return _pdf(sheets(), n_pages, *_A4)
+    return drawing.pdf(sheets(), n_pages, *drawing.A4_MM)

@@ -1,4 +1,4 @@
-"""Impact: honest kilos (weighed, calibrated, default), outcomes, CO2e, charts, receipt."""
+"""Impact: honest kilos (weighed, calibrated, default), outcomes, CO2e, charts."""
 
 from __future__ import annotations
 
@@ -277,28 +277,6 @@ def test_market_month_for_its_manager_only(engine):
     assert len(month.trend) == 12 and month.trend[-1] == (date(2026, 3, 1), pytest.approx(12.0))
     assert month.trend[-2] == (date(2026, 2, 1), pytest.approx(6.0))
     assert month.outcomes[Outcome.in_stock] == pytest.approx(12.0)
-
-
-def test_receipt_is_a_one_page_pdf(engine):
-    import pypdfium2
-
-    from workshop import receipts
-
-    lead = factories.user(engine, Role.lead)
-    factories.lot(engine, lead, on=date(2026, 3, 6), counts=(10,), sample=(5, 7.0))
-    with db.read_session(engine) as session:
-        month = impact.market_month(
-            session=session,
-            actor=lead,
-            market_id=factories.market(engine).id,
-            month=date(2026, 3, 1),
-        )
-    pdf = receipts.render(month, "fr", today=date(2026, 4, 2))
-    assert pdf.startswith(b"%PDF") and len(pdf) < 300_000
-    assert receipts.render(month, "fr", today=date(2026, 4, 2)) == pdf  # same figures, same bytes
-    doc = pypdfium2.PdfDocument(pdf)
-    assert len(doc) == 1
-    assert receipts.filename(month) == "recu-marche-davout-2026-03.pdf"
 
 
 def test_public_summary_is_off_by_default_and_has_no_personal_data(engine, monkeypatch):

@@ -10,7 +10,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from workshop import codes, config, labels
+from workshop import codes, labels
 from workshop.errors import InvalidCode, InvalidInput
 from workshop.labels import Label, render_preview, render_sheet, render_thermal, templates
 
@@ -274,11 +274,3 @@ def test_cli_bad_input(
         labels.write_labels_cli(typed, template, 0, tmp_path / out)
     if key:
         assert getattr(exc.value, "key", None) == key
-
-
-def test_fonts_ship_with_their_licence() -> None:
-    fonts = config.PROJECT_ROOT / "assets" / "fonts"
-    assert (fonts / "DejaVuSans.ttf").is_file()
-    assert (fonts / "DejaVuSans-Bold.ttf").is_file()
-    assert "Bitstream" in (fonts / "LICENSE-DejaVu.txt").read_text(encoding="utf-8")
-    assert labels.FONT_REGULAR.parent == fonts
