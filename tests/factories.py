@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import date
+from typing import TYPE_CHECKING
 
+from PIL import Image
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from workshop import dates, db, pickups
 from workshop.accounts import hash_password
-from workshop.models import Build, CrateKind, Design, Lot, Market, Role, User
+from workshop.models import (
+    Build,
+    BuildStatus,
+    Crate,
+    CrateKind,
+    Design,
+    Lot,
+    Market,
+    Outcome,
+    Role,
+    User,
+)
+
+if TYPE_CHECKING:
+    from workshop.builds import Attached
 
 PASSWORD = "correct-horse"
 # Hashed once: argon2 is slow on purpose, and every test makes users.
@@ -89,3 +106,40 @@ def build(engine: Engine, actor: User, design_name: str = "Étagère 3 cagettes"
     with db.write_session(engine) as session:
         design = session.exec(select(Design).where(Design.name == design_name)).one()
         return builds.create_build(session=session, actor=actor, design_id=design.id or 0)
+
+
+def attach(engine: Engine, actor: User, build: Build, text: str) -> Attached:
+    """Scan a crate (its code in any form a scanner reads) into a build."""
+    from workshop import builds
+
+    with db.write_session(engine) as session:
+        return builds.attach_crate(session=session, actor=actor, build_id=build.id or 0, text=text)
+
+
+def set_build_status(
+    engine: Engine, actor: User, build: Build, status: BuildStatus, **extra: object
+) -> Build:
+    """Move a build to `status`; `extra` are set_status's own (on, destination, price_eur)."""
+    from workshop import builds
+
+    with db.write_session(engine) as session:
+        return builds.set_status(
+            session=session,
+            actor=actor,
+            build_id=build.id or 0,
+            status=status,
+            **extra,  # type: ignore[arg-type]
+        )
+
+
+def crate_outcome(engine: Engine, code: str) -> Outcome:
+    """What became of a crate, as stored."""
+    with db.read_session(engine) as session:
+        return session.exec(select(Crate.outcome).where(Crate.code == code)).one()
+
+
+def jpeg(size: tuple[int, int] = (3000, 2000)) -> bytes:
+    """A plain JPEG photo, `size` pixels wide and high (the default: a phone's, to resize)."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (180, 120, 60)).save(out, "JPEG")
+    return out.getvalue()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
-from PIL import Image
+from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from tests import factories
@@ -118,9 +117,7 @@ def test_photo_upload_and_bad_photo(ui, tmp_path, monkeypatch):
     at = open_page(start(lead), "builds.py")
     at.file_uploader[0].upload("pas-une-photo.jpg", b"hello", "image/jpeg").run()
     assert texts(at.error) == ["Ce fichier n'est pas une photo lisible (JPEG, PNG ou WebP)."]
-    out = io.BytesIO()
-    Image.new("RGB", (2000, 1500), "peru").save(out, "JPEG")
-    at.file_uploader[0].upload("meuble.jpg", out.getvalue(), "image/jpeg").run()
+    at.file_uploader[0].upload("meuble.jpg", factories.jpeg((2000, 1500)), "image/jpeg").run()
     assert texts(at.success) == ["Photo enregistrée."]
     assert len(list((tmp_path / "photos").rglob("*.jpg"))) == 1
 
@@ -198,7 +195,7 @@ def test_build_page_lists_its_hours_for_leads_only(ui):
     trainee_user = factories.user(ui, Role.trainee)
     build = factories.build(ui, lead)
     with db.write_session(ui) as session:
-        programme = session.exec(builds.select(Programme)).first()
+        programme = session.exec(select(Programme)).first()
         person = Trainee(
             display_name="Awa D.",
             programme_id=programme.id,
@@ -229,9 +226,7 @@ def test_design_photo_upload(ui, tmp_path, monkeypatch):
     lead = factories.user(ui, Role.lead)
     at = open_page(start(lead), "designs.py")
     at.selectbox[0].set_value(_design_id(ui)).run()
-    out = io.BytesIO()
-    Image.new("RGB", (1200, 900), "tan").save(out, "JPEG")
-    at.file_uploader[0].upload("etagere.jpg", out.getvalue(), "image/jpeg").run()
+    at.file_uploader[0].upload("etagere.jpg", factories.jpeg((1200, 900)), "image/jpeg").run()
     assert texts(at.success) == ["Photo enregistrée."]
     assert len(at.get("image")) == 1
 

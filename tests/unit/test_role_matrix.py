@@ -14,7 +14,6 @@ function found in the domain modules, so a new write cannot be added untested.
 from __future__ import annotations
 
 import inspect
-import io
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +23,6 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from PIL import Image
 from sqlalchemy import Engine, text
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import select
@@ -199,12 +197,6 @@ class World:
         return factories.user(self.engine, Role.lead, f"cible-{self.n()}")
 
 
-def _jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (120, 80), (180, 120, 60)).save(out, "JPEG")
-    return out.getvalue()
-
-
 # --- builders: valid arguments for one call, prepared by the admin --------------------------
 # Each takes the World and the acting user, and returns the call's keyword arguments.
 
@@ -259,7 +251,8 @@ def _set_outcome(w: World, _: User) -> dict[str, Any]:
 
 
 def _save_design(w: World, _: User) -> dict[str, Any]:
-    return {"name": f"Tabouret {w.n()}", "crates_needed": 2, "typical_hours": 3.0}
+    fields = builds.DesignFields(name=f"Tabouret {w.n()}", crates_needed=2, typical_hours=3.0)
+    return {"fields": fields}
 
 
 def _create_build(w: World, _: User) -> dict[str, Any]:
@@ -275,11 +268,11 @@ def _delete_build(w: World, _: User) -> dict[str, Any]:
 
 
 def _add_photo(w: World, _: User) -> dict[str, Any]:
-    return {"build_id": factories.build(w.engine, w.admin).id, "data": _jpeg()}
+    return {"build_id": factories.build(w.engine, w.admin).id, "data": factories.jpeg((120, 80))}
 
 
 def _design_photo(w: World, _: User) -> dict[str, Any]:
-    return {"design_id": w.design_id(), "data": _jpeg()}
+    return {"design_id": w.design_id(), "data": factories.jpeg((120, 80))}
 
 
 def _attach_crate(w: World, _: User) -> dict[str, Any]:

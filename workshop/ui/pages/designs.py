@@ -53,16 +53,19 @@ with st.form(f"design_{chosen}"):
     )
     active = st.checkbox(t("designs.active"), value=current.active if current else True)
     if st.form_submit_button(t("common.save"), type="primary"):
+        fields = builds.DesignFields(
+            name=name,
+            name_en=name_en,
+            crates_needed=int(crates_needed),
+            typical_hours=float(typical_hours),
+            description=description,
+            active=active,
+        )
         saved = common.act(
             builds.save_design,
             actor=user,
+            fields=fields,
             design_id=current.id if current else None,
-            name=name,
-            name_en=name_en,
-            description=description,
-            crates_needed=int(crates_needed),
-            typical_hours=float(typical_hours),
-            active=active,
         )
         if saved is not None:
             common.flash("designs.saved", name=saved.name)

@@ -1,0 +1,102 @@
+"""Furniture: designs, builds, crates scanned into a build, photos, and the public passport.
+
+- `designs`: the designs the workshop makes (seeded, listed, saved from `DesignFields`).
+- `lifecycle`: a build from planned to delivered: its code, statuses, deletion, lists, hours.
+- `attaching`: scanning crates into a build (the Core hot path), its progress, undoing a scan.
+- `photos`: photos of builds and designs, resized and kept under the data directory.
+- `passport`: what the public sees: crate origins, markets, weight, training, makers.
+
+Callers use the names below (`builds.attach_crate(...)`). Three of them, `designs`,
+`photos` and `passport`, are functions that share their part's name: here they are the
+functions, so a part that needs one imports the name from its part
+(`from workshop.builds.photos import photos`), not the part from this package.
+"""
+
+from workshop.builds.attaching import (
+    Attached,
+    Progress,
+    attach_crate,
+    crate_count,
+    progress,
+    undo_last,
+)
+from workshop.builds.designs import DESIGNS, DesignFields, designs, save_design, seed_designs
+from workshop.builds.lifecycle import (
+    DELIVERED,
+    MAX_NOTE,
+    MAX_PRICE_EUR,
+    NEXT_STATUS,
+    OPEN,
+    BuildHours,
+    BuildRow,
+    create_build,
+    delete_build,
+    get_build,
+    get_build_by_code,
+    hours_of_build,
+    list_builds,
+    set_status,
+)
+from workshop.builds.passport import (
+    CrateOrigin,
+    MarketShare,
+    Passport,
+    crate_origins,
+    passport,
+    training,
+)
+from workshop.builds.photos import (
+    MAX_PHOTO_BYTES,
+    PHOTO_MAX_SIDE,
+    add_photo,
+    photo_bytes,
+    photos,
+    set_design_photo,
+    stored_photo,
+)
+
+__all__ = [
+    # designs
+    "DESIGNS",
+    "DesignFields",
+    "designs",
+    "save_design",
+    "seed_designs",
+    # lifecycle
+    "DELIVERED",
+    "MAX_NOTE",
+    "MAX_PRICE_EUR",
+    "NEXT_STATUS",
+    "OPEN",
+    "BuildHours",
+    "BuildRow",
+    "create_build",
+    "delete_build",
+    "get_build",
+    "get_build_by_code",
+    "hours_of_build",
+    "list_builds",
+    "set_status",
+    # attaching
+    "Attached",
+    "Progress",
+    "attach_crate",
+    "crate_count",
+    "progress",
+    "undo_last",
+    # photos
+    "MAX_PHOTO_BYTES",
+    "PHOTO_MAX_SIDE",
+    "add_photo",
+    "photo_bytes",
+    "photos",
+    "set_design_photo",
+    "stored_photo",
+    # passport
+    "CrateOrigin",
+    "MarketShare",
+    "Passport",
+    "crate_origins",
+    "passport",
+    "training",
+]

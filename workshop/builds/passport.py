@@ -1,0 +1,176 @@
+"""What the public sees of a piece: where its crates came from, its passport, its training."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, func, select
+
+from workshop import codes, config
+from workshop.builds.lifecycle import OPEN
+from workshop.builds.photos import photos
+from workshop.errors import InvalidInput, NotFound
+from workshop.models import (
+    Build,
+    BuildCrate,
+    BuildPhoto,
+    BuildStatus,
+    Crate,
+    CrateKind,
+    Design,
+    HourEntry,
+    HourStatus,
+    Lot,
+    Market,
+    Programme,
+    Trainee,
+)
+
+
+@dataclass(frozen=True)
+class CrateOrigin:
+    """A crate of a build and where it came from (traceability)."""
+
+    code: str
+    kind: CrateKind
+    market: str
+    pickup_date: date
+    lot_code: str
+    kg: float
+
+
+def _unit_kg(lot: Lot, kind: CrateKind) -> float:
+    # The same rule as the dashboard: a weighed sample of this kind wins over the default.
+    if lot.sample_kind_id == kind.id and lot.sample_count and lot.sample_kg:
+        return lot.sample_kg / lot.sample_count
+    return kind.default_weight_kg
+
+
+def crate_origins(*, session: Session, build_id: int) -> list[CrateOrigin]:
+    """The crates of a build with their market, pickup date and weight, in scan order."""
+    rows = session.exec(
+        select(Crate, CrateKind, Lot, Market.name)
+        .join(BuildCrate, col(BuildCrate.crate_id) == Crate.id)
+        .join(CrateKind, col(CrateKind.id) == Crate.crate_kind_id)
+        .join(Lot, col(Lot.id) == Crate.lot_id)
+        .join(Market, col(Market.id) == Lot.market_id)
+        .where(BuildCrate.build_id == build_id)
+        .order_by(col(BuildCrate.id))
+    ).all()
+    return [
+        CrateOrigin(
+            code=crate.code,
+            kind=kind,
+            market=market,
+            pickup_date=lot.pickup_date,
+            lot_code=lot.code,
+            kg=_unit_kg(lot, kind),
+        )
+        for crate, kind, lot, market in rows
+    ]
+
+
+@dataclass(frozen=True)
+class MarketShare:
+    """How many crates of a piece came from one market, and when."""
+
+    market: str
+    crates: int
+    first: date
+    last: date
+
+
+@dataclass(frozen=True)
+class Passport:
+    """What anyone scanning a piece may see: its story, and no personal data."""
+
+    code: str
+    status: BuildStatus
+    design: Design
+    photo: BuildPhoto | None
+    crates: int
+    markets: list[MarketShare]
+    kg: float
+    co2e_kg: float
+    co2e_factor: float
+    co2e_source: str
+    finished_on: date | None
+    training_hours: float
+    programmes: list[Programme]
+    makers: list[str]  # first names of trainees who agreed to be named
+
+    @property
+    def finished(self) -> bool:
+        """True once the piece is made (finished, sold, donated or installed)."""
+        return self.status not in OPEN
+
+
+def passport(*, session: Session, text: str) -> Passport:
+    """The public story of a piece from its scanned code; NotFound for anything else.
+
+    No sign-in: the same neutral NotFound answers a malformed code, a code of
+    another kind and an unknown build, so nothing is learnt about other codes.
+    """
+    try:
+        code = codes.parse(text, expect="M")
+    except InvalidInput:
+        raise NotFound("error.passport.not_found") from None
+    build = session.exec(select(Build).where(Build.code == code)).first()
+    design = session.get(Design, build.design_id) if build else None
+    if build is None or design is None:
+        raise NotFound("error.passport.not_found")
+    origins = crate_origins(session=session, build_id=build.id or 0)
+    shares: dict[str, list[date]] = {}
+    for origin in origins:
+        shares.setdefault(origin.market, []).append(origin.pickup_date)
+    kg = sum(o.kg for o in origins)
+    hours, programmes, makers = training(session=session, build_id=build.id or 0)
+    first_photo = photos(session=session, build_id=build.id or 0)[:1]
+    return Passport(
+        code=build.code,
+        status=build.status,
+        design=design,
+        photo=first_photo[0] if first_photo else None,
+        crates=len(origins),
+        markets=sorted(
+            (MarketShare(m, len(ds), min(ds), max(ds)) for m, ds in shares.items()),
+            key=lambda share: (-share.crates, share.market),
+        ),
+        kg=kg,
+        co2e_kg=kg * config.co2e_factor(),
+        co2e_factor=config.co2e_factor(),
+        co2e_source=config.co2e_source(),
+        finished_on=build.finished_on,
+        training_hours=hours,
+        programmes=programmes,
+        makers=makers,
+    )
+
+
+def training(*, session: Session, build_id: int) -> tuple[float, list[Programme], list[str]]:
+    """Approved training hours in a build, its programmes, and the first names of consenting makers.
+
+    Never hours per person, and nothing about a trainee who did not consent.
+    """
+    rows = session.exec(
+        select(HourEntry.minutes, Trainee, Programme)
+        .join(Trainee, col(Trainee.id) == HourEntry.trainee_id)
+        # The programme the hours were worked under (the trainee's for older rows).
+        .join(
+            Programme,
+            col(Programme.id) == func.coalesce(HourEntry.programme_id, Trainee.programme_id),
+        )
+        .where(HourEntry.build_id == build_id, HourEntry.status == HourStatus.approved)
+    ).all()
+    programmes = {programme.id: programme for _, _, programme in rows}
+    makers = {
+        trainee.display_name.split()[0]
+        for _, trainee, _ in rows
+        if trainee.consent_name and trainee.anonymised_at is None and trainee.display_name.strip()
+    }
+    return (
+        sum(minutes for minutes, _, _ in rows) / 60,
+        sorted(programmes.values(), key=lambda p: p.name),
+        sorted(makers),
+    )

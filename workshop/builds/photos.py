@@ -1,0 +1,104 @@
+"""Photos: a build's photos and a design's catalogue photo, resized and kept on disk."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL.JpegImagePlugin import JpegImageFile
+from sqlmodel import Session, col, select
+
+from workshop import audit, config
+from workshop.accounts import Permission, require
+from workshop.builds.lifecycle import get_build
+from workshop.errors import InvalidInput, NotFound
+from workshop.models import BuildPhoto, Design, User
+
+MAX_PHOTO_BYTES = 25 * 1024 * 1024
+PHOTO_MAX_SIDE = 1600  # px; a phone screen never needs more, and it keeps files < 1 MB
+
+
+def _resized_jpeg(data: bytes) -> bytes:
+    if len(data) > MAX_PHOTO_BYTES:
+        raise InvalidInput("error.photo.too_large", max_mb=MAX_PHOTO_BYTES // (1024 * 1024))
+    try:
+        image: Image.Image = Image.open(io.BytesIO(data))
+        if isinstance(image, JpegImageFile):
+            image.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))  # fast JPEG downscale on load
+        image = ImageOps.exif_transpose(image).convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise InvalidInput("error.photo.not_an_image") from None
+    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=82, optimize=True)
+    return out.getvalue()
+
+
+def add_photo(*, session: Session, actor: User, build_id: int, data: bytes) -> BuildPhoto:
+    """Resize a photo of a build and keep it under the data directory (never in the database)."""
+    require(actor, Permission.builds)
+    build = get_build(session=session, build_id=build_id)
+    jpeg = _resized_jpeg(data)
+    relative = f"{build.code}/{uuid.uuid4().hex[:12]}.jpg"
+    _store(relative, jpeg)
+    photo = BuildPhoto(build_id=build_id, path=relative)
+    session.add(photo)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="photo",
+        entity="build",
+        entity_id=build.code,
+        after={"photo": relative},
+    )
+    return photo
+
+
+def set_design_photo(*, session: Session, actor: User, design_id: int, data: bytes) -> Design:
+    """Give a design its catalogue photo (resized, kept under the data directory)."""
+    require(actor, Permission.builds)
+    design = session.get(Design, design_id)
+    if design is None:
+        raise NotFound("error.build.unknown_design")
+    relative = f"designs/{design_id}-{uuid.uuid4().hex[:8]}.jpg"
+    _store(relative, _resized_jpeg(data))
+    with audit.change(
+        session=session,
+        actor=actor,
+        obj=design,
+        action="photo",
+        entity="design",
+        entity_id=design.id,
+    ):
+        design.photo = relative
+    return design
+
+
+def _store(relative: str, jpeg: bytes) -> None:
+    path = config.photos_dir() / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(jpeg)
+
+
+def stored_photo(relative: str) -> bytes | None:
+    """A stored JPEG by its path under the photos directory, or None if it is gone."""
+    if not relative:
+        return None
+    path = config.photos_dir() / relative
+    return path.read_bytes() if path.is_file() else None
+
+
+def photo_bytes(photo: BuildPhoto) -> bytes | None:
+    """The stored JPEG of a build photo, or None if its file is gone."""
+    return stored_photo(photo.path)
+
+
+def photos(*, session: Session, build_id: int) -> list[BuildPhoto]:
+    """Photos of a build, oldest first."""
+    return list(
+        session.exec(
+            select(BuildPhoto).where(BuildPhoto.build_id == build_id).order_by(col(BuildPhoto.id))
+        )
+    )
