@@ -1,4 +1,4 @@
-"""Photo decoding benchmark: read rate and time of `scan.decode_image` on photos of our labels.
+"""Photo decoding benchmark: read rate and time of `qr_photos.decode_image` on photos of our labels.
 
 Run: .venv/bin/python benchmarks/bench_decode.py [--n 300] [--seed 1]
 
@@ -36,7 +36,7 @@ from PIL import Image, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workshop import codes, drawing, labels, scan  # noqa: E402
+from workshop import codes, drawing, labels, qr_photos  # noqa: E402
 
 RESOLUTIONS = [(1280, 720), (640, 480)]
 
@@ -143,11 +143,11 @@ def run(n: int, seed: int, save: Path | None) -> None:
             save.mkdir(parents=True, exist_ok=True)
             for i, (data, _) in enumerate(photos[:20]):
                 (save / f"{size[1]}p-{i:02d}.jpg").write_bytes(data)
-        scan.decode_image(photos[0][0])  # warm up (imports, caches)
+        qr_photos.decode_image(photos[0][0])  # warm up (imports, caches)
         times, read, wrong, failed = [], 0, 0, []
         for i, (data, url) in enumerate(photos):
             started = time.perf_counter()
-            texts = scan.decode_image(data)
+            texts = qr_photos.decode_image(data)
             times.append((time.perf_counter() - started) * 1000)
             if texts == [url]:
                 read += 1

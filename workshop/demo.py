@@ -128,7 +128,7 @@ def _sort_and_build(*, session: Session, lead: User, today: date, rng: random.Ra
             remainder=rest,
         )
         in_stock += [c.code for c in tagged]
-    all_designs = builds.designs(session=session)
+    all_designs = builds.list_designs(session=session)
     statuses = [BuildStatus.sold, BuildStatus.donated, BuildStatus.installed, BuildStatus.finished]
     destinations = ("Édicule place du Guignier", "Régie de quartier Saint-Blaise", "Camille")
     pieces: list[str] = []

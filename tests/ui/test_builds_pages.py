@@ -20,7 +20,7 @@ def _button(at, label):
 
 def _design_id(engine, name="Étagère 3 cagettes"):
     with db.read_session(engine) as session:
-        return next(d.id for d in builds.designs(session=session) if d.name == name)
+        return next(d.id for d in builds.list_designs(session=session) if d.name == name)
 
 
 def _finished_piece(engine, lead, n=3):

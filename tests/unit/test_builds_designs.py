@@ -16,7 +16,7 @@ from workshop.models import AuditEvent, Design, Role
 def test_designs_are_seeded_and_editable(engine):
     lead = factories.user(engine, Role.lead)
     with db.read_session(engine) as session:
-        names = [d.name for d in builds.designs(session=session)]
+        names = [d.name for d in builds.list_designs(session=session)]
     assert "Étagère 3 cagettes" in names and len(names) == 5
     with db.write_session(engine) as session:
         design = builds.save_design(
@@ -77,7 +77,7 @@ def test_changing_a_design_keeps_its_id_and_logs_before_and_after(engine):
             "Pour le comptoir.",
         )
         assert (stored.crates_needed, stored.typical_hours, stored.active) == (3, 4.5, False)
-        assert "Tabouret haut" not in [d.name for d in builds.designs(session=session)]
+        assert "Tabouret haut" not in [d.name for d in builds.list_designs(session=session)]
         event = session.exec(
             select(AuditEvent).where(AuditEvent.entity == "design", AuditEvent.action == "update")
         ).one()

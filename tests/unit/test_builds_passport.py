@@ -23,11 +23,11 @@ def test_passport(engine):
     for code in [*davout, belgrand]:
         factories.attach(engine, lead, build, code)
     with db.read_session(engine) as session:
-        in_progress = builds.passport(session=session, text=codes.url_for(build.code))
+        in_progress = builds.public_passport(session=session, text=codes.url_for(build.code))
     assert not in_progress.finished
     factories.set_build_status(engine, lead, build, BuildStatus.finished)
     with db.read_session(engine) as session:
-        story = builds.passport(session=session, text=build.code.lower())
+        story = builds.public_passport(session=session, text=build.code.lower())
     assert story.finished and story.crates == 3
     assert [(m.market, m.crates) for m in story.markets] == [
         ("Marché Davout", 2),
@@ -41,7 +41,7 @@ def test_passport(engine):
     with db.read_session(engine) as session:
         for text in (crate, lot.code, codes.mint("M"), "n'importe quoi", ""):
             with pytest.raises(NotFound) as err:
-                builds.passport(session=session, text=text)
+                builds.public_passport(session=session, text=text)
             assert err.value.key == "error.passport.not_found"
 
 
@@ -91,7 +91,7 @@ def test_passport_training_hours_and_consent(engine):
                 )
             )
     with db.read_session(engine) as session:
-        story = builds.passport(session=session, text=build.code)
+        story = builds.public_passport(session=session, text=build.code)
     assert story.training_hours == pytest.approx(4.0)
     assert story.makers == ["Awa"]
     assert [p.name for p in story.programmes] == [programme.name]

@@ -29,7 +29,7 @@ def test_photos_are_resized_and_kept_on_disk(engine, tmp_path, monkeypatch):
         builds.add_photo(session=session, actor=lead, build_id=build.id, data=b"not a photo")
     assert err.value.key == "error.photo.not_an_image"
     with db.read_session(engine) as session:
-        assert len(builds.photos(session=session, build_id=build.id)) == 1
+        assert len(builds.list_photos(session=session, build_id=build.id)) == 1
 
 
 def test_design_photo_shows_on_the_passport(engine, tmp_path, monkeypatch):
@@ -42,7 +42,7 @@ def test_design_photo_shows_on_the_passport(engine, tmp_path, monkeypatch):
         )
     assert builds.stored_photo(design.photo) is not None
     with db.read_session(engine) as session:
-        story = builds.passport(session=session, text=build.code)
+        story = builds.public_passport(session=session, text=build.code)
     assert story.photo is None and story.design.photo == design.photo
     with pytest.raises(InvalidInput), db.write_session(engine) as session:
         builds.set_design_photo(session=session, actor=lead, design_id=build.design_id, data=b"x")

@@ -92,7 +92,7 @@ def test_seed_demo(engine, capsys):
         from workshop.models import Build, BuildStatus
 
         finished = session.exec(select(Build).where(Build.status == BuildStatus.sold)).first()
-        story = builds.passport(session=session, text=finished.code)
+        story = builds.public_passport(session=session, text=finished.code)
     assert story.finished and story.crates >= 3 and story.kg > 0
     # Running it again adds nothing.
     assert cli.main(["seed-demo"]) == 0

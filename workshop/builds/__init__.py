@@ -6,10 +6,8 @@
 - `photos`: photos of builds and designs, resized and kept under the data directory.
 - `passport`: what the public sees: crate origins, markets, weight, training, makers.
 
-Callers use the names below (`builds.attach_crate(...)`). Three of them, `designs`,
-`photos` and `passport`, are functions that share their part's name: here they are the
-functions, so a part that needs one imports the name from its part
-(`from workshop.builds.photos import photos`), not the part from this package.
+Callers use the names below (`builds.attach_crate(...)`); parts import each other
+directly (`from workshop.builds.lifecycle import get_build`), never through here.
 """
 
 from workshop.builds.attaching import (
@@ -20,7 +18,7 @@ from workshop.builds.attaching import (
     progress,
     undo_last,
 )
-from workshop.builds.designs import DESIGNS, DesignFields, designs, save_design, seed_designs
+from workshop.builds.designs import DESIGNS, DesignFields, list_designs, save_design, seed_designs
 from workshop.builds.lifecycle import (
     DELIVERED,
     MAX_NOTE,
@@ -42,15 +40,15 @@ from workshop.builds.passport import (
     MarketShare,
     Passport,
     crate_origins,
-    passport,
+    public_passport,
     training,
 )
 from workshop.builds.photos import (
     MAX_PHOTO_BYTES,
     PHOTO_MAX_SIDE,
     add_photo,
+    list_photos,
     photo_bytes,
-    photos,
     set_design_photo,
     stored_photo,
 )
@@ -59,7 +57,7 @@ __all__ = [
     # designs
     "DESIGNS",
     "DesignFields",
-    "designs",
+    "list_designs",
     "save_design",
     "seed_designs",
     # lifecycle
@@ -89,7 +87,7 @@ __all__ = [
     "PHOTO_MAX_SIDE",
     "add_photo",
     "photo_bytes",
-    "photos",
+    "list_photos",
     "set_design_photo",
     "stored_photo",
     # passport
@@ -97,6 +95,6 @@ __all__ = [
     "MarketShare",
     "Passport",
     "crate_origins",
-    "passport",
+    "public_passport",
     "training",
 ]

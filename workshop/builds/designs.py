@@ -42,7 +42,7 @@ def seed_designs(*, session: Session) -> None:
             )
 
 
-def designs(*, session: Session, active_only: bool = True) -> list[Design]:
+def list_designs(*, session: Session, active_only: bool = True) -> list[Design]:
     """Designs by name."""
     query = select(Design).order_by(Design.name)
     if active_only:

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from workshop import codes, config
 from workshop.builds.lifecycle import OPEN
-from workshop.builds.photos import photos
+from workshop.builds.photos import list_photos
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import (
     Build,
@@ -106,7 +106,7 @@ class Passport:
         return self.status not in OPEN
 
 
-def passport(*, session: Session, text: str) -> Passport:
+def public_passport(*, session: Session, text: str) -> Passport:
     """The public story of a piece from its scanned code; NotFound for anything else.
 
     No sign-in: the same neutral NotFound answers a malformed code, a code of
@@ -126,7 +126,7 @@ def passport(*, session: Session, text: str) -> Passport:
         shares.setdefault(origin.market, []).append(origin.pickup_date)
     kg = sum(o.kg for o in origins)
     hours, programmes, makers = training(session=session, build_id=build.id or 0)
-    first_photo = photos(session=session, build_id=build.id or 0)[:1]
+    first_photo = list_photos(session=session, build_id=build.id or 0)[:1]
     return Passport(
         code=build.code,
         status=build.status,

@@ -95,7 +95,7 @@ def photo_bytes(photo: BuildPhoto) -> bytes | None:
     return stored_photo(photo.path)
 
 
-def photos(*, session: Session, build_id: int) -> list[BuildPhoto]:
+def list_photos(*, session: Session, build_id: int) -> list[BuildPhoto]:
     """Photos of a build, oldest first."""
     return list(
         session.exec(

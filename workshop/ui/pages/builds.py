@@ -19,7 +19,7 @@ st.title(t("builds.title"))
 common.show_flash()
 
 with common.reading() as session:
-    all_designs = builds.designs(session=session, active_only=False)
+    all_designs = builds.list_designs(session=session, active_only=False)
 design_names = {d.id or 0: common.design_name(d) for d in all_designs}
 status_names = {s: t(f"status.{s.value}") for s in BuildStatus}
 
@@ -91,7 +91,7 @@ st.session_state["builds_selected"] = build_id
 with common.reading() as session:
     build = builds.get_build(session=session, build_id=build_id)
     origins = builds.crate_origins(session=session, build_id=build_id)
-    build_photos = builds.photos(session=session, build_id=build_id)
+    build_photos = builds.list_photos(session=session, build_id=build_id)
 design = next(d for d in all_designs if d.id == build.design_id)
 
 st.header(f"{codes.format_code(build.code)} · {common.plain(common.design_name(design))}")

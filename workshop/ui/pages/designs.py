@@ -13,7 +13,7 @@ st.title(t("designs.title"))
 common.show_flash()
 
 with common.reading() as session:
-    all_designs = builds.designs(session=session, active_only=False)
+    all_designs = builds.list_designs(session=session, active_only=False)
 
 st.dataframe(
     [

@@ -12,7 +12,7 @@ text = st.query_params.get("code", "") or st.session_state.get("passport_code", 
 
 try:
     with common.reading() as session:
-        story = builds.passport(session=session, text=str(text))
+        story = builds.public_passport(session=session, text=str(text))
 except DomainError:
     # The same neutral page for every code that is not a known piece.
     st.title(t("passport.not_found_title"))
