@@ -2,8 +2,9 @@
 
 A CSV (`;` or `,`, UTF-8 or the Latin-1/Windows-1252 of a French Excel) or an XLSX
 file; one row per pickup: date, market, crates counted per kind, and optionally a
-weighed sample (crates weighed, kg). Columns are mapped to fields (guessed from the
-headers, the user can change it). Every row goes through `pickups.log_pickup`, so
+weighed sample (crates weighed, kg). Cells, numbers and names are read by
+workshop/textfiles.py, as in the venues' import. Columns are mapped to fields
+(guessed from the headers, the user can change it). Every row goes through `pickups.log_pickup`, so
 imported pickups obey the same rules as typed ones and get normal lot codes and
 audit events. All or nothing: a single bad row and nothing is written. A row
 identical to a pickup already recorded (same market, date and counts) is skipped
@@ -15,10 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
-import zipfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,6 +28,7 @@ from workshop import audit, pickups, textfiles
 from workshop.accounts import Permission, require
 from workshop.errors import DomainError, InvalidInput
 from workshop.models import CrateKind, Lot, LotLine, Market, User
+from workshop.textfiles import RowError, RowProblem, blank, norm, parse_number, shown
 
 MAX_ROWS = 5000
 MAX_BYTES = 20 * 1024 * 1024
@@ -70,15 +70,6 @@ class Table:
 
 
 @dataclass(frozen=True)
-class RowError:
-    """Why one row cannot be imported: a message key and its parameters."""
-
-    row: int
-    key: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class PickupRow:
     """One row read as a pickup."""
 
@@ -99,7 +90,6 @@ class ImportReport:
     skipped: list[PickupRow] = field(default_factory=list)  # already recorded
     errors: list[RowError] = field(default_factory=list)
     lot_codes: list[str] = field(default_factory=list)
-    blank_rows: int = 0
 
 
 # --- reading the file ---------------------------------------------------------------
@@ -123,10 +113,9 @@ def _read_csv(data: bytes) -> Table:
         raise InvalidInput("error.import.unreadable")
     delimiter = textfiles.separator(text)
     try:
-        lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
+        return _table(textfiles.csv_rows(text, delimiter), "csv", encoding, delimiter)
+    except csv.Error as exc:  # a cell longer than the csv module reads
         raise InvalidInput("error.import.unreadable") from exc
-    return _table([(n, row) for n, row in enumerate(lines, start=1)], "csv", encoding, delimiter)
 
 
 def _read_xlsx(data: bytes) -> Table:
@@ -134,33 +123,56 @@ def _read_xlsx(data: bytes) -> Table:
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise InvalidInput("error.import.unreadable") from exc
     except Exception as exc:  # noqa: BLE001 - openpyxl raises its own kinds for broken files
         raise InvalidInput("error.import.unreadable") from exc
     try:
-        sheet = book.worksheets[0]
-        numbered = []
-        for n, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            numbered.append((n, list(values)))
-            if len(numbered) > MAX_ROWS + 50:
-                break
+        # Nothing past MAX_COLUMNS is read: a sheet formatted up to column XFD pads
+        # every row to 16 384 cells.
+        rows = book.worksheets[0].iter_rows(values_only=True, max_col=textfiles.MAX_COLUMNS + 1)
+        numbered = (
+            (n, list(values))
+            for n, values in enumerate(rows, start=1)
+            if values.count(None) < len(values)  # the empty rows up to a stray cell far below
+        )
+        return _table(numbered, "xlsx", "", "")
+    except InvalidInput:
+        raise  # too many rows or columns: said as such
+    except Exception as exc:  # noqa: BLE001 - a broken sheet can fail while its rows are read
+        raise InvalidInput("error.import.unreadable") from exc
     finally:
         book.close()
-    return _table(numbered, "xlsx", "", "")
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+def _trimmed(row: list[Any]) -> list[Any]:
+    """The row without the blank cells at its end (spreadsheets pad rows to the widest)."""
+    end = len(row)
+    while end and blank(row[end - 1]):
+        end -= 1
+    return row[:end]
 
 
-def _table(numbered: list[tuple[int, list[Any]]], source: str, encoding: str, sep: str) -> Table:
-    filled = [(n, row) for n, row in numbered if not all(_blank(v) for v in row)]
+def _filled(numbered: Iterable[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
+    """The rows that are not blank, trimmed; InvalidInput as soon as there are too many."""
+    filled: list[tuple[int, list[Any]]] = []
+    for n, row in numbered:
+        cells = _trimmed(row)
+        if not cells:
+            continue
+        if len(cells) > textfiles.MAX_COLUMNS:
+            raise InvalidInput("error.import.too_many_columns", max=textfiles.MAX_COLUMNS)
+        filled.append((n, cells))
+        if len(filled) > MAX_ROWS + 1:  # the header, then one row too many
+            raise InvalidInput("error.import.too_many_rows", max=MAX_ROWS)
+    return filled
+
+
+def _table(
+    numbered: Iterable[tuple[int, list[Any]]], source: str, encoding: str, sep: str
+) -> Table:
+    filled = _filled(numbered)
     if not filled:
         raise InvalidInput("error.import.empty")
     (_, header), body = filled[0], filled[1:]
-    if len(body) > MAX_ROWS:
-        raise InvalidInput("error.import.too_many_rows", max=MAX_ROWS)
     headers = [str(h).strip() if h is not None else "" for h in header]
     width = max([len(headers), *(len(row) for _, row in body)])
     # Unnamed columns still get a name to be mapped by.
@@ -170,12 +182,6 @@ def _table(numbered: list[tuple[int, list[Any]]], source: str, encoding: str, se
 
 
 # --- mapping columns to fields ------------------------------------------------------
-
-
-def _norm(text: Any) -> str:
-    """Lower case, no accents, words separated by single spaces."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
 
 
 def fields(kinds: Sequence[CrateKind]) -> list[str]:
@@ -197,7 +203,7 @@ _KIND_WORDS = (  # words that name the seeded crate kinds in old spreadsheets
 
 def guess_mapping(headers: Sequence[str], kinds: Sequence[CrateKind]) -> dict[str, int | None]:
     """Field → column index (None: not in the file), guessed from the headers."""
-    normed = [_norm(h) for h in headers]
+    normed = [norm(h) for h in headers]
     taken: set[int] = set()
 
     def find(*tests: Any) -> int | None:
@@ -231,13 +237,13 @@ def guess_mapping(headers: Sequence[str], kinds: Sequence[CrateKind]) -> dict[st
         words("marche", "market", "lieu", "place", "marches", "markets"), lambda h: "march" in h
     )
     for kind in kinds:
-        exact = {_norm(kind.name), _norm(kind.name_en)} - {""}
+        exact = {norm(kind.name), norm(kind.name_en)} - {""}
         mapping[f"{COUNT_PREFIX}{kind.id}"] = find(lambda h, exact=exact: h in exact)
     for kind in kinds:
         key = f"{COUNT_PREFIX}{kind.id}"
         if mapping[key] is not None:
             continue
-        kind_words = set(_norm(f"{kind.name} {kind.name_en}").split())
+        kind_words = set(norm(f"{kind.name} {kind.name_en}").split())
         for group in _KIND_WORDS:
             if kind_words & set(group):
                 # Word starts: "plateaux", "grandes caisses", "trays" all count.
@@ -293,37 +299,10 @@ def parse_date(value: Any) -> date:
     raise ValueError(value)
 
 
-def parse_number(value: Any) -> float | None:
-    """A number cell: `12`, `12,5`, `1 234,5` (French), `1,234.5`; None when empty."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    if not text or text in ("-", "—"):
-        return None
-    if "," in text and "." in text:
-        # The last separator is the decimal one: 1.234,5 or 1,234.5.
-        decimal = "," if text.rfind(",") > text.rfind(".") else "."
-        text = text.replace("." if decimal == "," else ",", "")
-    text = text.replace(",", ".")
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
-        raise ValueError(value)
-    return float(text)
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value).strip()[:60]
-
-
 def _markets_by_name(markets: Sequence[Market]) -> dict[str, Market]:
     found: dict[str, Market] = {}
     for market in markets:
-        name = _norm(market.name)
+        name = norm(market.name)
         found[name] = market
         # "Marché Davout", "Davout" and "marche davout" all name the same market.
         for prefix in ("marche des ", "marche du ", "marche de la ", "marche de ", "marche "):
@@ -338,8 +317,24 @@ def _kinds_by_name(kinds: Sequence[CrateKind]) -> dict[str, CrateKind]:
     for kind in kinds:
         for name in (kind.name, kind.name_en):
             if name:
-                found[_norm(name)] = kind
+                found[norm(name)] = kind
     return found
+
+
+@dataclass(frozen=True)
+class _Lookups:
+    """What every row is read with: the columns, and the markets and kinds by name."""
+
+    headers: list[str]
+    mapping: Mapping[str, int | None]
+    markets: dict[str, Market]
+    kinds: dict[str, CrateKind]
+    count_columns: dict[int, int]  # crate kind id → column index
+
+    def cell(self, row: list[Any], name: str) -> Any:
+        """The cell of `row` mapped to field `name` (None: the field is not in the file)."""
+        index = self.mapping.get(name)
+        return None if index is None else row[index]
 
 
 def parse_rows(
@@ -351,122 +346,111 @@ def parse_rows(
 ) -> tuple[list[PickupRow], list[RowError]]:
     """Read every row as a pickup; rows that cannot be read give a RowError instead."""
     check_mapping(mapping, table)
-    by_name = _markets_by_name(markets)
-    kind_names = _kinds_by_name(kinds)
-    count_columns = {
-        int(k.removeprefix(COUNT_PREFIX)): v
-        for k, v in mapping.items()
-        if k.startswith(COUNT_PREFIX) and v is not None
-    }
+    lookups = _Lookups(
+        headers=table.headers,
+        mapping=mapping,
+        markets=_markets_by_name(markets),
+        kinds=_kinds_by_name(kinds),
+        count_columns={
+            int(k.removeprefix(COUNT_PREFIX)): v
+            for k, v in mapping.items()
+            if k.startswith(COUNT_PREFIX) and v is not None
+        },
+    )
     good: list[PickupRow] = []
     bad: list[RowError] = []
     for number, row in table.rows:
         try:
-            good.append(_parse_row(number, row, table, mapping, by_name, kind_names, count_columns))
-        except _RowProblem as problem:
-            bad.append(RowError(number, problem.key, problem.params))
+            good.append(_parse_row(number, row, lookups))
+        except RowProblem as problem:
+            bad.append(problem.at(number))
     return good, bad
 
 
-class _RowProblem(Exception):
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key, self.params = key, params
-
-
-def _parse_row(
-    number: int,
-    row: list[Any],
-    table: Table,
-    mapping: Mapping[str, int | None],
-    by_name: dict[str, Market],
-    kind_names: dict[str, CrateKind],
-    count_columns: dict[int, int],
-) -> PickupRow:
-    def cell(name: str) -> Any:
-        index = mapping.get(name)
-        return None if index is None else row[index]
-
-    raw_date = cell(DATE)
-    if _blank(raw_date):
-        raise _RowProblem("error.import.no_date")
-    try:
-        pickup_date = parse_date(raw_date)
-    except ValueError:
-        raise _RowProblem("error.import.bad_date", value=_shown(raw_date)) from None
-    raw_market = cell(MARKET)
-    if _blank(raw_market):
-        raise _RowProblem("error.import.no_market")
-    market = by_name.get(_norm(raw_market))
-    if market is None:
-        raise _RowProblem("error.import.unknown_market", value=_shown(raw_market))
-    counts: dict[int, int] = {}
-    for kind_id, index in count_columns.items():
-        raw = row[index]
-        try:
-            number_value = parse_number(raw)
-        except ValueError:
-            raise _RowProblem(
-                "error.import.bad_count", column=table.headers[index], value=_shown(raw)
-            ) from None
-        if number_value is None:
-            continue
-        if not number_value.is_integer():
-            raise _RowProblem(
-                "error.import.bad_count", column=table.headers[index], value=_shown(raw)
-            )
-        counts[kind_id] = int(number_value)
-    sample = _sample(table, mapping, row, counts, kind_names)
-    note = cell(NOTE)
+def _parse_row(number: int, row: list[Any], lookups: _Lookups) -> PickupRow:
+    """One row as a pickup; RowProblem says why it cannot be one."""
+    pickup_date = _date(lookups.cell(row, DATE))
+    market = _market(lookups.cell(row, MARKET), lookups.markets)
+    counts = _counts(row, lookups)
+    note = lookups.cell(row, NOTE)
     return PickupRow(
         row=number,
         market_id=market.id or 0,
         market=market.name,
         pickup_date=pickup_date,
         counts=counts,
-        sample=sample,
-        note="" if _blank(note) else str(note).strip(),
+        sample=_sample(row, counts, lookups),
+        note="" if blank(note) else str(note).strip(),
     )
 
 
-def _sample(
-    table: Table,
-    mapping: Mapping[str, int | None],
-    row: list[Any],
-    counts: dict[int, int],
-    kind_names: dict[str, CrateKind],
-) -> pickups.Sample | None:
-    values: dict[str, float | None] = {}
-    for name in (SAMPLE_COUNT, SAMPLE_KG):
-        index = mapping.get(name)
-        if index is None:
-            values[name] = None
+def _date(raw: Any) -> date:
+    if blank(raw):
+        raise RowProblem("error.import.no_date")
+    try:
+        return parse_date(raw)
+    except ValueError:
+        raise RowProblem("error.import.bad_date", value=shown(raw)) from None
+
+
+def _market(raw: Any, by_name: dict[str, Market]) -> Market:
+    if blank(raw):
+        raise RowProblem("error.import.no_market")
+    market = by_name.get(norm(raw))
+    if market is None:
+        raise RowProblem("error.import.unknown_market", value=shown(raw))
+    return market
+
+
+def _number(row: list[Any], index: int | None, lookups: _Lookups, key: str) -> float | None:
+    """The number in column `index` (None: no such column); RowProblem `key` if not a number."""
+    if index is None:
+        return None
+    try:
+        return parse_number(row[index])
+    except ValueError:
+        raise RowProblem(key, column=lookups.headers[index], value=shown(row[index])) from None
+
+
+def _counts(row: list[Any], lookups: _Lookups) -> dict[int, int]:
+    """Crates counted per kind id; an empty cell counts none of that kind."""
+    counts: dict[int, int] = {}
+    for kind_id, index in lookups.count_columns.items():
+        count = _number(row, index, lookups, "error.import.bad_count")
+        if count is None:
             continue
-        try:
-            values[name] = parse_number(row[index])
-        except ValueError:
-            raise _RowProblem(
-                "error.import.bad_number", column=table.headers[index], value=_shown(row[index])
-            ) from None
-    n, kg = values[SAMPLE_COUNT], values[SAMPLE_KG]
+        if not count.is_integer():
+            raise RowProblem(
+                "error.import.bad_count", column=lookups.headers[index], value=shown(row[index])
+            )
+        counts[kind_id] = int(count)
+    return counts
+
+
+def _sample(row: list[Any], counts: dict[int, int], lookups: _Lookups) -> pickups.Sample | None:
+    """The weighed sample of a row, or None when it has none."""
+    n = _number(row, lookups.mapping.get(SAMPLE_COUNT), lookups, "error.import.bad_number")
+    kg = _number(row, lookups.mapping.get(SAMPLE_KG), lookups, "error.import.bad_number")
     if n is None and kg is None:
         return None
     if n is None or kg is None:
-        raise _RowProblem("error.import.sample_incomplete")
+        raise RowProblem("error.import.sample_incomplete")
     if not n.is_integer():
-        raise _RowProblem(
-            "error.import.sample_count_whole", value=_shown(row[mapping[SAMPLE_COUNT] or 0])
+        raise RowProblem(
+            "error.import.sample_count_whole", value=shown(lookups.cell(row, SAMPLE_COUNT))
         )
-    kind_index = mapping.get(SAMPLE_KIND)
-    if kind_index is not None and not _blank(row[kind_index]):
-        kind = kind_names.get(_norm(row[kind_index]))
-        if kind is None:
-            raise _RowProblem("error.import.unknown_kind", value=_shown(row[kind_index]))
-        kind_id = kind.id or 0
-    else:
+    return pickups.Sample(kind_id=_sample_kind(row, counts, lookups), count=int(n), kg=kg)
+
+
+def _sample_kind(row: list[Any], counts: dict[int, int], lookups: _Lookups) -> int:
+    raw = lookups.cell(row, SAMPLE_KIND)
+    if blank(raw):
         # No kind given: the sample was taken from the kind the row has most of.
-        kind_id = max(counts, key=lambda k: (counts[k], -k)) if counts else 0
-    return pickups.Sample(kind_id=kind_id, count=int(n), kg=kg)
+        return max(counts, key=lambda k: (counts[k], -k)) if counts else 0
+    kind = lookups.kinds.get(norm(raw))
+    if kind is None:
+        raise RowProblem("error.import.unknown_kind", value=shown(raw))
+    return kind.id or 0
 
 
 # --- importing ------------------------------------------------------------------------

@@ -5,20 +5,20 @@ that already has a value updates it, so re-importing the same file changes nothi
 
 CSV import is all or nothing: the file is read whole, every row is checked, and
 only a file without a single error is written. Files from French Excel are read
-as they come: UTF-8 (with or without BOM) or Windows-1252/Latin-1, separated by
-",", ";" or tabs, numbers with a decimal comma and spaces between thousands.
+as they come (workshop/textfiles.py, as the pickups import reads them): UTF-8
+(with or without BOM) or Windows-1252/Latin-1, separated by ",", ";" or tabs,
+numbers with a decimal comma and spaces between thousands, names compared without
+case, accents or punctuation.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -26,6 +26,7 @@ from workshop import audit, config, dates, textfiles
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import Metric, MetricValue, User, Venue, utcnow
+from workshop.textfiles import RowError, RowProblem, norm, parse_number, shown
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # years of monthly figures fit in a few kilobytes
 MAX_ROWS = 10_000
@@ -208,19 +209,10 @@ def record_month(
 
 
 @dataclass(frozen=True)
-class RowError:
-    """Why one line of an import file is refused (`line` counts the header as line 1)."""
-
-    line: int
-    key: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class ImportRow:
     """One valid line of an import file, and the value it replaces (None: a new month)."""
 
-    line: int
+    row: int  # its number in the file, as in textfiles.RowError
     venue: str
     metric_id: int
     metric: str
@@ -258,24 +250,20 @@ def _decode(data: bytes) -> tuple[str, str]:
     return text, _CODEC_NAMES[codec]
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.strip().lower().split())
-
-
 def _columns(header: list[str]) -> dict[str, int]:
-    found = [_norm(h) for h in header]
+    """The column of each field, read from the header; InvalidInput if one is missing or twice."""
+    found = [norm(h) for h in header]
     index: dict[str, int] = {}
     for name, aliases in {**COLUMNS, **OPTIONAL_COLUMNS}.items():
         for i, title in enumerate(found):
             if title in aliases:
                 index[name] = i
-    if any(name not in index for name in COLUMNS) or len(set(found) - {""}) != len(
-        [f for f in found if f]
-    ):
+    named = [f for f in found if f]
+    if any(name not in index for name in COLUMNS) or len(set(named)) != len(named):
         raise InvalidInput(
             "error.venues.csv.bad_header",
             expected="venue;metric;month;value;source",
-            found=";".join(h.strip() for h in header)[:120],
+            found=shown(";".join(h.strip() for h in header), 120),
         )
     return index
 
@@ -300,18 +288,125 @@ def parse_month(text: str) -> date | None:
     return None
 
 
-def parse_number(text: str) -> float | None:
-    """`1 234,5`, `1234.5`, `1.234,5` or `1,234.5` as a float, else None."""
-    text = re.sub(r"[\s\u00a0\u202f']", "", text)
-    if not text:
-        return None
-    if "," in text and "." in text:
-        thousands = "," if text.rfind(",") < text.rfind(".") else "."
-        text = text.replace(thousands, "")
-    text = text.replace(",", ".")
-    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", text):
-        return None
-    return float(text)
+@dataclass(frozen=True)
+class _Known:
+    """What the lines of a file are checked against."""
+
+    venues: dict[str, Venue]  # by normalised name
+    metrics: dict[tuple[int, str], Metric]  # by venue id and normalised name (English, French)
+    values: dict[tuple[int, date], float]  # already entered, by metric id and month
+
+
+def _known(session: Session) -> _Known:
+    """The active venues and metrics by name, and the values already entered."""
+    metrics: dict[tuple[int, str], Metric] = {}
+    for metric in session.exec(select(Metric).where(Metric.active)):
+        for name in (metric.name, metric.name_fr):
+            if name:
+                metrics[(metric.venue_id, norm(name))] = metric
+    return _Known(
+        venues={norm(v.name): v for v in session.exec(select(Venue).where(Venue.active))},
+        metrics=metrics,
+        values={(v.metric_id, v.month): v.value for v in session.exec(select(MetricValue))},
+    )
+
+
+def _venue_and_metric(cells: dict[str, str], known: _Known) -> tuple[Venue, Metric]:
+    """The venue and metric a line names; RowProblem if unknown or the workshop's own."""
+    venue = known.venues.get(norm(cells["venue"]))
+    if venue is None:
+        raise RowProblem("error.venues.csv.unknown_venue", venue=shown(cells["venue"]))
+    if venue.own:
+        raise RowProblem("error.venues.csv.own_venue", venue=venue.name)
+    metric = known.metrics.get((venue.id or 0, norm(cells["metric"])))
+    if metric is None:
+        raise RowProblem(
+            "error.venues.csv.unknown_metric", metric=shown(cells["metric"]), venue=venue.name
+        )
+    return venue, metric
+
+
+def _month(text: str, today: date) -> date:
+    """The month of a line; RowProblem if unreadable, to come, or too long ago."""
+    month = parse_month(text)
+    if month is None:
+        raise RowProblem("error.venues.csv.bad_month", month=shown(text))
+    if month > today.replace(day=1):
+        raise RowProblem("error.venues.csv.future_month", month=shown(text))
+    if month < EARLIEST_MONTH:
+        raise RowProblem("error.venues.csv.too_old", month=shown(text))
+    return month
+
+
+def _value(text: str) -> float:
+    """The figure of a line; RowProblem if it is not a number, or negative, or absurd."""
+    try:
+        value = parse_number(text)
+    except ValueError:
+        value = None
+    if value is None:  # an empty cell is no figure either
+        raise RowProblem("error.venues.csv.bad_number", value=shown(text))
+    if value < 0 or value > MAX_VALUE:
+        raise RowProblem("error.venues.csv.out_of_range", value=shown(text))
+    return value
+
+
+def _check_line(
+    number: int, cells: dict[str, str], known: _Known, today: date, filename: str
+) -> ImportRow:
+    """One line of the file as an ImportRow; RowProblem says why it cannot be one."""
+    venue, metric = _venue_and_metric(cells, known)
+    month = _month(cells["month"], today)
+    value = _value(cells["value"])
+    source = cells.get("source", "") or filename
+    return ImportRow(
+        row=number,
+        venue=venue.name,
+        metric_id=metric.id or 0,
+        metric=metric.name,
+        month=month,
+        value=value,
+        source=source[:MAX_SOURCE_LENGTH],
+        before=known.values.get((metric.id or 0, month)),
+    )
+
+
+def _check_lines(
+    lines: Iterator[tuple[int, list[str]]], known: _Known, today: date, filename: str
+) -> tuple[list[ImportRow], list[RowError]]:
+    """The header read, then every line checked: an ImportRow, or a RowError."""
+    header = next(lines, None)
+    if header is None:
+        raise InvalidInput("error.venues.csv.empty")
+    index = _columns(header[1])
+    rows: list[ImportRow] = []
+    errors: list[RowError] = []
+    for number, record in lines:
+        if number > MAX_ROWS + 1:
+            raise InvalidInput("error.venues.csv.too_many_rows", max=MAX_ROWS)
+        if len(record) > textfiles.MAX_COLUMNS:
+            raise InvalidInput("error.venues.csv.too_many_columns", max=textfiles.MAX_COLUMNS)
+        cells = {name: record[i].strip() if i < len(record) else "" for name, i in index.items()}
+        try:
+            rows.append(_check_line(number, cells, known, today, filename))
+        except RowProblem as problem:
+            errors.append(problem.at(number))
+    return rows, errors
+
+
+def _without_duplicates(rows: list[ImportRow]) -> tuple[list[ImportRow], list[RowError]]:
+    """A venue's metric and month given twice: the first line counts, a later one is an error."""
+    first: dict[tuple[int, date], int] = {}
+    kept: list[ImportRow] = []
+    errors: list[RowError] = []
+    for row in rows:
+        key = (row.metric_id, row.month)
+        if key in first:
+            errors.append(RowError(row.row, "error.venues.csv.duplicate", {"first": first[key]}))
+            continue
+        first[key] = row.row
+        kept.append(row)
+    return kept, errors
 
 
 def parse_csv(
@@ -319,93 +414,15 @@ def parse_csv(
 ) -> ImportPreview:
     """Read an import file and check every line, writing nothing."""
     require(actor, Permission.venues)
-    today = today or dates.today()
     text, encoding = _decode(data)
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise InvalidInput("error.venues.csv.empty")
     sep = textfiles.separator(text)
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
-    header = next(reader)
-    index = _columns(header)
-    venues = {_norm(v.name): v for v in session.exec(select(Venue).where(Venue.active))}
-    metrics: dict[tuple[int, str], Metric] = {}
-    for known in session.exec(select(Metric).where(Metric.active)):
-        for name in (known.name, known.name_fr):
-            if name:
-                metrics[(known.venue_id, _norm(name))] = known
-    existing = {(v.metric_id, v.month): v.value for v in session.exec(select(MetricValue)).all()}
-    rows: list[ImportRow] = []
-    errors: list[RowError] = []
-    seen: dict[tuple[int, date], int] = {}
-    for line_no, record in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in record):
-            continue
-        if line_no > MAX_ROWS + 1:
-            raise InvalidInput("error.venues.csv.too_many_rows", max=MAX_ROWS)
-        cells = {n: record[i].strip() if i < len(record) else "" for n, i in index.items()}
-        venue = venues.get(_norm(cells["venue"]))
-        if venue is None:
-            errors.append(
-                RowError(line_no, "error.venues.csv.unknown_venue", {"venue": cells["venue"]})
-            )
-            continue
-        if venue.own:
-            errors.append(RowError(line_no, "error.venues.csv.own_venue", {"venue": venue.name}))
-            continue
-        metric = metrics.get((venue.id or 0, _norm(cells["metric"])))
-        if metric is None:
-            errors.append(
-                RowError(
-                    line_no,
-                    "error.venues.csv.unknown_metric",
-                    {"metric": cells["metric"], "venue": venue.name},
-                )
-            )
-            continue
-        month = parse_month(cells["month"])
-        if month is None:
-            errors.append(
-                RowError(line_no, "error.venues.csv.bad_month", {"month": cells["month"]})
-            )
-            continue
-        if month > today.replace(day=1):
-            errors.append(
-                RowError(line_no, "error.venues.csv.future_month", {"month": cells["month"]})
-            )
-            continue
-        if month < EARLIEST_MONTH:
-            errors.append(RowError(line_no, "error.venues.csv.too_old", {"month": cells["month"]}))
-            continue
-        value = parse_number(cells["value"])
-        if value is None or not math.isfinite(value):
-            errors.append(
-                RowError(line_no, "error.venues.csv.bad_number", {"value": cells["value"]})
-            )
-            continue
-        if value < 0 or value > MAX_VALUE:
-            errors.append(
-                RowError(line_no, "error.venues.csv.out_of_range", {"value": cells["value"]})
-            )
-            continue
-        key = (metric.id or 0, month)
-        if key in seen:
-            errors.append(RowError(line_no, "error.venues.csv.duplicate", {"first": seen[key]}))
-            continue
-        seen[key] = line_no
-        source = cells.get("source", "") or filename
-        rows.append(
-            ImportRow(
-                line=line_no,
-                venue=venue.name,
-                metric_id=metric.id or 0,
-                metric=metric.name,
-                month=month,
-                value=value,
-                source=source[:MAX_SOURCE_LENGTH],
-                before=existing.get(key),
-            )
-        )
+    lines = textfiles.csv_rows(text, sep)
+    try:
+        checked, errors = _check_lines(lines, _known(session), today or dates.today(), filename)
+    except csv.Error as exc:  # a cell longer than the csv module reads
+        raise InvalidInput("error.venues.csv.unreadable") from exc
+    rows, duplicates = _without_duplicates(checked)
+    errors = sorted(errors + duplicates, key=lambda e: e.row)
     if not rows and not errors:
         raise InvalidInput("error.venues.csv.empty")
     return ImportPreview(encoding, sep, rows, errors)

@@ -177,6 +177,8 @@ def test_lead_imports_a_file_and_a_bad_file_imports_nothing(ui):
         "1 lignes refusées : corrigez le fichier puis renvoyez-le. Rien n'a été importé."
     ]
     assert not [b for b in at.button if b.label.startswith("Importer les")]
+    refused, kept = (d.value for d in at.dataframe)
+    assert list(refused["Ligne"]) == [3] and list(kept["Ligne"]) == [2]
     at.file_uploader[0].upload("lieux.csv", good.encode("cp1252"), "text/csv").run()
     assert not at.error
     assert any("Windows-1252" in c for c in texts(at.caption))
@@ -184,6 +186,18 @@ def test_lead_imports_a_file_and_a_bad_file_imports_nothing(ui):
     assert texts(at.success) == ["Import terminé : 1 chiffres ajoutés, 0 mis à jour, 0 inchangés."]
     with db.read_session(ui) as session:
         assert [v.value for v in session.exec(select(MetricValue))] == [1250.0]
+
+
+def test_a_file_with_a_huge_cell_is_a_message_not_a_crash(ui):
+    at = _venue_page(ui)
+    huge = "lieu;indicateur;mois;valeur\r\n" + "x" * (1024 * 1024) + ";visiteurs;2026-01;1\r\n"
+    at.file_uploader[0].upload("lieux.csv", huge.encode(), "text/csv").run()
+    assert not at.exception
+    assert texts(at.error) == [
+        "Ce fichier ne se lit pas comme un CSV (une cellule beaucoup trop longue ?). "
+        "Rien n'a été importé."
+    ]
+    assert not at.dataframe
 
 
 def test_market_manager_sees_the_venues_but_cannot_enter_figures(ui):

@@ -12,11 +12,12 @@ from openpyxl import Workbook
 from sqlmodel import func, select
 
 from tests import factories
-from workshop import cli, dates, db, i18n, pickup_import, pickups
+from workshop import cli, dates, db, i18n, pickup_import, pickups, textfiles
 from workshop.errors import InvalidInput, PermissionDenied
 from workshop.models import AuditEvent, Lot, LotLine, Role
 
 ROOT = Path(__file__).resolve().parents[2]
+HEADER = "Date;Marché;Cagettes\n"
 
 FRENCH_CSV = (
     "Date;Marché;Cagettes;Plateaux;Grandes caisses;Nb pesées;Poids (kg);Remarque\n"
@@ -49,6 +50,15 @@ def _import(engine, actor, table, mapping=None, filename="ancien-tableur.csv"):
             mapping=mapping or _mapping(engine, table),
             filename=filename,
         )
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
 
 
 # --- reading files -------------------------------------------------------------------
@@ -105,42 +115,17 @@ def test_bad_dates(value):
         pickup_import.parse_date(value)
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("12", 12.0),
-        ("5,25", 5.25),
-        ("1 234,5", 1234.5),
-        ("1\u202f234,5", 1234.5),
-        ("1.234,5", 1234.5),
-        ("1,234.5", 1234.5),
-        (" 7 ", 7.0),
-        (3, 3.0),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_numbers(value, expected):
-    assert pickup_import.parse_number(value) == expected
-
-
-@pytest.mark.parametrize("value", ["douze", "1/2", "5 kg", True])
-def test_bad_numbers(value):
-    with pytest.raises(ValueError):
-        pickup_import.parse_number(value)
-
-
 def test_xlsx_with_date_cells_and_day_numbers(engine):
     lead = factories.user(engine, Role.lead)
-    book = Workbook()
-    sheet = book.active
-    sheet.append(["Jour", "Marché", "Cagettes bois", "Plateaux", "Caisses", "Pesées", "Kilos"])
-    sheet.append([datetime(2024, 3, 5), "Marché Davout", 12, 2, None, 3, 3.9])
-    sheet.append([45357, "Davout", 4.0, None, 1, None, None])  # a date typed as a number
-    sheet.append(["2024-03-07", "Mortier", "6", "", "", "", ""])
-    data = io.BytesIO()
-    book.save(data)
-    table = pickup_import.read_table(data.getvalue(), "collectes.xlsx")
+    data = _xlsx(
+        [
+            ["Jour", "Marché", "Cagettes bois", "Plateaux", "Caisses", "Pesées", "Kilos"],
+            [datetime(2024, 3, 5), "Marché Davout", 12, 2, None, 3, 3.9],
+            [45357, "Davout", 4.0, None, 1, None, None],  # a date typed as a number
+            ["2024-03-07", "Mortier", "6", "", "", "", ""],
+        ]
+    )
+    table = pickup_import.read_table(data, "collectes.xlsx")
     assert table.source == "xlsx" and len(table.rows) == 3
     report = _import(engine, lead, table)
     assert len(report.imported) == 3 and report.errors == []
@@ -162,6 +147,38 @@ def test_xlsx_with_date_cells_and_day_numbers(engine):
         (b"PK\x03\x04 not really a zip", "faux.xlsx", "error.import.unreadable"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "vieux.xls", "error.import.old_excel"),
         (b"a;b\x00c\n", "binaire.csv", "error.import.unreadable"),
+        # Hostile files: refused whole, with a message, before anything is read as a pickup.
+        pytest.param(b"\n" * 1_000_000, "vide.csv", "error.import.empty", id="blank-lines"),
+        pytest.param(
+            (HEADER[:-1] + ";x" * 50_000 + "\n05/03/2024;Davout;3\n").encode(),
+            "large.csv",
+            "error.import.too_many_columns",
+            id="wide-header",
+        ),
+        pytest.param(
+            (HEADER + "05/03/2024;Davout;3" + ";x" * 50_000 + "\n").encode(),
+            "large.csv",
+            "error.import.too_many_columns",
+            id="wide-row",
+        ),
+        pytest.param(
+            _xlsx([["x"] * (textfiles.MAX_COLUMNS + 1)]),
+            "large.xlsx",
+            "error.import.too_many_columns",
+            id="wide-xlsx",
+        ),
+        pytest.param(
+            (HEADER + "05/03/2024;" + "D" * (1024 * 1024) + ";3\n").encode(),
+            "cellule.csv",
+            "error.import.unreadable",
+            id="1MB-cell",
+        ),
+        pytest.param(
+            (HEADER + "05/03/2024;Davout;3\n" * (pickup_import.MAX_ROWS + 1)).encode(),
+            "long.csv",
+            "error.import.too_many_rows",
+            id="rows",
+        ),
     ],
 )
 def test_unreadable_files_are_messages(data, name, key):
@@ -170,6 +187,39 @@ def test_unreadable_files_are_messages(data, name, key):
     assert caught.value.key == key
     for lang in i18n.LANGUAGES:
         assert caught.value.key in i18n.catalog(lang)
+
+
+@pytest.mark.parametrize(
+    ("market", "shown"),
+    [
+        (
+            '"=HYPERLINK(""http://example.com"";""Davout"")"',
+            '=HYPERLINK("http://example.com";"Davout")',
+        ),
+        ("Dav\x1b[2Jout\x07", "Dav?[2Jout?"),
+        ("D" * 100_000, "D" * 59 + "…"),
+    ],
+    ids=["formula", "control-characters", "long-name"],
+)
+def test_a_hostile_name_is_an_unknown_market_and_nothing_is_written(engine, market, shown):
+    lead = factories.user(engine, Role.lead)
+    table = _csv(f"{HEADER}05/03/2024;Davout;3\n06/03/2024;{market};4\n", "utf-8")
+    with pytest.raises(pickup_import.ImportRejected) as caught:
+        _import(engine, lead, table)
+    assert [(e.row, e.key, e.params) for e in caught.value.errors] == [
+        (3, "error.import.unknown_market", {"value": shown})
+    ]
+    assert _lots(engine) == 0
+
+
+def test_blank_rows_between_rows_do_not_cut_a_sheet_short():
+    # Every other row blank: as many rows as MAX_ROWS in all, all of them read.
+    rows = [["Date", "Marché", "Cagettes"]]
+    for day in range(pickup_import.MAX_ROWS // 2 + 100):
+        rows += [[None, None, None], [date(2024, 3, 5) + timedelta(days=day), "Davout", 1]]
+    table = pickup_import.read_table(_xlsx(rows), "collectes.xlsx")
+    assert len(table.rows) == pickup_import.MAX_ROWS // 2 + 100
+    assert table.rows[-1][0] == 2 * len(table.rows) + 1
 
 
 # --- importing ---------------------------------------------------------------------

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 
 import pytest
 from sqlmodel import select
 
 from tests import factories
-from workshop import db, venues
+from workshop import config, db, i18n, venues
 from workshop.errors import InvalidInput, PermissionDenied
 from workshop.models import AuditEvent, Metric, MetricValue, Role, Venue
 
@@ -211,40 +212,140 @@ def test_a_bad_line_is_refused_with_its_row_and_nothing_is_imported(engine, line
     data = (GOOD + line + "\n").encode()
     preview = _preview(engine, lead, data)
     assert not preview.ok
-    assert [(e.line, e.key, e.params) for e in preview.errors] == [(5, key, params)]
+    assert [(e.row, e.key, e.params) for e in preview.errors] == [(5, key, params)]
     with pytest.raises(InvalidInput) as err:
         _import(engine, lead, data)
     assert err.value.key == "error.venues.csv.refused" and err.value.params == {"n": 1}
     assert _values(engine) == []  # the three good lines were not imported either
 
 
+GOOD_LINE = f"{GUIGNIER},visitors,2026-04,1250,\n"
+
+
 @pytest.mark.parametrize(
     ("data", "key"),
     [
-        (b"lieu,valeur\nA,1\n", "error.venues.csv.bad_header"),
-        (b"venue,metric,mois,value,venue\n", "error.venues.csv.bad_header"),
-        (b"", "error.venues.csv.empty"),
-        (HEADER.encode(), "error.venues.csv.empty"),
-        (b"PK\x03\x04\x00\x00excel", "error.venues.csv.not_text"),
-        (HEADER.encode() + b"x" * (50 * 1024 * 1024), "error.venues.csv.too_large"),
+        pytest.param(b"lieu,valeur\nA,1\n", "error.venues.csv.bad_header", id="wrong-header"),
+        pytest.param(
+            b"venue,metric,mois,value,venue\n", "error.venues.csv.bad_header", id="column-twice"
+        ),
+        pytest.param(b"", "error.venues.csv.empty", id="empty"),
+        pytest.param(HEADER.encode(), "error.venues.csv.empty", id="header-only"),
+        pytest.param(b"PK\x03\x04\x00\x00excel", "error.venues.csv.not_text", id="xlsx"),
+        pytest.param(
+            HEADER.encode() + b"x" * (50 * 1024 * 1024), "error.venues.csv.too_large", id="50MB"
+        ),
+        # Hostile files: refused whole, with a message.
+        pytest.param(b"\n" * 1_000_000, "error.venues.csv.empty", id="blank-lines"),
+        pytest.param(
+            (HEADER + GOOD_LINE + f"{GUIGNIER},visitors,2026-05,1\x002,\n").encode(),
+            "error.venues.csv.not_text",
+            id="NUL",
+        ),
+        pytest.param(
+            (HEADER[:-1] + ",x" * 50_000 + "\n" + GOOD_LINE).encode(),
+            "error.venues.csv.bad_header",
+            id="wide-header",
+        ),
+        pytest.param(
+            (HEADER + GOOD_LINE[:-1] + ",x" * 50_000 + "\n").encode(),
+            "error.venues.csv.too_many_columns",
+            id="wide-row",
+        ),
+        pytest.param(
+            (HEADER + GOOD_LINE[:-1] + "x" * (1024 * 1024) + "\n").encode(),
+            "error.venues.csv.unreadable",
+            id="1MB-cell",
+        ),
+        pytest.param(
+            (HEADER + GOOD_LINE * (venues.MAX_ROWS + 1)).encode(),
+            "error.venues.csv.too_many_rows",
+            id="rows",
+        ),
     ],
-    ids=["wrong-header", "column-twice", "empty", "header-only", "xlsx", "50MB"],
 )
 def test_bad_files_are_refused_whole(engine, data, key):
     lead = factories.user(engine, Role.lead)
     with pytest.raises(InvalidInput) as err:
         _import(engine, lead, data)
     assert err.value.key == key
+    for lang in i18n.LANGUAGES:
+        assert err.value.key in i18n.catalog(lang)
     assert _values(engine) == []
 
 
-def test_numbers_and_months_as_people_type_them():
-    assert venues.parse_number("1 234,5") == 1234.5
-    assert venues.parse_number("1.234,5") == 1234.5
-    assert venues.parse_number("1,234.5") == 1234.5
-    assert venues.parse_number("12") == 12.0
-    assert venues.parse_number("douze") is None
-    assert venues.parse_number("") is None
+@pytest.mark.parametrize(
+    ("venue", "shown"),
+    [
+        (
+            '"=HYPERLINK(""http://example.com"",""Guignier"")"',
+            '=HYPERLINK("http://example.com","Guignier")',
+        ),
+        ("Gui\x1b[2Jgnier\x07", "Gui?[2Jgnier?"),
+        ("G" * 100_000, "G" * 59 + "…"),
+    ],
+    ids=["formula", "control-characters", "long-name"],
+)
+def test_a_hostile_name_is_an_unknown_venue_and_nothing_is_written(engine, venue, shown):
+    lead = factories.user(engine, Role.lead)
+    data = (HEADER + GOOD_LINE + f"{venue},visitors,2026-05,10,\n").encode()
+    assert [(e.row, e.key, e.params) for e in _preview(engine, lead, data).errors] == [
+        (3, "error.venues.csv.unknown_venue", {"venue": shown})
+    ]
+    with pytest.raises(InvalidInput):
+        _import(engine, lead, data)
+    assert _values(engine) == []
+
+
+def _seeded() -> list[tuple[str, list[str]]]:
+    """Every venue of data/venues.csv and the English names of its metrics."""
+    with open(config.PACKAGE_DATA / "venues.csv", encoding="utf-8") as fh:
+        return [
+            (row["venue"], [m.strip() for m in row["example_metrics"].split(";")])
+            for row in csv.DictReader(fh)
+        ]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_every_seeded_venue_and_metric_name_is_found_in_a_file(engine, lang):
+    lead = factories.user(engine, Role.lead)
+    seeded = _seeded()
+    lines = [
+        f'"{venue}";"{venues.METRIC_NAMES_FR[metric] if lang == "fr" else metric}";2026-04;1\n'
+        for venue, metrics in seeded
+        for metric in metrics
+    ]
+    preview = _preview(engine, lead, ("lieu;indicateur;mois;valeur\n" + "".join(lines)).encode())
+    (own, own_metrics), typed = seeded[0], seeded[1:]
+    assert set(own_metrics) == venues.OWN_METRICS
+    assert [(r.venue, r.metric) for r in preview.rows] == [
+        (venue, metric) for venue, metrics in typed for metric in metrics
+    ]
+    # The workshop is found too, and refused: the app computes its figures.
+    assert [(e.key, e.params) for e in preview.errors] == [
+        ("error.venues.csv.own_venue", {"venue": own})
+    ] * len(own_metrics)
+
+
+def test_names_are_found_whatever_their_case_accents_and_punctuation(engine):
+    lead = factories.user(engine, Role.lead)
+    text = (
+        "LIEU;Indicateur;Mois;Valeur\n"
+        "EDICULE DE LA PLACE DU GUIGNIER;Visiteurs;2026-04;1\n"
+        "regie de quartier saint-blaise;KG DE LEGUMES TRANSFORMES LEGUMERIE CONSERVERIE;2026-04;2\n"
+        "Régie  de quartier Saint Blaise;heures travaillees;2026-04;3\n"
+    )
+    preview = _preview(engine, lead, text.encode())
+    assert preview.errors == []
+    assert [(r.row, r.venue, r.metric) for r in preview.rows] == [
+        (2, GUIGNIER, "visitors"),
+        (3, REGIE, "kg vegetables processed (légumerie/conserverie)"),
+        (4, REGIE, "hours worked"),
+    ]
+
+
+def test_months_as_people_type_them():
+    # Numbers: textfiles.parse_number, in tests/unit/test_textfiles.py.
     assert venues.parse_month("2026-03") == date(2026, 3, 1)
     assert venues.parse_month("2026-03-17") == date(2026, 3, 1)
     assert venues.parse_month("3/2026") == date(2026, 3, 1)

@@ -170,7 +170,7 @@ if upload is not None:
         st.dataframe(
             [
                 {
-                    t("other_venues.col.line"): e.line,
+                    t("other_venues.col.line"): e.row,
                     t("other_venues.col.reason"): t(e.key, **e.params),
                 }
                 for e in preview.errors
@@ -181,7 +181,7 @@ if upload is not None:
     st.dataframe(
         [
             {
-                t("other_venues.col.line"): r.line,
+                t("other_venues.col.line"): r.row,
                 t("other_venues.col.venue"): r.venue,
                 t("other_venues.col.metric"): r.metric,
                 t("other_venues.col.month"): i18n.fmt_month(r.month, lang),
