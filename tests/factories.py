@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import date
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from workshop import dates, db, pickups
+from workshop import codes, dates, db, hours, pickups
 from workshop.accounts import hash_password
 from workshop.models import (
+    Activity,
     Build,
     BuildStatus,
     Crate,
     CrateKind,
     Design,
+    HourEntry,
     Lot,
     Market,
     Outcome,
     Role,
+    Trainee,
     User,
 )
 
@@ -32,6 +37,9 @@ if TYPE_CHECKING:
 PASSWORD = "correct-horse"
 # Hashed once: argon2 is slow on purpose, and every test makes users.
 _PASSWORD_HASH = hash_password(PASSWORD)
+PIN = "4321"
+_PIN_HASH = hours.hash_pin(PIN)
+MONDAY = date(2026, 3, 9)  # a week well in the past, in winter time
 
 
 def user(
@@ -143,3 +151,97 @@ def jpeg(size: tuple[int, int] = (3000, 2000)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (180, 120, 60)).save(out, "JPEG")
     return out.getvalue()
+
+
+def write(engine: Engine, action: Callable[..., Any], **kwargs: Any) -> Any:
+    """One domain write in its own transaction."""
+    with db.write_session(engine) as session:
+        return action(session=session, **kwargs)
+
+
+def read(engine: Engine, action: Callable[..., Any], **kwargs: Any) -> Any:
+    """One domain read."""
+    with db.read_session(engine) as session:
+        return action(session=session, **kwargs)
+
+
+def at(day: date, hh: int, mm: int = 0) -> datetime:
+    """A Paris local time as an aware datetime."""
+    return datetime.combine(day, time(hh, mm), dates.PARIS)
+
+
+def trainee(
+    engine: Engine,
+    *,
+    name: str = "Awa",
+    programme: int = 0,
+    start: date = date(2026, 1, 1),
+    end: date | None = None,
+    pin: bool = True,
+    user_id: int | None = None,
+) -> Trainee:
+    """A trainee "`name` D." of the `programme`-th seeded programme, with PIN `PIN`.
+
+    Inserted directly, so that any contract is possible (one that ended long ago).
+    """
+    with db.write_session(engine) as session:
+        progs = hours.programmes(session=session)
+        tr = Trainee(
+            display_name=f"{name} D.",
+            programme_id=progs[programme].id or 0,
+            start_date=start,
+            end_date=end,
+            badge_code=codes.mint("B"),
+            pin_hash=_PIN_HASH if pin else "",
+            user_id=user_id,
+        )
+        session.add(tr)
+        session.flush()
+        return tr
+
+
+def hour_entries(engine: Engine, trainee_id: int) -> list[HourEntry]:
+    """Every hour entry of a trainee, whatever its status."""
+    with db.read_session(engine) as session:
+        return list(session.exec(select(HourEntry).where(HourEntry.trainee_id == trainee_id)))
+
+
+def add_hours(
+    engine: Engine,
+    actor: User,
+    tr: Trainee,
+    day: date,
+    minutes: int,
+    *,
+    now: datetime | None = None,
+    **fields: Any,
+) -> HourEntry:
+    """Hours of `tr` entered by `actor`, as if it were `day` 20:00 (sanding unless told).
+
+    `fields`: the other fields of hours.EntryFields (activity, build_code, start, reason).
+    """
+    entered = hours.EntryFields(
+        work_date=day, minutes=minutes, **{"activity": Activity.poncage, **fields}
+    )
+    return write(
+        engine,
+        hours.record_hours,
+        actor=actor,
+        trainee_id=tr.id,
+        fields=entered,
+        now=now or at(day, 20),
+    )
+
+
+def move_trainee(engine: Engine, actor: User, tr: Trainee, programme: int) -> Trainee:
+    """`actor` moves the trainee to the `programme`-th programme, as on the trainees page."""
+    with db.read_session(engine) as session:
+        target = hours.programmes(session=session)[programme].id or 0
+        current = hours.get_trainee(session=session, trainee_id=tr.id or 0)
+    return write(
+        engine,
+        hours.update_trainee,
+        actor=actor,
+        trainee_id=tr.id,
+        fields=replace(hours.TraineeFields.of(current), programme_id=target),
+    )

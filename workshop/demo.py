@@ -189,10 +189,12 @@ def _trainees_and_hours(
             actor=lead,
             first_name=first,
             last_initial=initial,
-            programme_id=progs[prog % len(progs)].id or 0,
-            start_date=today - timedelta(days=200),
-            consent_name=named,
-            user_id=trainee_user.id if first == "Sam" else None,
+            fields=hours.TraineeFields(
+                programme_id=progs[prog % len(progs)].id or 0,
+                start_date=today - timedelta(days=200),
+                consent_name=named,
+                user_id=trainee_user.id if first == "Sam" else None,
+            ),
         )
         for first, initial, prog, named in DEMO_TRAINEES
     ]
@@ -208,10 +210,12 @@ def _trainees_and_hours(
                     session=session,
                     actor=lead,
                     trainee_id=person.id or 0,
-                    work_date=monday + timedelta(days=day),
-                    minutes=360 if person.display_name != "Mireille P." else 180,
-                    activity=_DEMO_ACTIVITIES[(day + n) % len(_DEMO_ACTIVITIES)],
-                    build_code=build if day >= 2 else None,
+                    fields=hours.EntryFields(
+                        work_date=monday + timedelta(days=day),
+                        minutes=360 if person.display_name != "Mireille P." else 180,
+                        activity=_DEMO_ACTIVITIES[(day + n) % len(_DEMO_ACTIVITIES)],
+                        build_code=build if day >= 2 else None,
+                    ),
                 )
             if week > 1:
                 hours.approve_week(

@@ -61,18 +61,22 @@ def _finished_piece(engine: Any) -> str:
                 actor=lead,
                 first_name=first,
                 last_initial="Z",
-                programme_id=programme.id or 0,
-                start_date=date(2026, 1, 5),
-                consent_name=consent,
+                fields=hours.TraineeFields(
+                    programme_id=programme.id or 0,
+                    start_date=date(2026, 1, 5),
+                    consent_name=consent,
+                ),
             )
             hours.record_hours(
                 session=session,
                 actor=lead,
                 trainee_id=trainee.id or 0,
-                work_date=date(2026, 6, 10),
-                minutes=120,
-                activity=Activity.assemblage,
-                build_code=piece.code,
+                fields=hours.EntryFields(
+                    work_date=date(2026, 6, 10),
+                    minutes=120,
+                    activity=Activity.assemblage,
+                    build_code=piece.code,
+                ),
             )
             hours.approve_week(
                 session=session, actor=lead, trainee_id=trainee.id or 0, week=date(2026, 6, 10)

@@ -11,8 +11,8 @@ import time_machine
 from sqlmodel import select
 
 from tests import factories
+from tests.factories import PIN, add_hours, hour_entries, trainee, write
 from tests.ui.conftest import open_page, page_alone, start, texts
-from tests.unit.test_hours import PIN, add, trainee, write
 from workshop import codes, dates, db, hours
 from workshop.models import (
     Activity,
@@ -56,11 +56,6 @@ def _button(at, label):
     return next(b for b in at.button if b.label == label)
 
 
-def _entries(engine, trainee_id):
-    with db.read_session(engine) as session:
-        return list(session.exec(select(HourEntry).where(HourEntry.trainee_id == trainee_id)))
-
-
 def _tablet(engine):
     """A lead turns shop-floor mode on: the app is signed out and shows the tablet alone."""
     lead = factories.user(engine, Role.lead, "lea")
@@ -86,7 +81,7 @@ def test_shop_floor_badge_clock_in_clock_out_and_auto_return(ui, frozen):
     _button(at, "Ponçage").click().run()
     assert not at.exception and not at.error
     assert texts(at.success) == ["C'est noté : tu es arrivé·e à 9 h 00. Activité : Ponçage."]
-    assert [e.status for e in _entries(ui, tr.id)] == [HourStatus.open]
+    assert [e.status for e in hour_entries(ui, tr.id)] == [HourStatus.open]
     # Nobody touches the screen: it goes back to the start by itself.
     at.session_state["sf_deadline"] = _time.time() - 1
     at.run()
@@ -98,7 +93,7 @@ def test_shop_floor_badge_clock_in_clock_out_and_auto_return(ui, frozen):
     _button(at, "Je pars").click().run()
     assert texts(at.success) == ["C'est noté : tu as travaillé 3\u202fh\u00a015\u00a0min. Merci !"]
     assert texts(at.caption) == ["L'écran revient au début tout seul dans 20 secondes."]
-    (entry,) = _entries(ui, tr.id)
+    (entry,) = hour_entries(ui, tr.id)
     assert entry.status == HourStatus.submitted and entry.minutes == 195
     _button(at, "Terminé").click().run()
     assert texts(at.title) == ["Bonjour !"]
@@ -139,7 +134,7 @@ def test_shop_floor_name_and_pin_then_direct_hours(ui, frozen):
     _button(at, "Valider").click().run()
     assert not at.error, texts(at.error)
     assert texts(at.success) == ["C'est noté : 2\u202fh\u00a030\u00a0min de travail (Hier)."]
-    (entry,) = _entries(ui, tr.id)
+    (entry,) = hour_entries(ui, tr.id)
     assert entry.work_date == date(2026, 3, 9) and entry.activity == Activity.tri
 
 
@@ -169,7 +164,7 @@ def test_approve_a_week(ui):
     lead = factories.user(ui, Role.lead)
     tr = trainee(ui)
     monday = date(2026, 3, 9)
-    add(ui, lead, tr, monday, 120, start=datetime(2026, 3, 9, 9).time())
+    add_hours(ui, lead, tr, monday, 120, start=datetime(2026, 3, 9, 9).time())
     at = open_page(start(lead), "hours_approval.py")
     assert not at.exception and texts(at.title) == ["Heures à valider"]
     assert any(
@@ -184,7 +179,7 @@ def test_approve_a_week(ui):
     assert texts(at.success)[0] == "Semaine de Awa D. validée et verrouillée."
     with db.read_session(ui) as session:
         assert session.exec(select(WeekApproval)).one().week_start == monday
-    assert [e.status for e in _entries(ui, tr.id)] == [HourStatus.approved]
+    assert [e.status for e in hour_entries(ui, tr.id)] == [HourStatus.approved]
     assert any("Semaine validée : seul·e un·e admin" in c for c in texts(at.caption))
 
 
@@ -193,7 +188,7 @@ def test_admin_changes_a_locked_week_with_a_reason(ui):
     admin = factories.user(ui, Role.admin)
     tr = trainee(ui)
     monday = date(2026, 3, 9)
-    add(ui, lead, tr, monday, 120)
+    add_hours(ui, lead, tr, monday, 120)
     write(ui, hours.approve_week, actor=lead, trainee_id=tr.id, week=monday)
     at = open_page(start(admin), "hours_approval.py")
     at.date_input(key="hw_week").set_value(monday).run()
@@ -203,7 +198,7 @@ def test_admin_changes_a_locked_week_with_a_reason(ui):
     at.text_input(key="hw_reason").input("Feuille papier corrigée")
     _button(at, "Corriger").click().run()
     assert texts(at.success)[0] == "Ligne corrigée."
-    assert _entries(ui, tr.id)[0].status == HourStatus.approved
+    assert hour_entries(ui, tr.id)[0].status == HourStatus.approved
 
 
 def _correction_events(engine) -> int:
@@ -216,7 +211,7 @@ def test_lead_corrects_the_build_of_an_entry(ui):
     tr = trainee(ui)
     bench, shelf = factories.build(ui, lead), factories.build(ui, lead)
     monday = date(2026, 3, 9)
-    entry = add(ui, lead, tr, monday, 150, activity=Activity.finition, build_code=bench.code)
+    entry = add_hours(ui, lead, tr, monday, 150, activity=Activity.finition, build_code=bench.code)
     at = open_page(start(lead), "hours_approval.py")
     at.date_input(key="hw_week").set_value(monday).run()
     # The form shows the entry as it stands: only what the lead changes changes.
@@ -236,7 +231,7 @@ def test_lead_corrects_the_build_of_an_entry(ui):
     assert at.text_input(key=f"hw_build_{entry.id}").value == unknown
     assert at.text_input(key="hw_reason").value == "Mauvais meuble"
     assert at.selectbox(key=f"hw_minutes_{entry.id}").value == 150
-    (kept,) = _entries(ui, tr.id)
+    (kept,) = hour_entries(ui, tr.id)
     assert (kept.build_id, kept.reason, kept.status) == (bench.id, "", HourStatus.submitted)
     assert _correction_events(ui) == 0
     # The right piece, typed the way a scanner might send it.
@@ -244,7 +239,7 @@ def test_lead_corrects_the_build_of_an_entry(ui):
     _button(at, "Corriger").click().run()
     assert not at.error, texts(at.error)
     assert texts(at.success)[0] == "Ligne corrigée."
-    (fixed,) = _entries(ui, tr.id)
+    (fixed,) = hour_entries(ui, tr.id)
     assert (fixed.build_id, fixed.minutes, fixed.activity) == (shelf.id, 150, Activity.finition)
     assert fixed.reason == "Mauvais meuble" and fixed.programme_id == tr.programme_id
     assert _correction_events(ui) == 1
@@ -284,7 +279,7 @@ def test_reports_page_and_downloads(ui):
         row = session.get(Trainee, tr.id)
         row.start_date = day
         session.add(row)
-    add(ui, lead, tr, day, 7 * 60, now=dates.utcnow())
+    add_hours(ui, lead, tr, day, 7 * 60, now=dates.utcnow())
     write(ui, hours.approve_week, actor=lead, trainee_id=tr.id, week=day)
     at = open_page(start(lead), "hours_reports.py")
     assert not at.exception and texts(at.title) == ["Rapports d'heures"]
@@ -325,7 +320,7 @@ def test_my_hours_for_a_trainee(ui):
         "encadrant·e."
     ]
     tr = trainee(ui, user_id=account.id)
-    add(ui, account, tr, date(2026, 3, 9), 90)
+    add_hours(ui, account, tr, date(2026, 3, 9), 90)
     at = open_page(start(account), "my_hours.py")
     assert not at.exception and len(at.dataframe) == 1
     assert len(at.get("download_button")) == 2
@@ -404,7 +399,7 @@ def test_trainee_records_own_hours_and_sees_them_waiting(ui, frozen):
     assert texts(at.success) == [
         "Enregistré : 1\u202fh\u00a030\u00a0min le 9 mars 2026 — en attente de validation."
     ]
-    (entry,) = _entries(ui, tr.id)
+    (entry,) = hour_entries(ui, tr.id)
     assert (entry.work_date, entry.minutes, entry.activity) == (YESTERDAY, 90, Activity.assemblage)
     assert entry.status == HourStatus.submitted and entry.source == HourSource.self_service
     assert entry.created_by_id == account.id and entry.build_id == build.id
@@ -425,19 +420,19 @@ def test_trainee_records_own_hours_and_sees_them_waiting(ui, frozen):
 def _other_period_yesterday(engine, tr):
     """Hours a lead entered yesterday, 09:00–12:00."""
     lead = factories.user(engine, Role.lead)
-    add(engine, lead, tr, YESTERDAY, 180, start=datetime(2026, 3, 9, 9).time())
+    add_hours(engine, lead, tr, YESTERDAY, 180, start=datetime(2026, 3, 9, 9).time())
 
 
 def _long_day_yesterday(engine, tr):
     """Eleven hours already entered yesterday (plus 2 h would make 13 h)."""
     lead = factories.user(engine, Role.lead)
-    add(engine, lead, tr, YESTERDAY, 11 * 60)
+    add_hours(engine, lead, tr, YESTERDAY, 11 * 60)
 
 
 def _last_week_approved(engine, tr):
     """Last week (2–8 March) approved and locked by a lead."""
     lead = factories.user(engine, Role.lead)
-    add(engine, lead, tr, date(2026, 3, 3), 60)
+    add_hours(engine, lead, tr, date(2026, 3, 3), 60)
     write(engine, hours.approve_week, actor=lead, trainee_id=tr.id, week=date(2026, 3, 2))
 
 

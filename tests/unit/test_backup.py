@@ -84,17 +84,18 @@ def _fill(engine) -> None:
             actor=admin,
             first_name="Sam",
             last_initial="B",
-            programme_id=programme.id or 0,
-            start_date=dates.today() - timedelta(days=30),
+            fields=hours.TraineeFields(
+                programme_id=programme.id or 0, start_date=dates.today() - timedelta(days=30)
+            ),
         )
     with db.write_session(engine) as session:
         hours.record_hours(
             session=session,
             actor=lead,
             trainee_id=trainee.id or 0,
-            work_date=dates.today() - timedelta(days=1),
-            minutes=90,
-            activity=Activity.poncage,
+            fields=hours.EntryFields(
+                work_date=dates.today() - timedelta(days=1), minutes=90, activity=Activity.poncage
+            ),
         )
 
 

@@ -88,8 +88,10 @@ def _seed(engine: Any) -> dict[str, Any]:
                     actor=lead,
                     first_name=f"Stagiaire{n}",
                     last_initial="T",
-                    programme_id=programme.id or 0,
-                    start_date=dates.today() - timedelta(days=60),
+                    fields=hours.TraineeFields(
+                        programme_id=programme.id or 0,
+                        start_date=dates.today() - timedelta(days=60),
+                    ),
                 )
                 trainee_ids.append(trainee.id or 0)
     markets = [factories.market(engine, n).id or 0 for n in ("Marché Davout", "Marché Belgrand")]
@@ -143,9 +145,11 @@ def _one(engine: Any, world: dict[str, Any], rng: random.Random, name: str, tall
                     session=session,
                     actor=lead,
                     trainee_id=rng.choice(world["trainees"]),
-                    work_date=dates.today() - timedelta(days=1 + rng.randrange(HOUR_DAYS)),
-                    minutes=rng.choice((60, 120, 180, 240)),
-                    activity=Activity.poncage,
+                    fields=hours.EntryFields(
+                        work_date=dates.today() - timedelta(days=1 + rng.randrange(HOUR_DAYS)),
+                        minutes=rng.choice((60, 120, 180, 240)),
+                        activity=Activity.poncage,
+                    ),
                 )
                 session.flush()
                 result = entry.id

@@ -139,8 +139,7 @@ def test_hours_clocked_in_count_on_the_paris_day(engine, utc_server, moment, par
             actor=lead,
             first_name="Awa",
             last_initial="D",
-            programme_id=programme.id,
-            start_date=date(2026, 1, 1),
+            fields=hours.TraineeFields(programme_id=programme.id, start_date=date(2026, 1, 1)),
         )
     with utc_server(moment):
         with db.write_session(engine) as session:
@@ -162,8 +161,7 @@ def test_a_clock_out_across_the_october_change_counts_the_hour_lived_twice(engin
             actor=lead,
             first_name="Awa",
             last_initial="D",
-            programme_id=programme.id,
-            start_date=date(2026, 1, 1),
+            fields=hours.TraineeFields(programme_id=programme.id, start_date=date(2026, 1, 1)),
         )
     start = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 CEST
     with db.write_session(engine) as session:

@@ -12,7 +12,16 @@ from openpyxl import load_workbook
 from sqlmodel import col, func, select
 
 from tests import factories
-from tests.unit.test_hours import MONDAY, add, at, move, read, trainee, write
+from tests.factories import (
+    MONDAY,
+    add_hours,
+    at,
+    hour_entries,
+    move_trainee,
+    read,
+    trainee,
+    write,
+)
 from workshop import db, exports, hours
 from workshop.models import Activity, HourEntry, HourStatus, Role
 
@@ -66,19 +75,21 @@ def test_a_month_for_twelve_trainees_logged_approved_and_exported(engine):
                 )
                 leave = arrive + timedelta(minutes=rng.randrange(150, 250))
                 hours.clock_out(session=session, trainee_id=tr.id, now=leave)
-                hours.shop_floor_hours(
-                    session=session,
-                    trainee_id=tr.id,
+                typed = hours.EntryFields(
                     work_date=day,
                     minutes=15 * rng.randrange(4, 17),
                     activity=rng.choice(list(Activity)),
-                    now=at(day, 18),
+                )
+                hours.shop_floor_hours(
+                    session=session, trainee_id=tr.id, fields=typed, now=at(day, 18)
                 )
     # One mistaken entry rejected, one forgotten clock-out corrected.
-    wrong = add(engine, lead, people[0], date(2026, 10, 3), 60)  # a Saturday
+    wrong = add_hours(engine, lead, people[0], date(2026, 10, 3), 60)  # a Saturday
     write(engine, hours.reject_entry, actor=lead, entry_id=wrong.id, reason="Atelier fermé")
     write(engine, hours.clock_in, trainee_id=people[1].id, activity="tri", now=at(days[-1], 9))
-    forgotten = next(e.id for e in hours_of(engine, people[1].id) if e.status == HourStatus.open)
+    forgotten = next(
+        e.id for e in hour_entries(engine, people[1].id) if e.status == HourStatus.open
+    )
     write(
         engine,
         hours.correct_entry,
@@ -131,17 +142,11 @@ def test_a_month_for_twelve_trainees_logged_approved_and_exported(engine):
         assert programme_index in (0, 1)
 
 
-def hours_of(engine, trainee_id):
-    """Every entry of a trainee."""
-    with db.read_session(engine) as session:
-        return list(session.exec(select(HourEntry).where(HourEntry.trainee_id == trainee_id)))
-
-
 def test_xlsx_about_sheet_and_empty_trainee(engine):
     lead = factories.user(engine, Role.lead)
     tr = trainee(engine)
     trainee(engine, name="Bob")  # under contract, no hours: a row of zeros
-    add(engine, lead, tr, date(2026, 3, 9), 90, start=time(9), activity=Activity.finition)
+    add_hours(engine, lead, tr, date(2026, 3, 9), 90, start=time(9), activity=Activity.finition)
     write(engine, hours.approve_week, actor=lead, trainee_id=tr.id, week=date(2026, 3, 9))
     report = read(
         engine,
@@ -164,7 +169,7 @@ def test_xlsx_about_sheet_and_empty_trainee(engine):
 def test_french_csv_uses_decimal_commas(engine):
     lead = factories.user(engine, Role.lead)
     tr = trainee(engine)
-    add(engine, lead, tr, date(2026, 3, 9), 135)
+    add_hours(engine, lead, tr, date(2026, 3, 9), 135)
     write(engine, hours.approve_week, actor=lead, trainee_id=tr.id, week=date(2026, 3, 9))
     report = read(
         engine,
@@ -182,7 +187,7 @@ def test_french_csv_uses_decimal_commas(engine):
 def test_personal_data_files(engine):
     account = factories.user(engine, Role.trainee)
     tr = trainee(engine, user_id=account.id)
-    add(engine, account, tr, date(2026, 3, 9), 60, reason="")
+    add_hours(engine, account, tr, date(2026, 3, 9), 60, reason="")
     data = read(engine, hours.personal_data, actor=account, trainee_id=tr.id)
     assert json.loads(exports.personal_data_json(data))["trainee"]["display_name"] == "Awa D."
     rows = _csv_table(exports.personal_data_csv(data, "en"), "en")
@@ -194,12 +199,12 @@ def test_files_of_a_month_when_a_trainee_moves_programme(engine):
     """Awa works 6 h under A, moves to B, works 4 h: each programme's files show its own."""
     lead = factories.user(engine, Role.lead)
     awa = trainee(engine)
-    add(engine, lead, awa, MONDAY, 6 * 60, activity=Activity.poncage)
+    add_hours(engine, lead, awa, MONDAY, 6 * 60, activity=Activity.poncage)
     write(engine, hours.approve_week, actor=lead, trainee_id=awa.id, week=MONDAY)
     old_programme = awa.programme_id
-    new_programme = move(engine, lead, awa, 1).programme_id
+    new_programme = move_trainee(engine, lead, awa, 1).programme_id
     later = MONDAY + timedelta(days=7)
-    add(engine, lead, awa, later, 4 * 60, activity=Activity.assemblage)
+    add_hours(engine, lead, awa, later, 4 * 60, activity=Activity.assemblage)
     write(engine, hours.approve_week, actor=lead, trainee_id=awa.id, week=later)
     got = {}
     for programme_id in (old_programme, new_programme):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -188,9 +188,7 @@ class World:
         return self.write(
             hours.record_hours,
             trainee_id=trainee.id,
-            work_date=WORK_DAY,
-            minutes=60,
-            activity=Activity.poncage,
+            fields=hours.EntryFields(work_date=WORK_DAY, minutes=60, activity=Activity.poncage),
         )
 
     def target_user(self) -> User:
@@ -288,12 +286,13 @@ def _undo_last(w: World, _: User) -> dict[str, Any]:
 
 def _create_trainee(w: World, _: User) -> dict[str, Any]:
     with db.read_session(w.engine) as session:
-        programme_id = hours.programmes(session=session)[0].id
+        programme_id = hours.programmes(session=session)[0].id or 0
     return {
         "first_name": f"Awa{w.n()}",
         "last_initial": "D",
-        "programme_id": programme_id,
-        "start_date": TODAY - timedelta(days=30),
+        "fields": hours.TraineeFields(
+            programme_id=programme_id, start_date=TODAY - timedelta(days=30)
+        ),
     }
 
 
@@ -301,21 +300,14 @@ def _update_trainee(w: World, _: User) -> dict[str, Any]:
     tr = w.trainee()
     return {
         "trainee_id": tr.id,
-        "programme_id": tr.programme_id,
-        "start_date": tr.start_date,
-        "end_date": None,
-        "consent_name": True,
-        "consent_photo": False,
-        "user_id": None,
+        "fields": replace(hours.TraineeFields.of(tr), consent_name=True),
     }
 
 
-def _hours_for(trainee_id: int) -> dict[str, Any]:
+def _hours_for(trainee_id: int, day: date = WORK_DAY) -> dict[str, Any]:
     return {
         "trainee_id": trainee_id,
-        "work_date": WORK_DAY,
-        "minutes": 30,
-        "activity": Activity.tri,
+        "fields": hours.EntryFields(work_date=day, minutes=30, activity=Activity.tri),
     }
 
 
@@ -352,7 +344,7 @@ def _approve_week(w: World, _: User) -> dict[str, Any]:
 def _approve_own_week(w: World, _: User) -> dict[str, Any]:
     # The trainee's own week, an earlier one each call (a week is approved only once).
     day = WORK_DAY - timedelta(weeks=w.n())
-    w.write(hours.record_hours, **{**_hours_for(w.own_trainee.id or 0), "work_date": day})
+    w.write(hours.record_hours, **_hours_for(w.own_trainee.id or 0, day))
     return {"trainee_id": w.own_trainee.id, "week": day}
 
 

@@ -13,6 +13,9 @@ from workshop.ui import common
 from workshop.ui.common import t
 
 STARTS = [time(h, m) for h in range(6, 22) for m in (0, 15, 30, 45)]
+# Typed once: written inline in st.selectbox, list(Activity) makes mypy pick the
+# overload for empty options, whose value is None.
+ACTIVITIES: list[Activity] = list(Activity)
 
 user = common.page_user(Permission.hours)
 lang = common.lang()
@@ -111,7 +114,7 @@ if view.entries:
     rows = []
     for entry in view.entries:
         start, end = hhmm(entry)
-        forgotten = entry.status == HourStatus.open and entry.work_date < today
+        forgotten = hours.is_forgotten_clock_out(entry)
         rows.append(
             {
                 t("hours.col.day"): i18n.fmt_date(entry.work_date, lang),
@@ -183,8 +186,8 @@ if view.entries and may_change:
             )
             activity = st.selectbox(
                 t("hours.activity"),
-                list(Activity),
-                index=list(Activity).index(chosen.activity),
+                ACTIVITIES,
+                index=ACTIVITIES.index(chosen.activity),
                 format_func=lambda a: t(f"activity.{a.value}"),
                 key=f"hw_activity_{entry_id}",
             )
@@ -260,7 +263,7 @@ if may_change:
             index=hours.DURATIONS.index(2 * 60),
         )
         activity = st.selectbox(
-            t("hours.activity"), list(Activity), format_func=lambda a: t(f"activity.{a.value}")
+            t("hours.activity"), ACTIVITIES, format_func=lambda a: t(f"activity.{a.value}")
         )
         build = st.text_input(t("hours.build"))
         reason = st.text_input(t("hours.reason_add"), max_chars=hours.MAX_REASON)
@@ -269,12 +272,14 @@ if may_change:
                 hours.record_hours,
                 actor=user,
                 trainee_id=trainee_id,
-                work_date=day,
-                minutes=minutes,
-                activity=activity,
-                build_code=build,
-                start=start_at,
-                reason=reason,
+                fields=hours.EntryFields(
+                    work_date=day,
+                    minutes=minutes,
+                    activity=activity,
+                    build_code=build,
+                    start=start_at,
+                    reason=reason,
+                ),
             )
             if added is not None:
                 common.flash("hours.added")

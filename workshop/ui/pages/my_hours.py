@@ -115,12 +115,14 @@ if submitted:
             hours.record_hours,
             actor=user,
             trainee_id=trainee_id,
-            work_date=day if isinstance(day, date) else today,
-            minutes=minutes,
-            activity=activity,
-            build_code=build_code,
-            start=start,
-            reason=note,
+            fields=hours.EntryFields(
+                work_date=day if isinstance(day, date) else today,
+                minutes=minutes,
+                activity=activity,
+                build_code=build_code,
+                start=start,
+                reason=note,
+            ),
         )
         if saved is not None:
             common.flash(

@@ -284,10 +284,9 @@ elif step == "direct":
             saved: HourEntry | None = common.act(
                 hours.shop_floor_hours,
                 trainee_id=trainee_id,
-                work_date=chosen_day,
-                minutes=minutes,
-                activity=picked,
-                build_code=build,
+                fields=hours.EntryFields(
+                    work_date=chosen_day, minutes=minutes, activity=picked, build_code=build
+                ),
             )
             if saved is not None:
                 go(

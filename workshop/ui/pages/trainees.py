@@ -102,13 +102,15 @@ with add_tab, st.form("trainee_add"):
             actor=user,
             first_name=first_name,
             last_initial=initial,
-            programme_id=programme_id,
-            start_date=start,
-            end_date=end,
+            fields=hours.TraineeFields(
+                programme_id=programme_id,
+                start_date=start,
+                end_date=end,
+                consent_name=consent_name,
+                consent_photo=consent_photo,
+                user_id=account,
+            ),
             pin=pin,
-            consent_name=consent_name,
-            consent_photo=consent_photo,
-            user_id=account,
         )
         if created is not None:
             common.flash(
@@ -162,12 +164,14 @@ with edit_tab:
                     hours.update_trainee,
                     actor=user,
                     trainee_id=who,
-                    programme_id=programme_id,
-                    start_date=start,
-                    end_date=end,
-                    consent_name=consent_name,
-                    consent_photo=consent_photo,
-                    user_id=account,
+                    fields=hours.TraineeFields(
+                        programme_id=programme_id,
+                        start_date=start,
+                        end_date=end,
+                        consent_name=consent_name,
+                        consent_photo=consent_photo,
+                        user_id=account,
+                    ),
                     pin="" if remove_pin else (new_pin or None),
                     new_badge=new_badge,
                 )
