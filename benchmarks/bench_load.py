@@ -98,9 +98,11 @@ def seed(url: str, crates: int) -> list[str]:
             lot = pickups.log_pickup(
                 session=session,
                 actor=lead,
-                market_id=market.id or 0,
-                pickup_date=dates.today(),
-                counts={kinds[0].id or 0: n},
+                fields=pickups.PickupFields(
+                    market_id=market.id or 0,
+                    pickup_date=dates.today(),
+                    counts={kinds[0].id or 0: n},
+                ),
             )
             tagged = crates_mod.sort_lot(
                 session=session, actor=lead, lot_id=lot.id or 0, tag={kinds[0].id or 0: n}

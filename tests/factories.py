@@ -87,11 +87,13 @@ def lot(
         return pickups.log_pickup(
             session=session,
             actor=actor,
-            market_id=market(engine, market_name).id or 0,
-            pickup_date=on or dates.today(),
-            counts={k.id or 0: n for k, n in zip(ks, counts, strict=False)},
-            sample=pickups.Sample(ks[0].id or 0, sample[0], sample[1]) if sample else None,
-            note=note,
+            fields=pickups.PickupFields(
+                market_id=market(engine, market_name).id or 0,
+                pickup_date=on or dates.today(),
+                counts={k.id or 0: n for k, n in zip(ks, counts, strict=False)},
+                sample=pickups.Sample(ks[0].id or 0, sample[0], sample[1]) if sample else None,
+                note=note,
+            ),
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -108,15 +108,13 @@ def change(
     action: str = "update",
     fields: list[str] | None = None,
     reason: str = "",
-    snapshot_of: Callable[[Any], dict[str, Any]] | None = None,
 ) -> Iterator[Change]:
     """Snapshot `obj`, let the block change it, then add it and log before and after.
 
     Nothing is logged when the block raises (its transaction is rolled back anyway).
-    `snapshot_of` replaces `snapshot` for objects whose state lives in other rows too.
+    State kept in other rows goes into the yielded `Change` (`before`, `extra_after`).
     """
-    take = snapshot_of or (lambda o: snapshot(o, fields=fields))
-    done = Change(before=take(obj))
+    done = Change(before=snapshot(obj, fields=fields))
     yield done
     session.add(obj)
     record(
@@ -126,6 +124,6 @@ def change(
         entity=entity,
         entity_id=entity_id,
         before=done.before,
-        after={**take(obj), **done.extra_after},
+        after={**snapshot(obj, fields=fields), **done.extra_after},
         reason=reason,
     )

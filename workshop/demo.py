@@ -9,7 +9,17 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from workshop import accounts, builds, codes, crates, dates, hours
-from workshop.models import Activity, BuildStatus, Lot, LotLine, Market, Outcome, Role, User
+from workshop.models import (
+    Activity,
+    BuildStatus,
+    CrateKind,
+    Lot,
+    LotLine,
+    Market,
+    Outcome,
+    Role,
+    User,
+)
 from workshop.pickups import crate_kinds, lot_counts, market_days
 
 # (username, display name, role, password); printed by `make demo`.
@@ -50,7 +60,20 @@ def seed_demo(
     today = today or dates.today()
     rng = random.Random(seed)
     markets = list(session.exec(select(Market).where(Market.active)))
-    davout = next((m for m in markets if "Davout" in m.name), markets[0])
+    users = _demo_users(
+        session, market=next((m for m in markets if "Davout" in m.name), markets[0])
+    )
+    lead = users[Role.lead]
+    added = _pickups(session, lead, markets, today - timedelta(days=365 * years), today, rng)
+    made = _sort_and_build(session=session, lead=lead, today=today, rng=rng)
+    _trainees_and_hours(
+        session=session, lead=lead, trainee_user=users[Role.trainee], builds_made=made, today=today
+    )
+    return added
+
+
+def _demo_users(session: Session, *, market: Market) -> dict[Role, User]:
+    """One user per role (the market manager's market is `market`), by role."""
     users = {}
     for username, name, role, password in DEMO_USERS:
         user = User(
@@ -58,54 +81,71 @@ def seed_demo(
             display_name=name,
             role=role,
             password_hash=accounts.hash_password(password),
-            market_id=davout.id if role == Role.market_manager else None,
+            market_id=market.id if role == Role.market_manager else None,
         )
         session.add(user)
         users[role] = user
     session.flush()
+    return users
+
+
+def _pickups(
+    session: Session,
+    lead: User,
+    markets: list[Market],
+    first: date,
+    last: date,
+    rng: random.Random,
+) -> int:
+    """Pickups on the markets' days from `first` to `last`, more in summer; how many."""
     kinds = crate_kinds(session=session)
-    lead = users[Role.lead]
     used: set[str] = set()
     added = 0
-    day = today - timedelta(days=365 * years)
-    while day <= today:
+    day = first
+    while day <= last:
         for market in markets:
-            if day.weekday() not in market_days(market):
-                continue
             # The workshop goes to its own arrondissement's markets more often.
-            if rng.random() > (0.6 if market.in_20e else 0.25):
+            if day.weekday() not in market_days(market) or rng.random() > (
+                0.6 if market.in_20e else 0.25
+            ):
                 continue
             counts = {
-                kind.id: _poisson(rng, mean * _season(day))
+                kind.id or 0: _poisson(rng, mean * _season(day))
                 for kind, mean in zip(kinds, _MEAN_COUNTS, strict=False)
             }
-            if not any(counts.values()):
-                continue
-            code = codes.mint("L")
-            while code in used:
-                code = codes.mint("L")
-            used.add(code)
-            lot = Lot(code=code, market_id=market.id or 0, pickup_date=day, collected_by_id=lead.id)
-            standard = kinds[0]
-            if rng.random() < 0.3 and counts.get(standard.id or 0, 0) >= 5:
-                # A weighed sample of five standard crates, around the default weight.
-                lot.sample_kind_id = standard.id
-                lot.sample_count = 5
-                lot.sample_kg = round(5 * rng.gauss(standard.default_weight_kg, 0.15), 1)
-            session.add(lot)
-            session.flush()
-            for kind_id, count in counts.items():
-                if count:
-                    session.add(
-                        LotLine(lot_id=lot.id or 0, crate_kind_id=kind_id or 0, count=count)
-                    )
-            added += 1
+            if any(counts.values()):
+                _add_lot(session, lead, market, day, counts, kinds[0], used, rng)
+                added += 1
         day += timedelta(days=1)
-    made = _sort_and_build(session=session, lead=lead, today=today, rng=rng)
-    _trainees_and_hours(
-        session=session, lead=lead, trainee_user=users[Role.trainee], builds_made=made, today=today
-    )
     return added
+
+
+def _add_lot(
+    session: Session,
+    lead: User,
+    market: Market,
+    day: date,
+    counts: dict[int, int],
+    standard: CrateKind,
+    used: set[str],
+    rng: random.Random,
+) -> None:
+    """One pickup with its lines, written directly (years of them: the domain call is slower)."""
+    code = codes.mint("L")
+    while code in used:
+        code = codes.mint("L")
+    used.add(code)
+    lot = Lot(code=code, market_id=market.id or 0, pickup_date=day, collected_by_id=lead.id)
+    if rng.random() < 0.3 and counts.get(standard.id or 0, 0) >= 5:
+        # A weighed sample of five standard crates, around the default weight.
+        lot.sample_kind_id = standard.id
+        lot.sample_count = 5
+        lot.sample_kg = round(5 * rng.gauss(standard.default_weight_kg, 0.15), 1)
+    session.add(lot)
+    session.flush()
+    for kind_id, count in counts.items():
+        if count:
+            session.add(LotLine(lot_id=lot.id or 0, crate_kind_id=kind_id, count=count))
 
 
 def _sort_and_build(*, session: Session, lead: User, today: date, rng: random.Random) -> list[str]:

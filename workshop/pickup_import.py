@@ -505,12 +505,14 @@ def _run(
             lot = pickups.log_pickup(
                 session=session,
                 actor=actor,
-                market_id=row.market_id,
-                pickup_date=row.pickup_date,
-                counts=row.counts,
-                sample=row.sample,
-                note=row.note,
                 today=today,
+                fields=pickups.PickupFields(
+                    market_id=row.market_id,
+                    pickup_date=row.pickup_date,
+                    counts=row.counts,
+                    sample=row.sample,
+                    note=row.note,
+                ),
             )
         except DomainError as err:
             report.errors.append(RowError(row.row, err.key, dict(err.params)))

@@ -6,6 +6,7 @@ import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, delete, func, select
 
@@ -86,17 +87,23 @@ class Sample:
     kg: float
 
 
+@dataclass(frozen=True)
+class PickupFields:
+    """What a pickup says: where, when, how many crates of each kind, a weighed sample, a note."""
+
+    market_id: int
+    pickup_date: date
+    counts: Mapping[int, int]
+    sample: Sample | None = None
+    note: str = ""
+
+
 def _validate(
-    *,
-    session: Session,
-    market_id: int,
-    pickup_date: date,
-    counts: Mapping[int, int],
-    sample: Sample | None,
-    note: str,
-    today: date,
-    own_market_id: int | None = None,
+    session: Session, fields: PickupFields, today: date, own_market_id: int | None = None
 ) -> dict[int, int]:
+    """The non-zero counts by crate kind, once every rule holds; InvalidInput otherwise."""
+    market_id, pickup_date, counts = fields.market_id, fields.pickup_date, fields.counts
+    sample, note = fields.sample, fields.note.strip()
     market = session.get(Market, market_id)
     # A market taken out of the list stays valid for the corrections of its own lots.
     if market is None or not (market.active or market.id == own_market_id):
@@ -152,45 +159,21 @@ def _write_lines(session: Session, lot: Lot, counts: dict[int, int]) -> None:
     session.flush()
 
 
+def _counts_snapshot(session: Session, lot: Lot) -> dict[str, int]:
+    return {str(k): v for k, v in lot_counts(session=session, lot_id=lot.id).items()}
+
+
 def _lot_snapshot(session: Session, lot: Lot) -> dict[str, object]:
-    data = audit.snapshot(lot)
-    data["counts"] = {str(k): v for k, v in lot_counts(session=session, lot_id=lot.id).items()}
-    return data
+    return {**audit.snapshot(lot), "counts": _counts_snapshot(session, lot)}
 
 
 def log_pickup(
-    *,
-    session: Session,
-    actor: User,
-    market_id: int,
-    pickup_date: date,
-    counts: Mapping[int, int],
-    sample: Sample | None = None,
-    note: str = "",
-    today: date | None = None,
+    *, session: Session, actor: User, fields: PickupFields, today: date | None = None
 ) -> Lot:
     """Record one pickup (a lot with its counts per crate kind) and give it a lot code."""
     require(actor, Permission.pickups)
-    note = note.strip()
-    clean = _validate(
-        session=session,
-        market_id=market_id,
-        pickup_date=pickup_date,
-        counts=counts,
-        sample=sample,
-        note=note,
-        today=today or dates.today(),
-    )
-    lot = Lot(
-        code=_new_lot_code(session),
-        market_id=market_id,
-        pickup_date=pickup_date,
-        collected_by_id=actor.id,
-        note=note,
-        sample_kind_id=sample.kind_id if sample else None,
-        sample_count=sample.count if sample else None,
-        sample_kg=sample.kg if sample else None,
-    )
+    clean = _validate(session, fields, today or dates.today())
+    lot = Lot(code=_new_lot_code(session), collected_by_id=actor.id, **_columns(fields))
     session.add(lot)
     _write_lines(session, lot, clean)
     audit.record(
@@ -202,6 +185,19 @@ def log_pickup(
         after=_lot_snapshot(session, lot),
     )
     return lot
+
+
+def _columns(fields: PickupFields) -> dict[str, Any]:
+    """The lot's columns a pickup sets (its counts are its lines: `_write_lines`)."""
+    sample = fields.sample
+    return {
+        "market_id": fields.market_id,
+        "pickup_date": fields.pickup_date,
+        "note": fields.note.strip(),
+        "sample_kind_id": sample.kind_id if sample else None,
+        "sample_count": sample.count if sample else None,
+        "sample_kg": sample.kg if sample else None,
+    }
 
 
 def get_lot(*, session: Session, lot_id: int) -> Lot:
@@ -223,11 +219,7 @@ def update_pickup(
     session: Session,
     actor: User,
     lot_id: int,
-    market_id: int,
-    pickup_date: date,
-    counts: Mapping[int, int],
-    sample: Sample | None,
-    note: str,
+    fields: PickupFields,
     reason: str,
     today: date | None = None,
 ) -> Lot:
@@ -236,17 +228,7 @@ def update_pickup(
     if not reason.strip():
         raise InvalidInput("error.pickup.reason_required")
     lot = get_lot(session=session, lot_id=lot_id)
-    note = note.strip()
-    clean = _validate(
-        session=session,
-        market_id=market_id,
-        pickup_date=pickup_date,
-        counts=counts,
-        sample=sample,
-        note=note,
-        today=today or dates.today(),
-        own_market_id=lot.market_id,
-    )
+    clean = _validate(session, fields, today or dates.today(), own_market_id=lot.market_id)
     state = lot_sorting(session=session, lot_id=lot_id)
     for kind_id in state.counts:
         if clean.get(kind_id, 0) < state.sorted(kind_id):
@@ -258,15 +240,12 @@ def update_pickup(
         entity="lot",
         entity_id=lot.code,
         reason=reason.strip(),
-        snapshot_of=lambda lot: _lot_snapshot(session, lot),
-    ):
-        lot.market_id = market_id
-        lot.pickup_date = pickup_date
-        lot.note = note
-        lot.sample_kind_id = sample.kind_id if sample else None
-        lot.sample_count = sample.count if sample else None
-        lot.sample_kg = sample.kg if sample else None
+    ) as change:
+        change.before["counts"] = _counts_snapshot(session, lot)
+        for column, value in _columns(fields).items():
+            setattr(lot, column, value)
         _write_lines(session, lot, clean)
+        change.extra_after["counts"] = _counts_snapshot(session, lot)
     return lot
 
 

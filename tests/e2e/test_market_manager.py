@@ -122,10 +122,12 @@ def seeded(app_engine: Any) -> Seeded:
             lot = pickups.log_pickup(
                 session=session,
                 actor=lead,
-                market_id=markets[market],
-                pickup_date=_pickup_day(back, today),
-                counts=dict(zip(kinds, counts, strict=True)),
-                sample=pickups.Sample(kinds[0], 5, sample_kg) if sample_kg else None,
+                fields=pickups.PickupFields(
+                    market_id=markets[market],
+                    pickup_date=_pickup_day(back, today),
+                    counts=dict(zip(kinds, counts, strict=True)),
+                    sample=pickups.Sample(kinds[0], 5, sample_kg) if sample_kg else None,
+                ),
             )
             if tag or rest:
                 made = crates.sort_lot(

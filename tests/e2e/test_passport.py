@@ -38,9 +38,9 @@ def _finished_piece(engine: Any) -> str:
         lot = pickups.log_pickup(
             session=session,
             actor=lead,
-            market_id=market.id or 0,
-            pickup_date=date(2026, 6, 3),
-            counts={standard.id or 0: 3},
+            fields=pickups.PickupFields(
+                market_id=market.id or 0, pickup_date=date(2026, 6, 3), counts={standard.id or 0: 3}
+            ),
         )
         made = crates.sort_lot(
             session=session, actor=lead, lot_id=lot.id or 0, tag={standard.id or 0: 3}

@@ -85,9 +85,9 @@ def seeded(app_engine: Any) -> Seeded:
         lot = pickups.log_pickup(
             session=session,
             actor=lead,
-            market_id=market.id or 0,
-            pickup_date=dates.today(),
-            counts=counts,
+            fields=pickups.PickupFields(
+                market_id=market.id or 0, pickup_date=dates.today(), counts=counts
+            ),
         )
         made = crates.sort_lot(session=session, actor=lead, lot_id=lot.id or 0, tag=counts)
         return Seeded(lot_code=lot.code, crate_codes=sorted(c.code for c in made))

@@ -29,12 +29,14 @@ def test_audit_search_filters(engine):
             session=session,
             actor=lead,
             lot_id=lot.id or 0,
-            market_id=lot.market_id,
-            pickup_date=lot.pickup_date,
-            counts={factories.kinds(engine)[0].id or 0: 11},
-            sample=None,
-            note="<b>corrigé</b> **gras**",
             reason="erreur de saisie",
+            fields=pickups.PickupFields(
+                market_id=lot.market_id,
+                pickup_date=lot.pickup_date,
+                counts={factories.kinds(engine)[0].id or 0: 11},
+                sample=None,
+                note="<b>corrigé</b> **gras**",
+            ),
         )
     with db.write_session(engine) as session:
         pickups.update_market(

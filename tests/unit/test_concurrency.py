@@ -117,10 +117,12 @@ def _one(engine: Any, world: dict[str, Any], rng: random.Random, name: str, tall
                 lot = pickups.log_pickup(
                     session=session,
                     actor=lead,
-                    market_id=rng.choice(world["markets"]),
-                    pickup_date=dates.today() - timedelta(days=rng.randrange(30)),
-                    counts={world["kind_id"]: rng.randint(1, 30)},
-                    note=name,
+                    fields=pickups.PickupFields(
+                        market_id=rng.choice(world["markets"]),
+                        pickup_date=dates.today() - timedelta(days=rng.randrange(30)),
+                        counts={world["kind_id"]: rng.randint(1, 30)},
+                        note=name,
+                    ),
                 )
                 result: Any = lot.code
             elif kind == "tag":

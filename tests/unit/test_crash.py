@@ -44,10 +44,12 @@ while True:  # until killed (bounded all the same)
         lot = pickups.log_pickup(
             session=session,
             actor=actor,
-            market_id=market,
-            pickup_date=dates.today(),
-            counts={kinds[0]: 1 + n % 40, kinds[1]: n % 3},
-            note=f"crash {sys.argv[3]}-{n}",
+            fields=pickups.PickupFields(
+                market_id=market,
+                pickup_date=dates.today(),
+                counts={kinds[0]: 1 + n % 40, kinds[1]: n % 3},
+                note=f"crash {sys.argv[3]}-{n}",
+            ),
         )
     # Only after the commit: this code is acknowledged.
     sys.stdout.write(lot.code + "\\n")

@@ -72,12 +72,14 @@ def test_sorted_lot_cannot_shrink_or_be_deleted(engine):
             session=session,
             actor=lead,
             lot_id=lot.id,
-            market_id=lot.market_id,
-            pickup_date=lot.pickup_date,
-            counts={std.id: 9},
-            sample=None,
-            note="",
             reason="x",
+            fields=pickups.PickupFields(
+                market_id=lot.market_id,
+                pickup_date=lot.pickup_date,
+                counts={std.id: 9},
+                sample=None,
+                note="",
+            ),
         )
     assert err.value.key == "error.pickup.below_sorted"
     with pytest.raises(InvalidInput) as err, db.write_session(engine) as session:

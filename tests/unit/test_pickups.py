@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -62,7 +63,7 @@ def _attempt(engine, actor, **overrides):
     }
     args.update(overrides)
     with db.write_session(engine) as session:
-        return pickups.log_pickup(session=session, actor=actor, **args)
+        return pickups.log_pickup(session=session, actor=actor, fields=pickups.PickupFields(**args))
 
 
 @pytest.mark.parametrize(
@@ -139,12 +140,14 @@ def test_a_pickup_at_a_market_taken_out_of_the_list_can_still_be_corrected(engin
                 session=session,
                 actor=lead,
                 lot_id=lot.id,
-                market_id=market_id,
-                pickup_date=lot.pickup_date,
-                counts={kinds[0].id: 10},
-                sample=None,
-                note=note,
                 reason="note corrigée",
+                fields=pickups.PickupFields(
+                    market_id=market_id,
+                    pickup_date=lot.pickup_date,
+                    counts={kinds[0].id: 10},
+                    sample=None,
+                    note=note,
+                ),
             )
 
     assert correct(at_davout, davout.id, "après").note == "après"
@@ -179,12 +182,14 @@ def test_update_pickup_keeps_before_and_reason(engine):
             session=session,
             actor=lead,
             lot_id=lot.id,
-            market_id=reunion.id,
-            pickup_date=dates.today() - timedelta(days=1),
-            counts={kinds[2].id: 4},
-            sample=None,
-            note="corrigé",
             reason="mauvais marché",
+            fields=pickups.PickupFields(
+                market_id=reunion.id,
+                pickup_date=dates.today() - timedelta(days=1),
+                counts={kinds[2].id: 4},
+                sample=None,
+                note="corrigé",
+            ),
         )
     with db.read_session(engine) as session:
         stored = session.get(Lot, lot.id)
@@ -200,24 +205,23 @@ def test_update_without_reason_or_with_bad_values_changes_nothing(engine):
     lead = factories.user(engine, Role.lead)
     lot = factories.lot(engine, lead, counts=(10,))
     kinds = factories.kinds(engine)
-    base = {
-        "lot_id": lot.id,
-        "market_id": lot.market_id,
-        "pickup_date": lot.pickup_date,
-        "counts": {kinds[0].id: 12},
-        "sample": None,
-        "note": "",
-    }
-    with pytest.raises(InvalidInput) as err, db.write_session(engine) as session:
-        pickups.update_pickup(session=session, actor=lead, reason="  ", **base)
+    fields = pickups.PickupFields(lot.market_id, lot.pickup_date, {kinds[0].id: 12})
+
+    def update(lot_id, fields, reason):
+        with db.write_session(engine) as session:
+            pickups.update_pickup(
+                session=session, actor=lead, lot_id=lot_id, fields=fields, reason=reason
+            )
+
+    with pytest.raises(InvalidInput) as err:
+        update(lot.id, fields, "  ")
     assert err.value.key == "error.pickup.reason_required"
-    base["counts"] = {kinds[0].id: 5000}
-    with pytest.raises(InvalidInput), db.write_session(engine) as session:
-        pickups.update_pickup(session=session, actor=lead, reason="typo", **base)
+    with pytest.raises(InvalidInput):
+        update(lot.id, replace(fields, counts={kinds[0].id: 5000}), "typo")
     with db.read_session(engine) as session:
         assert pickups.lot_counts(session=session, lot_id=lot.id) == {kinds[0].id: 10}
-    with pytest.raises(NotFound), db.write_session(engine) as session:
-        pickups.update_pickup(session=session, actor=lead, reason="typo", **{**base, "lot_id": 999})
+    with pytest.raises(NotFound):
+        update(999, fields, "typo")
 
 
 def test_delete_pickup(engine):

@@ -202,24 +202,16 @@ Builder = Callable[[World, User], dict[str, Any]]
 
 
 def _log_pickup(w: World, _: User) -> dict[str, Any]:
-    return {
-        "market_id": w.market_id(),
-        "pickup_date": TODAY,
-        "counts": {w.kind().id: 4},
-        "sample": None,
-        "note": "",
-    }
+    return {"fields": pickups.PickupFields(w.market_id(), TODAY, {w.kind().id: 4})}
 
 
 def _update_pickup(w: World, _: User) -> dict[str, Any]:
     lot = factories.lot(w.engine, w.admin, counts=(5,))
     return {
         "lot_id": lot.id,
-        "market_id": lot.market_id,
-        "pickup_date": lot.pickup_date,
-        "counts": {w.kind().id: 6},
-        "sample": None,
-        "note": "recompté",
+        "fields": pickups.PickupFields(
+            lot.market_id, lot.pickup_date, {w.kind().id: 6}, note="recompté"
+        ),
         "reason": "erreur de saisie",
     }
 

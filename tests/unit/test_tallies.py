@@ -84,22 +84,26 @@ def _some_work(engine, rng: random.Random, steps: int) -> dict[str, int]:
                     pickups.log_pickup(
                         session=session,
                         actor=lead,
-                        market_id=rng.choice(markets),
-                        pickup_date=a_day(),
-                        counts=counts(),
-                        sample=a_sample(),
+                        fields=pickups.PickupFields(
+                            market_id=rng.choice(markets),
+                            pickup_date=a_day(),
+                            counts=counts(),
+                            sample=a_sample(),
+                        ),
                     )
                 elif action == "edit" and lots():
                     pickups.update_pickup(
                         session=session,
                         actor=lead,
                         lot_id=rng.choice(lots()),
-                        market_id=rng.choice(markets),
-                        pickup_date=a_day(),
-                        counts=counts(),
-                        sample=a_sample(),
-                        note="",
                         reason="correction",
+                        fields=pickups.PickupFields(
+                            market_id=rng.choice(markets),
+                            pickup_date=a_day(),
+                            counts=counts(),
+                            sample=a_sample(),
+                            note="",
+                        ),
                     )
                 elif action == "delete" and lots():
                     pickups.delete_pickup(

@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
 
 from workshop import codes, dates, i18n, pickups
 from workshop.accounts import Permission
-from workshop.models import CrateKind, Market
+from workshop.models import CrateKind, Lot, Market
 from workshop.ui import common
 from workshop.ui.common import t
 
 
-@dataclass
-class Fields:
-    """What the pickup form returns."""
-
-    market_id: int
-    pickup_date: date
-    counts: dict[int, int]
-    sample: pickups.Sample | None
-    note: str
-
-
-def pickup_fields(
-    prefix: str,
-    markets: list[Market],
-    kinds: list[CrateKind],
-    today: date,
-    lot: pickups.Lot | None = None,
-    counts: dict[int, int] | None = None,
-) -> Fields:
-    """The pickup form's widgets (new pickup, or `lot` to correct); values as typed."""
-    counts = counts or {}
+def _market(prefix: str, markets: list[Market], today: date, lot: Lot | None) -> int:
+    """The market picker, markets held today first and marked so."""
     held_today = {m.id for m in markets if today.weekday() in pickups.market_days(m)}
     ids = [m.id or 0 for m in markets]
     # Labels are made now: format_func may be called outside the page's run.
@@ -42,40 +22,45 @@ def pickup_fields(
         m.id or 0: m.name + (f" · {t('pickups.today')}" if m.id in held_today else "")
         for m in markets
     }
-    kind_names = {k.id or 0: common.kind_name(k) for k in kinds}
-    market_id = st.selectbox(
-        t("pickups.market"),
-        ids,
-        index=ids.index(lot.market_id) if lot and lot.market_id in ids else 0,
-        format_func=labels.__getitem__,
-        key=f"{prefix}_market",
+    return int(
+        st.selectbox(
+            t("pickups.market"),
+            ids,
+            index=ids.index(lot.market_id) if lot and lot.market_id in ids else 0,
+            format_func=labels.__getitem__,
+            key=f"{prefix}_market",
+        )
     )
-    pickup_date = st.date_input(
-        t("pickups.date"),
-        value=lot.pickup_date if lot else today,
-        format="DD/MM/YYYY",
-        key=f"{prefix}_date",
-    )
+
+
+def _counts(prefix: str, kinds: list[CrateKind], counts: dict[int, int]) -> dict[int, int]:
+    """One whole-number field per crate kind, side by side."""
     st.write(t("pickups.counts"))
     columns = st.columns(len(kinds))
-    typed = {
-        kind.id or 0: column.number_input(
-            kind_names[kind.id or 0],
-            min_value=0,
-            step=1,
-            value=counts.get(kind.id or 0, 0),
-            key=f"{prefix}_count_{kind.id}",
+    return {
+        kind.id or 0: int(
+            column.number_input(
+                common.kind_name(kind),
+                min_value=0,
+                step=1,
+                value=counts.get(kind.id or 0, 0),
+                key=f"{prefix}_count_{kind.id}",
+            )
         )
         for kind, column in zip(kinds, columns, strict=True)
     }
+
+
+def _sample(prefix: str, kinds: list[CrateKind], lot: Lot | None) -> pickups.Sample | None:
+    """The optional weighed sample: which kind, how many crates, their kilos."""
     kind_ids = [k.id or 0 for k in kinds]
-    with st.expander(t("pickups.sample"), expanded=bool(lot and lot.sample_count)):
+    kind_names = {k.id or 0: common.kind_name(k) for k in kinds}
+    weighed_before = bool(lot and lot.sample_count)
+    with st.expander(t("pickups.sample"), expanded=weighed_before):
         weighed = st.checkbox(
-            t("pickups.sample_weighed"),
-            value=bool(lot and lot.sample_count),
-            key=f"{prefix}_weighed",
+            t("pickups.sample_weighed"), value=weighed_before, key=f"{prefix}_weighed"
         )
-        sample_kind = st.selectbox(
+        kind_id = st.selectbox(
             t("pickups.sample_kind"),
             kind_ids,
             index=kind_ids.index(lot.sample_kind_id)
@@ -85,14 +70,14 @@ def pickup_fields(
             key=f"{prefix}_sample_kind",
         )
         left, right = st.columns(2)
-        sample_count = left.number_input(
+        count = left.number_input(
             t("pickups.sample_count"),
             min_value=0,
             step=1,
             value=(lot.sample_count or 5) if lot else 5,
             key=f"{prefix}_sample_count",
         )
-        sample_kg = right.number_input(
+        kg = right.number_input(
             t("pickups.sample_kg"),
             min_value=0.0,
             step=0.1,
@@ -100,21 +85,37 @@ def pickup_fields(
             value=float(lot.sample_kg or 0.0) if lot else 0.0,
             key=f"{prefix}_sample_kg",
         )
+    return pickups.Sample(kind_id=kind_id, count=int(count), kg=float(kg)) if weighed else None
+
+
+def pickup_fields(
+    prefix: str,
+    markets: list[Market],
+    kinds: list[CrateKind],
+    today: date,
+    lot: Lot | None = None,
+    counts: dict[int, int] | None = None,
+) -> pickups.PickupFields:
+    """The pickup form's widgets (a new pickup, or `lot` to correct); values as typed."""
+    market_id = _market(prefix, markets, today, lot)
+    pickup_date = st.date_input(
+        t("pickups.date"),
+        value=lot.pickup_date if lot else today,
+        format="DD/MM/YYYY",
+        key=f"{prefix}_date",
+    )
+    typed = _counts(prefix, kinds, counts or {})
+    sample = _sample(prefix, kinds, lot)
     note = st.text_input(
         t("pickups.note"),
         value=lot.note if lot else "",
         max_chars=pickups.MAX_NOTE_LENGTH,
         key=f"{prefix}_note",
     )
-    sample = (
-        pickups.Sample(kind_id=sample_kind, count=int(sample_count), kg=float(sample_kg))
-        if weighed
-        else None
-    )
-    return Fields(
+    return pickups.PickupFields(
         market_id=market_id,
         pickup_date=pickup_date if isinstance(pickup_date, date) else today,
-        counts={k: int(v) for k, v in typed.items()},
+        counts=typed,
         sample=sample,
         note=note,
     )
@@ -138,7 +139,7 @@ with st.form(f"pickup_new_{form_no}"):
     fields = pickup_fields(f"new{form_no}", markets, kinds, today)
     submitted = st.form_submit_button(t("pickups.submit"), type="primary", icon=":material/add:")
 if submitted:
-    lot = common.act(pickups.log_pickup, actor=user, **vars(fields))
+    lot = common.act(pickups.log_pickup, actor=user, fields=fields)
     if lot is not None:
         common.flash(
             "pickups.saved",
@@ -198,7 +199,7 @@ with edit_tab, st.form(f"pickup_edit_{chosen}"):
     reason = st.text_input(t("pickups.reason"), key=f"edit_reason_{chosen}")
     if st.form_submit_button(t("pickups.save_changes"), icon=":material/save:"):
         done = common.act(
-            pickups.update_pickup, actor=user, lot_id=chosen, reason=reason, **vars(fields)
+            pickups.update_pickup, actor=user, lot_id=chosen, reason=reason, fields=fields
         )
         if done is not None:
             common.flash("pickups.updated", code=codes.format_code(lot.code))
