@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from workshop import codes, dates, db, hours, pickups
-from workshop.accounts import hash_password
+from workshop.accounts import Permission, hash_password
 from workshop.models import (
     Activity,
     Build,
@@ -33,6 +33,24 @@ from workshop.models import (
 
 if TYPE_CHECKING:
     from workshop.builds import Attached
+
+# DESIGN §7, row by row: which roles may do what.
+DESIGN_MATRIX = {
+    Permission.pickups: {Role.admin, Role.lead},  # pickups, tagging, labels
+    Permission.scan: {Role.admin, Role.lead, Role.trainee},  # scan crates into builds
+    Permission.builds: {Role.admin, Role.lead},
+    Permission.builds_view: {Role.admin, Role.lead, Role.trainee},
+    Permission.own_hours: {Role.trainee},
+    Permission.hours: {Role.admin, Role.lead},  # everyone's hours, approval, exports
+    Permission.dashboards: {Role.admin, Role.lead, Role.market_manager},
+    Permission.manage_users: {Role.admin},
+    Permission.settings: {Role.admin},
+    Permission.locked_hours: {Role.admin},
+    Permission.venues: {Role.admin, Role.lead},  # venue metrics: enter, import
+    Permission.venues_view: {Role.admin, Role.lead, Role.market_manager},
+    Permission.backup: {Role.admin},  # users, markets, settings, backup
+    Permission.audit_log: {Role.admin},
+}
 
 PASSWORD = "correct-horse"
 # Hashed once: argon2 is slow on purpose, and every test makes users.

@@ -133,28 +133,9 @@ def test_only_admin_manages_users(engine, role):
         accounts.list_users(session=session, actor=actor)
 
 
-# DESIGN §7, row by row: which roles may do what.
-DESIGN_MATRIX = {
-    Permission.pickups: {Role.admin, Role.lead},  # pickups, tagging, labels
-    Permission.scan: {Role.admin, Role.lead, Role.trainee},  # scan crates into builds
-    Permission.builds: {Role.admin, Role.lead},
-    Permission.builds_view: {Role.admin, Role.lead, Role.trainee},
-    Permission.own_hours: {Role.trainee},
-    Permission.hours: {Role.admin, Role.lead},  # everyone's hours, approval, exports
-    Permission.dashboards: {Role.admin, Role.lead, Role.market_manager},
-    Permission.manage_users: {Role.admin},
-    Permission.settings: {Role.admin},
-    Permission.locked_hours: {Role.admin},
-    Permission.venues: {Role.admin, Role.lead},  # venue metrics: enter, import
-    Permission.venues_view: {Role.admin, Role.lead, Role.market_manager},
-    Permission.backup: {Role.admin},  # users, markets, settings, backup
-    Permission.audit_log: {Role.admin},
-}
-
-
 def test_role_matrix_matches_design():
-    assert set(DESIGN_MATRIX) == set(Permission)
-    for permission, roles in DESIGN_MATRIX.items():
+    assert set(factories.DESIGN_MATRIX) == set(Permission)
+    for permission, roles in factories.DESIGN_MATRIX.items():
         assert {r for r in Role if permission in PERMISSIONS[r]} == roles, permission
     assert not accounts.can(None, Permission.dashboards)
     disabled = User(username="x", display_name="x", role=Role.admin, password_hash="", active=False)

@@ -7,7 +7,7 @@ called by a user of every role (and by a disabled admin). When the role's
 (with valid arguments, so it really writes); otherwise it must raise PermissionDenied
 and leave the database (every table, the audit log included) and the data folder
 exactly as they were. The needed permission of each write is also checked against
-DESIGN §7 (`test_accounts.DESIGN_MATRIX`), and the table must list every such
+DESIGN §7 (`test_accounts.factories.DESIGN_MATRIX`), and the table must list every such
 function found in the domain modules, so a new write cannot be added untested.
 """
 
@@ -28,7 +28,6 @@ from sqlalchemy import inspect as sa_inspect
 from sqlmodel import select
 
 from tests import factories
-from tests.unit.test_accounts import DESIGN_MATRIX
 from workshop import (
     accounts,
     backup,
@@ -552,7 +551,7 @@ def test_the_table_covers_every_domain_write():
 @pytest.mark.parametrize("case", [c for c in CASES if c.allowed is None], ids=lambda c: c.id)
 def test_needed_permission_is_the_one_design_section_7_gives(case):
     """Who may call the write, by the matrix in code, is DESIGN §7's row for that action."""
-    assert {r for r in Role if case.may(r)} == DESIGN_MATRIX[case.permission]
+    assert {r for r in Role if case.may(r)} == factories.DESIGN_MATRIX[case.permission]
 
 
 def test_special_rules_say_who_may():
