@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, update
 from sqlalchemy import select as core_select
@@ -128,6 +129,12 @@ def sort_lot(
     return created
 
 
+def store_outcome(session: Session, crate_id: int, values: Mapping[str, Any]) -> None:
+    """Write a crate's outcome, its time and who set it in one Core UPDATE (scan hot paths)."""
+    session.connection().execute(_SET_OUTCOME, {"crate_id": crate_id, **values})
+    fastpath.written(session, Crate, crate_id, values)
+
+
 def set_outcome(*, session: Session, actor: User, code: str, outcome: Outcome) -> Crate:
     """Record where a tagged crate went (by scanning it), with when and who."""
     require(actor, Permission.pickups)
@@ -147,8 +154,7 @@ def set_outcome(*, session: Session, actor: User, code: str, outcome: Outcome) -
     # select and this update (SQLite BEGIN IMMEDIATE, PostgreSQL advisory lock).
     before = {name: row[name] for name in _CRATE_FIELDS}
     after = {"outcome": outcome, "outcome_at": utcnow(), "outcome_by_id": actor.id}
-    conn.execute(_SET_OUTCOME, {"crate_id": row["id"], **after})
-    fastpath.written(session, Crate, row["id"], after)
+    store_outcome(session, row["id"], after)
     audit.append(
         session=session,
         actor=actor,

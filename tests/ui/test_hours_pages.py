@@ -380,6 +380,23 @@ def _history(at):
     return at.dataframe[0].value.to_dict("records")
 
 
+def test_my_hours_calls_a_clock_in_left_open_yesterday_a_forgotten_clock_out(ui, frozen):
+    account, tr = _linked(ui)
+    with db.write_session(ui) as session:
+        hours.clock_in(
+            session=session,
+            trainee_id=tr.id,
+            activity=Activity.poncage,
+            now=NOW - timedelta(days=1),
+        )
+    at = open_page(start(account), "my_hours.py")
+    assert not at.exception
+    assert _history(at)[0]["État"] == "sortie non pointée"
+    frozen.current = NOW - timedelta(days=1, hours=-1)  # the same day, an hour later
+    at = open_page(start(account), "my_hours.py")
+    assert _history(at)[0]["État"] == "en cours"
+
+
 def test_trainee_records_own_hours_and_sees_them_waiting(ui, frozen):
     account, tr = _linked(ui)
     lead = factories.user(ui, Role.lead)

@@ -9,7 +9,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from workshop import audit, codes, dates, fastpath
+from workshop import audit, codes, crates, dates, fastpath
 from workshop.accounts import Permission, require
 from workshop.builds.lifecycle import OPEN, _detach, get_build
 from workshop.errors import InvalidInput, NotFound
@@ -58,15 +58,6 @@ _CRATE_FOR_ATTACH = (
     .where(_CRATE.c.code == bindparam("code"))
 )
 _INSERT_LINK = insert(_BUILDCRATE)
-_CRATE_IN_BUILD = (
-    update(_CRATE)
-    .where(_CRATE.c.id == bindparam("crate_id"))
-    .values(
-        outcome=bindparam("outcome"),
-        outcome_at=bindparam("outcome_at"),
-        outcome_by_id=bindparam("outcome_by_id"),
-    )
-)
 _BUILD_STARTED = (
     update(_BUILD)
     .where(_BUILD.c.id == bindparam("build_id"))
@@ -146,8 +137,7 @@ def attach_crate(*, session: Session, actor: User, build_id: int, text: str) -> 
         # Another lead attached the same crate a moment ago: the unique index won.
         raise InvalidInput("error.build.crate_taken", code=codes.format_code(code)) from None
     in_build = {"outcome": Outcome.in_build, "outcome_at": now, "outcome_by_id": actor.id}
-    conn.execute(_CRATE_IN_BUILD, {"crate_id": crate.id, **in_build})
-    fastpath.written(session, Crate, crate.id, in_build)
+    crates.store_outcome(session, crate.id, in_build)
     if build.status == BuildStatus.planned:
         started = {"status": BuildStatus.in_progress, "started_on": dates.today()}
         conn.execute(_BUILD_STARTED, {"build_id": build_id, **started})

@@ -159,7 +159,10 @@ if entries:
                 t("hours.col.build"): codes.format_code(build_of[e.build_id])
                 if e.build_id in build_of
                 else "",
-                t("hours.col.status"): t(f"hour_status.{e.status.value}"),
+                # An open clock-in of a past day is a forgotten clock-out, not "in progress".
+                t("hours.col.status"): t("hours.forgotten_short")
+                if hours.is_forgotten_clock_out(e)
+                else t(f"hour_status.{e.status.value}"),
                 t("my_hours.col_note"): e.reason,
             }
             for e in entries
