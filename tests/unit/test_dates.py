@@ -131,16 +131,7 @@ def test_a_venue_figure_for_the_paris_month_is_accepted(engine, utc_server, mome
 
 @pytest.mark.parametrize(("moment", "paris_day"), NIGHTS)
 def test_hours_clocked_in_count_on_the_paris_day(engine, utc_server, moment, paris_day):
-    lead = factories.user(engine, Role.lead)
-    with db.write_session(engine) as session:
-        programme = hours.programmes(session=session)[0]
-        trainee = hours.create_trainee(
-            session=session,
-            actor=lead,
-            first_name="Awa",
-            last_initial="D",
-            fields=hours.TraineeFields(programme_id=programme.id, start_date=date(2026, 1, 1)),
-        )
+    trainee = factories.trainee(engine, start=date(2026, 1, 1))
     with utc_server(moment):
         with db.write_session(engine) as session:
             entry = hours.clock_in(
@@ -153,16 +144,7 @@ def test_hours_clocked_in_count_on_the_paris_day(engine, utc_server, moment, par
 
 
 def test_a_clock_out_across_the_october_change_counts_the_hour_lived_twice(engine):
-    lead = factories.user(engine, Role.lead)
-    with db.write_session(engine) as session:
-        programme = hours.programmes(session=session)[0]
-        trainee = hours.create_trainee(
-            session=session,
-            actor=lead,
-            first_name="Awa",
-            last_initial="D",
-            fields=hours.TraineeFields(programme_id=programme.id, start_date=date(2026, 1, 1)),
-        )
+    trainee = factories.trainee(engine, start=date(2026, 1, 1))
     start = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 CEST
     with db.write_session(engine) as session:
         hours.clock_in(session=session, trainee_id=trainee.id, activity=Activity.tri, now=start)

@@ -46,6 +46,50 @@ def yes_no(value: bool) -> str:
     return t("common.yes") if value else t("common.no")
 
 
+def contract_fields(current: Trainee | None = None) -> hours.TraineeFields:
+    """Programme, contract dates, consents and sign-in account: a new trainee's, or `current`'s."""
+    ids = list(by_programme) if current else active_programmes
+    programme_id = st.selectbox(
+        t("trainees.programme"),
+        ids,
+        index=ids.index(current.programme_id) if current and current.programme_id in ids else 0,
+        format_func=programme_name,
+    )
+    if current is not None:
+        # Hours keep the programme they were worked under (HourEntry.programme_id).
+        st.caption(t("trainees.programme_change_help"))
+    c1, c2 = st.columns(2)
+    start = c1.date_input(
+        t("trainees.start"), value=current.start_date if current else today, format="DD/MM/YYYY"
+    )
+    end = c2.date_input(
+        t("trainees.end_optional"), value=current.end_date if current else None, format="DD/MM/YYYY"
+    )
+    consent_name = st.checkbox(
+        t("trainees.consent_name_long"), value=bool(current and current.consent_name)
+    )
+    consent_photo = st.checkbox(
+        t("trainees.consent_photo_long"), value=bool(current and current.consent_photo)
+    )
+    account_ids = list(accounts)
+    account = st.selectbox(
+        t("trainees.account_optional"),
+        account_ids,
+        index=account_ids.index(current.user_id)
+        if current and current.user_id in account_ids
+        else None,
+        format_func=lambda uid: f"{accounts[uid].display_name} ({accounts[uid].username})",
+    )
+    return hours.TraineeFields(
+        programme_id=programme_id,
+        start_date=start,
+        end_date=end,
+        consent_name=consent_name,
+        consent_photo=consent_photo,
+        user_id=account,
+    )
+
+
 if trainees:
     st.dataframe(
         [
@@ -79,37 +123,17 @@ with add_tab, st.form("trainee_add"):
     c1, c2 = st.columns([3, 1])
     first_name = c1.text_input(t("trainees.first_name"), max_chars=hours.MAX_FIRST_NAME)
     initial = c2.text_input(t("trainees.initial"), max_chars=2)
-    programme_id = st.selectbox(
-        t("trainees.programme"), active_programmes, format_func=programme_name
-    )
-    c1, c2 = st.columns(2)
-    start = c1.date_input(t("trainees.start"), value=today, format="DD/MM/YYYY")
-    end = c2.date_input(t("trainees.end_optional"), value=None, format="DD/MM/YYYY")
     pin = st.text_input(
         t("trainees.pin_optional"), type="password", max_chars=4, autocomplete="off"
     )
-    consent_name = st.checkbox(t("trainees.consent_name_long"))
-    consent_photo = st.checkbox(t("trainees.consent_photo_long"))
-    account = st.selectbox(
-        t("trainees.account_optional"),
-        list(accounts),
-        index=None,
-        format_func=lambda uid: f"{accounts[uid].display_name} ({accounts[uid].username})",
-    )
+    fields = contract_fields()
     if st.form_submit_button(t("trainees.add"), type="primary"):
         created = common.act(
             hours.create_trainee,
             actor=user,
             first_name=first_name,
             last_initial=initial,
-            fields=hours.TraineeFields(
-                programme_id=programme_id,
-                start_date=start,
-                end_date=end,
-                consent_name=consent_name,
-                consent_photo=consent_photo,
-                user_id=account,
-            ),
+            fields=fields,
             pin=pin,
         )
         if created is not None:
@@ -134,26 +158,7 @@ with edit_tab:
         )
         tr = editable[who]
         with st.form(f"trainee_edit_{who}"):
-            programme_id = st.selectbox(
-                t("trainees.programme"),
-                list(by_programme),
-                index=list(by_programme).index(tr.programme_id),
-                format_func=programme_name,
-            )
-            # Hours keep the programme they were worked under (HourEntry.programme_id).
-            st.caption(t("trainees.programme_change_help"))
-            c1, c2 = st.columns(2)
-            start = c1.date_input(t("trainees.start"), value=tr.start_date, format="DD/MM/YYYY")
-            end = c2.date_input(t("trainees.end_optional"), value=tr.end_date, format="DD/MM/YYYY")
-            consent_name = st.checkbox(t("trainees.consent_name_long"), value=tr.consent_name)
-            consent_photo = st.checkbox(t("trainees.consent_photo_long"), value=tr.consent_photo)
-            ids = list(accounts)
-            account = st.selectbox(
-                t("trainees.account_optional"),
-                ids,
-                index=ids.index(tr.user_id) if tr.user_id in ids else None,
-                format_func=lambda uid: f"{accounts[uid].display_name} ({accounts[uid].username})",
-            )
+            fields = contract_fields(tr)
             new_pin = st.text_input(
                 t("trainees.new_pin"), type="password", max_chars=4, autocomplete="off"
             )
@@ -164,14 +169,7 @@ with edit_tab:
                     hours.update_trainee,
                     actor=user,
                     trainee_id=who,
-                    fields=hours.TraineeFields(
-                        programme_id=programme_id,
-                        start_date=start,
-                        end_date=end,
-                        consent_name=consent_name,
-                        consent_photo=consent_photo,
-                        user_id=account,
-                    ),
+                    fields=fields,
                     pin="" if remove_pin else (new_pin or None),
                     new_badge=new_badge,
                 )
