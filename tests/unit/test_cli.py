@@ -8,6 +8,7 @@ import sys
 
 from sqlmodel import func, select
 
+from tests import factories
 from tests.conftest import ROOT
 from workshop import accounts, cli, db, demo
 from workshop.models import Lot, Role
@@ -71,3 +72,18 @@ def test_seed_demo_command_seeds_once_and_lists_the_sign_ins(engine, capsys):
     assert "Demo data already present." in out and "cagettes-admin" in out
     with db.read_session(engine) as session:
         assert session.exec(select(func.count()).select_from(Lot)).one() == lots
+
+
+def test_cli_backup_and_restore(engine, tmp_path, other_url, monkeypatch, capsys, data_dir):
+    factories.fill(engine)
+    out = tmp_path / "cli-out"
+    assert cli.main(["backup", "--out", str(out)]) == 0
+    files = list(out.iterdir())
+    assert len(files) == 1 and str(files[0]) in capsys.readouterr().out
+    monkeypatch.setenv("WORKSHOP_DATABASE_URL", other_url)
+    assert cli.main(["restore", str(files[0])]) == 0
+    assert factories.table_rows(other_url) == factories.table_rows(engine)
+    # A second restore finds the database in use: a plain message, exit 1.
+    assert cli.main(["restore", str(files[0])]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "vide" in err
