@@ -6,14 +6,16 @@ import io
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from PIL import Image
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlmodel import select
 
-from workshop import codes, dates, db, hours, pickups
+from tests.conftest import POSTGRES_URL
+from workshop import backup, codes, dates, db, hours, pickups
 from workshop.accounts import Permission, hash_password
 from workshop.models import (
     Activity,
@@ -265,3 +267,86 @@ def move_trainee(engine: Engine, actor: User, tr: Trainee, programme: int) -> Tr
         trainee_id=tr.id,
         fields=replace(hours.TraineeFields.of(current), programme_id=target),
     )
+
+
+# --- Backups and restores: a second database, some of everything, the rows compared ------
+
+
+def new_postgres_db() -> str:
+    """URL of a new, empty PostgreSQL database beside WORKSHOP_TEST_POSTGRES_URL's."""
+    name = f"workshop_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_db(url: str) -> None:
+    """Drop a database made by `new_postgres_db`."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def fill(engine: Engine) -> None:
+    """Some of everything: users, pickups with a sample, tagged crates, a build, hours, audit."""
+    from workshop import builds, crates
+
+    admin = user(engine, Role.admin, "admin")
+    lead = user(engine, Role.lead, "lea", display_name="Léa « l'encadrante »")
+    lot(engine, lead, counts=(12, 3, 1), sample=(4, 5.25), note="première collecte ✓")
+    lot(engine, lead, on=dates.today() - timedelta(days=400), counts=(7,))
+    tagged = crates_in_stock(engine, lead, 4)
+    made = build(engine, lead)
+    with db.write_session(engine) as session:
+        builds.attach_crate(session=session, actor=lead, build_id=made.id or 0, text=tagged[0])
+    with db.write_session(engine) as session:
+        crates.set_outcome(session=session, actor=lead, code=tagged[1], outcome=Outcome.firewood)
+    with db.write_session(engine) as session:
+        programme = hours.programmes(session=session)[0]
+        person = hours.create_trainee(
+            session=session,
+            actor=admin,
+            first_name="Sam",
+            last_initial="B",
+            fields=hours.TraineeFields(
+                programme_id=programme.id or 0, start_date=dates.today() - timedelta(days=30)
+            ),
+        )
+    with db.write_session(engine) as session:
+        hours.record_hours(
+            session=session,
+            actor=lead,
+            trainee_id=person.id or 0,
+            fields=hours.EntryFields(
+                work_date=dates.today() - timedelta(days=1), minutes=90, activity=Activity.poncage
+            ),
+        )
+
+
+def table_rows(url_or_engine: str | Engine) -> dict:
+    """Every row of every backed-up table, and the migration, as a backup exports them."""
+    engine = create_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+    try:
+        with engine.connect() as conn:
+            data = backup.export_data(conn)
+    finally:
+        if isinstance(url_or_engine, str):
+            engine.dispose()
+    return {"revision": data["revision"], "tables": data["tables"]}
+
+
+def tally_rows(url_or_engine: str | Engine) -> list:
+    """The dashboard tallies (not in backups: the triggers rebuild them on restore)."""
+    engine = create_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+    try:
+        with engine.connect() as conn:
+            return [
+                list(conn.execute(text(f"SELECT * FROM {t} WHERE crates <> 0 ORDER BY 1, 2, 3, 4")))
+                for t in backup.DERIVED_TABLES
+            ]
+    finally:
+        if isinstance(url_or_engine, str):
+            engine.dispose()

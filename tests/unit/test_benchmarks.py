@@ -1,4 +1,4 @@
-"""Every benchmark still starts against today's code (a renamed module once broke one silently)."""
+"""Cross-cutting: every benchmark still starts (a renamed module once broke one silently)."""
 
 from __future__ import annotations
 

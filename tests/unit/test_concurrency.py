@@ -8,6 +8,8 @@ failures allowed are the domain's own refusals (`DomainError`), which a page sho
 as a message.
 
 `pytest -s` prints the totals.
+
+Cross-cutting: not one module's tests (test_meta lists the files that are not).
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ its transaction is committed. The test kills it with SIGKILL at a random moment,
 three times over on the same SQLite file, then checks the file: the integrity check
 passes, every acknowledged code is there with its lines and its audit event, and no
 half-written pickup (a lot without lines) is left.
+
+Cross-cutting: not one module's tests (test_meta lists the files that are not).
 """
 
 from __future__ import annotations

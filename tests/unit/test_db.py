@@ -1,18 +1,15 @@
-"""The database layer: SQLite set-up, transactions, migrations matching the models."""
+"""The database layer: SQLite set-up, write transactions, foreign keys, a bad URL explained."""
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import text
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from tests.conftest import POSTGRES_URL
-from workshop import db, schema, startup
+from workshop import db
 from workshop.errors import DatabaseUnavailable
 from workshop.models import Market
 
@@ -25,21 +22,6 @@ def test_sqlite_pragmas(engine):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
-
-
-def test_migrations_match_models(engine):
-    """Equivalent of `alembic check`: no difference between migrated schema and models."""
-    with engine.connect() as conn:
-        diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
-        )
-    assert diff == []
-    assert schema.current_revision(engine) == schema.head_revision(engine)
-
-
-def test_migrate_twice_is_harmless(engine):
-    schema.migrate(engine)
-    assert schema.current_revision(engine) == schema.head_revision(engine)
 
 
 def test_write_session_rolls_back_on_error(engine):
@@ -85,29 +67,6 @@ def test_bad_url_is_explained():
     with pytest.raises(DatabaseUnavailable) as err:
         db.make_engine("nonsense://")
     assert err.value.key == "error.db.bad_url"
-
-
-@sqlite_only
-def test_read_only_database_is_explained(tmp_path: Path):
-    path = tmp_path / "ro.db"
-    startup.open_database(f"sqlite:///{path}").dispose()
-    # Root ignores file modes, so open the file read-only through SQLite's URI instead.
-    with pytest.raises(DatabaseUnavailable):
-        startup.open_database(f"sqlite:///file:{path}?mode=ro&uri=true")
-
-
-@sqlite_only
-def test_unopenable_path_is_explained(tmp_path: Path):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a directory")
-    with pytest.raises(DatabaseUnavailable):
-        startup.open_database(f"sqlite:///{blocker}/sub/atelier.db")
-
-
-@sqlite_only
-def test_directory_instead_of_file_is_explained(tmp_path: Path):
-    with pytest.raises(DatabaseUnavailable):
-        startup.open_database(f"sqlite:///{tmp_path}")
 
 
 def test_foreign_keys_enforced(engine):

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from tests import factories
 from tests.factories import MONDAY, add_hours, at, hour_entries, move_trainee, read, trainee, write
-from workshop import config, dates, db, hours, impact, schema
+from workshop import dates, db, hours, impact, schema
 from workshop.models import Activity, AuditEvent, HourEntry, HourSource, HourStatus, Programme, Role
 
 
@@ -191,14 +191,6 @@ def test_migration_gives_the_rows_already_there_their_trainees_programme(engine)
         rows = session.exec(select(HourEntry.trainee_id, HourEntry.programme_id)).all()
     assert sorted(rows) == sorted([(awa.id, bob.programme_id), (bob.id, bob.programme_id)])
     assert _march(engine, lead, bob.programme_id) == {"Awa D.": (60, 0), "Bob D.": (0, 90)}
-
-
-def test_monthly_base_setting(monkeypatch):
-    assert config.monthly_hours_base() == 151.67
-    monkeypatch.setenv("WORKSHOP_MONTHLY_HOURS", "140,5")
-    assert config.monthly_hours_base() == 140.5
-    monkeypatch.setenv("WORKSHOP_MONTHLY_HOURS", "nonsense")
-    assert config.monthly_hours_base() == 151.67
 
 
 def test_pseudonym_is_keyed_and_stable(tmp_path, monkeypatch):

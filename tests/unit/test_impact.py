@@ -1,4 +1,4 @@
-"""Impact: honest kilos (weighed, calibrated, default), outcomes, CO2e, charts."""
+"""Impact: honest kilos (weighed, calibrated, default), outcomes, CO2e, market month, summary."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from tests import factories
-from workshop import charts, codes, dates, db, impact
+from workshop import codes, dates, db, impact
 from workshop.errors import PermissionDenied
 from workshop.models import (
     Activity,
@@ -68,21 +68,6 @@ def test_trainee_cannot_see_dashboard_figures(engine):
     trainee = factories.user(engine, Role.trainee)
     with pytest.raises(PermissionDenied), db.read_session(engine) as session:
         impact.dashboard(session=session, actor=trainee, start=START, end=END)
-
-
-def test_chart_marks_estimated_kilos(engine):
-    lead = factories.user(engine, Role.lead)
-    factories.lot(engine, lead, on=date(2026, 3, 6), counts=(10,), sample=(5, 7.0))
-    factories.lot(engine, lead, market_name="Marché Belgrand", on=date(2026, 3, 7), counts=(3,))
-    with db.read_session(engine) as session:
-        rows = impact.dashboard(session=session, actor=lead, start=START, end=END).months
-    fig = charts.kg_per_market_month(rows, "fr")
-    names = sorted(trace.name for trace in fig.data)
-    assert names == ["Marché Belgrand · estimé", "Marché Davout · pesé"]
-    hatched = [t.name for t in fig.data if t.marker.pattern.shape == "/"]
-    assert hatched == ["Marché Belgrand · estimé"]
-    assert list(fig.data[0].x) == ["mars 2026"]
-    assert fig.layout.barmode == "stack"
 
 
 # --- Honest kilos: weighed, calibrated, default -----------------------------------------
@@ -293,55 +278,7 @@ def test_public_summary_is_off_by_default_and_has_no_personal_data(engine, monke
     assert "Léa" not in repr(summary)
 
 
-# --- Charts and their CSV -------------------------------------------------------------------
-
-
-def test_charts_from_plain_rows():
-    rows = [
-        impact.MonthRow("Marché A", date(2026, 1, 1), 10, 5.0, 7.0, 1.5),
-        impact.MonthRow("Marché B", date(2026, 3, 1), 4, 0.0, 4.8, 1.2),
-    ]
-    fig = charts.cumulative_vs_goal(rows, date(2026, 1, 1), date(2026, 12, 31), 3650, "fr")
-    cumulative = next(tr for tr in fig.data if tr.name == "kilos cumulés")
-    assert list(cumulative.y)[:3] == [12.0, 12.0, 16.8]
-    goal = next(tr for tr in fig.data if tr.name and tr.name.startswith("objectif"))
-    assert goal.y[-1] == pytest.approx(3650) and goal.y[0] == pytest.approx(310)
-    band = charts.kg_per_market_month(rows, "en", band=True)
-    assert list(band.data[-1].error_y.array) == [1.5, 1.2]
-    assert band.layout.separators == ".,"
-    outcome_rows = [
-        impact.OutcomeRow("Marché A", date(2026, 1, 1), Outcome.in_build, 2, 2.4, 2.4, 0.6),
-        impact.OutcomeRow("Marché A", date(2026, 1, 1), Outcome.firewood, 1, 1.2, 0.0, 0.0),
-    ]
-    sankey = charts.sankey(outcome_rows, "fr").data[0]
-    assert list(sankey.link.value) == [2.4, 1.2]
-    assert sankey.node.label[0] == "Marché A"
-    co2e = charts.co2e_per_month(outcome_rows, date(2026, 1, 1), date(2026, 2, 28), 0.5, "S", "fr")
-    assert list(co2e.data[0].y) == [1.2, 0]
-    assert "S" in co2e.layout.annotations[0].text
-
-
-def test_csv_in_french_and_english():
-    rows = [impact.MonthRow("Marché A", date(2026, 1, 1), 10, 5.25, 7.0, 1.5)]
-    fr = charts.to_csv(charts.kg_table(rows, "fr"), "fr").decode("utf-8-sig").splitlines()
-    assert fr[0] == "Mois;Marché;Cagettes;kg pesés;kg estimés;incertitude (± kg)"
-    assert fr[1] == "2026-01-01;Marché A;10;5,25;7;1,5"
-    en = charts.to_csv(charts.kg_table(rows, "en"), "en").decode("utf-8-sig").splitlines()
-    assert en[1] == "2026-01-01,Marché A,10,5.25,7,1.5"
-
-
-def test_small_multiples_share_the_months():
-    series = [
-        charts.Series("Atelier · kg", {date(2026, 1, 1): 10.0}, own=True),
-        charts.Series("Régie · emplois", {date(2026, 2, 1): 3.0}),
-        charts.Series("Édicule · visiteurs", {}),
-    ]
-    fig = charts.small_multiples(series, date(2026, 1, 1), date(2026, 3, 31), "fr")
-    assert len(fig.data) == 3
-    assert [list(tr.x) for tr in fig.data] == [["janv. 2026", "févr. 2026", "mars 2026"]] * 3
-    assert list(fig.data[1].y) == [None, 3.0, None]
-    table = charts.series_table(series, date(2026, 1, 1), date(2026, 3, 31), "fr")
-    assert table.rows[1] == [date(2026, 2, 1), "", 3.0, ""]
+# --- The market's month in figures: shares and change ----------------------------------
 
 
 def _market_month(outcomes: dict, trend_kg: list[float]) -> impact.MarketMonth:

@@ -1,4 +1,4 @@
-"""Conventions kept honest by tests (DESIGN §8.7)."""
+"""Cross-cutting: conventions kept honest by tests (DESIGN §8.7), test files mirroring modules."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from workshop.ui import nav
 ROOT = Path(__file__).resolve().parents[2]
 WORKSHOP = ROOT / "workshop"
 UI = WORKSHOP / "ui"
+TESTS = ROOT / "tests"
+UNIT = TESTS / "unit"
 
 
 def _imports(path: Path) -> set[str]:
@@ -187,3 +189,87 @@ def test_pages_run_no_sql():
     # common.py opens the sessions the pages hand to domain calls, and no more.
     allowed = {"from sqlalchemy import Engine", "from sqlmodel import Session"}
     assert [o for o in offenders if o.split(": ", 1)[1] not in allowed] == []
+
+
+# --- Test files mirror the modules --------------------------------------------------------
+
+# Modules with nothing to test on their own, and why.
+NO_TEST_FILE = {
+    "workshop.__main__": "only calls cli.main (test_cli runs `python -m workshop`)",
+    "workshop.errors": "declarations; test_domain_errors_have_messages checks each has a message",
+    "workshop.models": "tables; test_schema checks that the migrations match them",
+}
+# Test files that are no one module's: each covers a concern across modules.
+CROSS_CUTTING = {
+    "test_meta.py": "conventions",
+    "test_role_matrix.py": "every domain write × every role",
+    "test_concurrency.py": "many writers at once",
+    "test_crash.py": "the write path killed mid-stream",
+    "test_tallies.py": "the tallies the database triggers keep",
+    "test_benchmarks.py": "every benchmark still starts",
+    "test_security.py": "the guessing throttle across sign-in and shop-floor PINs",
+}
+
+
+def _expected_test_files() -> dict[str, str]:
+    """tests/unit file name → module, for every module and package part outside workshop/ui.
+
+    `workshop/<module>.py` → test_<module>.py, `workshop/<package>/<part>.py` →
+    test_<package>_<part>.py.
+    """
+    expected = {}
+    for path in sorted(WORKSHOP.rglob("*.py")):
+        parts = path.relative_to(WORKSHOP).with_suffix("").parts
+        if parts[0] == "ui" or parts[-1] == "__init__":
+            continue
+        expected[f"test_{'_'.join(parts)}.py"] = ".".join(("workshop", *parts))
+    return expected
+
+
+def test_every_module_has_its_test_file_and_every_test_file_its_module():
+    expected = _expected_test_files()
+    present = {p.name for p in UNIT.glob("test_*.py")}
+    missing = [m for f, m in expected.items() if f not in present and m not in NO_TEST_FILE]
+    assert missing == []
+    # An exception is for a module that exists and still has no test file.
+    assert sorted(set(NO_TEST_FILE) - set(expected.values())) == []
+    assert [m for f, m in expected.items() if m in NO_TEST_FILE and f in present] == []
+    # A test file named after no module (renamed, removed, or a new concern) is caught.
+    assert sorted(present - set(expected) - set(CROSS_CUTTING)) == []
+    assert sorted(set(CROSS_CUTTING) - present) == [] and not set(CROSS_CUTTING) & set(expected)
+    for name in CROSS_CUTTING:  # and they say so
+        doc = ast.get_docstring(ast.parse((UNIT / name).read_text(encoding="utf-8"))) or ""
+        assert doc.startswith("Cross-cutting") or "\nCross-cutting" in doc, name
+    # The scan sees modules and package parts.
+    assert {"test_codes.py", "test_hours_kiosk.py", "test_builds_passport.py"} <= set(expected)
+
+
+def _imported(path: Path) -> set[str]:
+    """Every dotted name `path` imports (relative imports resolved)."""
+    package = path.relative_to(ROOT).parent.parts
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else ()
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+IMPORTED_TEST_FILE = re.compile(r"tests\.(unit|ui|e2e)\.test_\w+")
+
+
+def test_no_test_file_imports_another():
+    """Shared helpers live in tests/factories.py (fixtures in conftest.py), not in a test file."""
+    imports = {p: _imported(p) for p in TESTS.rglob("*.py")}
+    offenders = sorted(
+        f"{path.relative_to(ROOT)}: {name}"
+        for path, names in imports.items()
+        for name in names
+        if IMPORTED_TEST_FILE.match(name)
+    )
+    assert offenders == []
+    assert "tests.factories" in imports[UNIT / "test_crates.py"]

@@ -7,8 +7,10 @@ called by a user of every role (and by a disabled admin). When the role's
 (with valid arguments, so it really writes); otherwise it must raise PermissionDenied
 and leave the database (every table, the audit log included) and the data folder
 exactly as they were. The needed permission of each write is also checked against
-DESIGN §7 (`test_accounts.factories.DESIGN_MATRIX`), and the table must list every such
+DESIGN §7 (`tests/factories.py`, DESIGN_MATRIX), and the table must list every such
 function found in the domain modules, so a new write cannot be added untested.
+
+Cross-cutting: not one module's tests (test_meta lists the files that are not).
 """
 
 from __future__ import annotations

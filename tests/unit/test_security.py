@@ -1,4 +1,4 @@
-"""Guessing throttle: failed sign-ins counted from the audit log (issue 8, item 3)."""
+"""Cross-cutting: guessing throttle, failed sign-ins counted in the audit log (issue 8, item 3)."""
 
 from __future__ import annotations
 

@@ -74,35 +74,3 @@ def test_only_admins_or_the_user_sign_out_everywhere(engine):
         signin_tokens.sign_out_everywhere(session=session, actor=other, user_id=lead.id)
     with db.write_session(engine) as session:
         signin_tokens.sign_out_everywhere(session=session, actor=lead, user_id=lead.id)
-
-
-def test_production_needs_its_secrets(monkeypatch, tmp_path):
-    from workshop import config
-
-    monkeypatch.setenv("WORKSHOP_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("WORKSHOP_SESSION_KEY", raising=False)
-    monkeypatch.setenv("WORKSHOP_PRODUCTION", "1")
-    with pytest.raises(config.MissingSecret):
-        config.check_secrets()
-    monkeypatch.setenv("WORKSHOP_SESSION_KEY", "s" * 32)
-    monkeypatch.setenv("WORKSHOP_PSEUDONYM_KEY", "p" * 32)
-    config.check_secrets()
-    assert not list(tmp_path.iterdir())  # no key file written in production
-
-
-def test_secrets_can_come_from_secrets_toml(monkeypatch, tmp_path):
-    from workshop import config
-
-    secrets_file = tmp_path / "secrets.toml"
-    secrets_file.write_text('WORKSHOP_SESSION_KEY = "from-the-file"\n[auth]\nclient_id = "x"\n')
-    monkeypatch.setenv("WORKSHOP_SECRETS_FILE", str(secrets_file))
-    monkeypatch.setenv("WORKSHOP_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("WORKSHOP_SESSION_KEY", raising=False)
-    monkeypatch.delenv("WORKSHOP_PSEUDONYM_KEY", raising=False)
-    monkeypatch.setenv("WORKSHOP_PRODUCTION", "1")
-    assert config.session_key() == b"from-the-file"
-    with pytest.raises(config.MissingSecret) as err:  # the other one is still missing
-        config.check_secrets()
-    assert err.value.variable == "WORKSHOP_PSEUDONYM_KEY"
-    monkeypatch.setenv("WORKSHOP_SESSION_KEY", "from-the-environment")  # the environment wins
-    assert config.session_key() == b"from-the-environment"

@@ -3,6 +3,8 @@
 Every check compares what the dashboard reads for whole months (`tally_counted`,
 `tally_outcome`) with the same figures counted straight from lots, lines, crates and
 remainders (`impact._counted_*`, the path used for the days of a partial month).
+
+Cross-cutting: not one module's tests (test_meta lists the files that are not).
 """
 
 from __future__ import annotations
