@@ -55,9 +55,12 @@ DEFAULT_CO2E_SOURCE = (
 def co2e_factor() -> float:
     """kg CO2e avoided per kg of crate wood reused (`WORKSHOP_CO2E_FACTOR`)."""
     try:
-        return float(os.environ.get("WORKSHOP_CO2E_FACTOR", DEFAULT_CO2E_FACTOR))
+        value = float(
+            os.environ.get("WORKSHOP_CO2E_FACTOR", str(DEFAULT_CO2E_FACTOR)).replace(",", ".")
+        )
     except ValueError:
         return DEFAULT_CO2E_FACTOR
+    return value if 0 <= value < 100 else DEFAULT_CO2E_FACTOR
 
 
 def co2e_source() -> str:

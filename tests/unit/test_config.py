@@ -47,7 +47,13 @@ def test_monthly_base_setting(monkeypatch):
 
 # Each setting: its variable, its default, values taken as given, bad values that fall back.
 SETTINGS = [
-    (config.co2e_factor, "WORKSHOP_CO2E_FACTOR", 0.0366, {"0.5": 0.5, "0": 0.0}, ["beaucoup", ""]),
+    (
+        config.co2e_factor,
+        "WORKSHOP_CO2E_FACTOR",
+        0.0366,
+        {"0.5": 0.5, "0,5": 0.5, "0": 0.0},
+        ["beaucoup", "", "-1", "1e9"],
+    ),
     (
         config.yearly_kg_goal,
         "WORKSHOP_YEARLY_KG_GOAL",
