@@ -22,7 +22,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from workshop import audit, config, dates, textfiles
+from workshop import audit, config, dates, textfiles, typed_input
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import Metric, MetricValue, User, Venue, utcnow
@@ -174,7 +174,7 @@ def record_month(
     if venue.own:
         raise InvalidInput("error.venues.own_venue")
     month = _check_month(month, today or dates.today())
-    source = source.strip()
+    source = typed_input.text(source)
     if len(source) > MAX_SOURCE_LENGTH:
         raise InvalidInput("error.venues.source_too_long", max=MAX_SOURCE_LENGTH)
     metrics = {m.id: m for m in session.exec(select(Metric).where(Metric.venue_id == venue_id))}

@@ -69,3 +69,48 @@ def test_delete_build_puts_crates_back(engine):
     with db.read_session(engine) as session:
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "delete")).one()
     assert event.reason == "erreur" and all(c in event.before for c in crates_)
+
+
+def _finished(engine, lead):
+    build = factories.build(engine, lead)
+    factories.set_build_status(engine, lead, build, BuildStatus.in_progress)
+    return factories.set_build_status(engine, lead, build, BuildStatus.finished)
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        *(({"destination": f"École {t}"}, "error.text.invisible") for t in factories.INVISIBLE),
+    ],
+)
+def test_an_invisible_character_in_a_destination_is_refused(engine, change, key):
+    lead = factories.user(engine, Role.lead)
+    build = _finished(engine, lead)
+    factories.refused(
+        engine,
+        key,
+        builds.set_status,
+        actor=lead,
+        build_id=build.id,
+        status=BuildStatus.sold,
+        **{"destination": "Léa", **change},
+    )
+
+
+@pytest.mark.parametrize("typed", factories.INVISIBLE)
+def test_invisible_characters_in_a_note_or_a_reason_are_refused(engine, typed):
+    lead = factories.user(engine, Role.lead)
+    build = _finished(engine, lead)
+    key = "error.text.invisible"
+    factories.refused(
+        engine, key, builds.create_build, actor=lead, design_id=build.design_id, note=typed
+    )
+    factories.refused(engine, key, builds.delete_build, actor=lead, build_id=build.id, reason=typed)
+
+
+def test_a_destination_is_kept_without_bidirectional_controls(engine):
+    lead = factories.user(engine, Role.lead)
+    donated = factories.set_build_status(
+        engine, lead, _finished(engine, lead), BuildStatus.donated, destination="\u202eÉcole\u202c"
+    )
+    assert donated.destination == "École"

@@ -282,3 +282,46 @@ def test_admin_edits_weights_and_markets(engine):
         pickups.update_market(
             session=session, actor=admin, market_id=davout.id, days=["friday"], active=True
         )
+
+
+@pytest.mark.parametrize("typed", factories.INVISIBLE)
+def test_invisible_characters_in_a_note_or_a_reason_are_refused_and_write_nothing(engine, typed):
+    lead = factories.user(engine, Role.lead)
+    lot = factories.lot(engine, lead)
+    fields = pickups.PickupFields(
+        lot.market_id, lot.pickup_date, {factories.kinds(engine)[0].id: 9}
+    )
+    noted = replace(fields, note=f"pluie {typed}")
+    key = "error.text.invisible"
+    factories.refused(engine, key, pickups.log_pickup, actor=lead, fields=noted)
+    for changed, reason in [(noted, "pluie"), (fields, typed)]:
+        factories.refused(
+            engine,
+            key,
+            pickups.update_pickup,
+            actor=lead,
+            lot_id=lot.id,
+            fields=changed,
+            reason=reason,
+        )
+    factories.refused(engine, key, pickups.delete_pickup, actor=lead, lot_id=lot.id, reason=typed)
+
+
+def test_a_note_and_a_reason_are_kept_without_bidirectional_controls(engine):
+    lead = factories.user(engine, Role.lead)
+    lot = factories.lot(engine, lead, note="\u202epluie\u202c")
+    assert lot.note == "pluie"
+    fields = pickups.PickupFields(
+        lot.market_id, lot.pickup_date, {factories.kinds(engine)[0].id: 9}
+    )
+    factories.write(
+        engine,
+        pickups.update_pickup,
+        actor=lead,
+        lot_id=lot.id,
+        fields=fields,
+        reason="\u2067un de moins\u2069",
+    )
+    with db.read_session(engine) as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "update")).one()
+    assert event.reason == "un de moins"

@@ -352,3 +352,29 @@ def test_months_as_people_type_them():
     assert venues.parse_month("17/03/2026") == date(2026, 3, 1)
     assert venues.parse_month("2026-13") is None
     assert venues.parse_month("31/02/2026") is None
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        *(
+            ({"source": f"formulaire {typed}"}, "error.text.invisible")
+            for typed in factories.INVISIBLE
+        ),
+    ],
+)
+def test_an_invisible_character_in_the_source_is_refused(engine, change, key):
+    lead = factories.user(engine, Role.lead)
+    visitors = _metric(engine, GUIGNIER, "visitors")
+    typed = {"month": date(2026, 5, 1), "value": 120.0, "source": "formulaire", **change}
+    factories.refused(
+        engine,
+        key,
+        venues.record_month,
+        actor=lead,
+        venue_id=visitors.venue_id,
+        month=typed["month"],
+        figures={visitors.id: typed["value"]},
+        source=typed["source"],
+        today=TODAY,
+    )

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, col, func, select
 
-from workshop import audit, codes, dates
+from workshop import audit, codes, dates, typed_input
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import (
@@ -56,12 +56,13 @@ def create_build(*, session: Session, actor: User, design_id: int, note: str = "
     design = session.get(Design, design_id)
     if design is None or not design.active:
         raise NotFound("error.build.unknown_design")
+    note = typed_input.text(note)
     if len(note) > MAX_NOTE:
         raise InvalidInput("error.build.note_too_long", max=MAX_NOTE)
     build = Build(
         code=_new_build_code(session),
         design_id=design_id,
-        note=note.strip(),
+        note=note,
         created_by_id=actor.id,
     )
     session.add(build)
@@ -114,7 +115,8 @@ def set_status(
     on = on or today
     if on > today:
         raise InvalidInput("error.build.future_date")
-    if status in DELIVERED and not destination.strip():
+    destination = typed_input.text(destination)
+    if status in DELIVERED and not destination:
         raise InvalidInput("error.build.destination_required")
     if len(destination) > 200:
         raise InvalidInput("error.build.destination_long", max=200)
@@ -134,7 +136,7 @@ def set_status(
         if status == BuildStatus.finished:
             build.finished_on = build.finished_on or on
         if status in DELIVERED:
-            build.delivered_on, build.destination = on, destination.strip()
+            build.delivered_on, build.destination = on, destination
             build.price_eur = price_eur
     return build
 
@@ -163,7 +165,8 @@ def _detach(session: Session, actor: User, build: Build, link: BuildCrate) -> st
 def delete_build(*, session: Session, actor: User, build_id: int, reason: str) -> str:
     """Delete a build; its crates go back in stock. Returns its code."""
     require(actor, Permission.builds)
-    if not reason.strip():
+    reason = typed_input.text(reason)
+    if not reason:
         raise InvalidInput("error.build.reason_required")
     build = get_build(session=session, build_id=build_id)
     before = audit.snapshot(build)
@@ -180,7 +183,7 @@ def delete_build(*, session: Session, actor: User, build_id: int, reason: str) -
         entity="build",
         entity_id=build.code,
         before=before,
-        reason=reason.strip(),
+        reason=reason,
     )
     return build.code
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
-from workshop import codes, dates
+from workshop import codes, dates, typed_input
 from workshop.accounts import Permission, can
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import Build, HourEntry, HourStatus, Trainee, User, WeekApproval
@@ -52,8 +52,8 @@ def check_minutes(minutes: object) -> int:
 
 
 def check_reason(reason: str, *, required: bool) -> str:
-    """`reason` stripped, refused when empty but `required`, or too long."""
-    reason = reason.strip()
+    """`reason` as kept (`typed_input.text`), refused when empty but `required`, or too long."""
+    reason = typed_input.text(reason)
     if required and not reason:
         raise InvalidInput("error.hours.reason_required")
     if len(reason) > MAX_REASON:

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, col, func, or_, select
 
-from workshop import audit, codes, passwords
+from workshop import audit, codes, passwords, typed_input
 from workshop.accounts import Permission, can, require
 from workshop.errors import InvalidInput, NotFound, PermissionDenied
 from workshop.hours.rules import EARLIEST, MAX_FIRST_NAME, PIN_LENGTH
@@ -84,8 +84,8 @@ def _check_pin_format(pin: str) -> None:
 
 
 def _display_name(first_name: str, last_initial: str) -> str:
-    first = " ".join(first_name.split())
-    initial = last_initial.strip().rstrip(".")
+    first = " ".join(typed_input.text(first_name).split())
+    initial = typed_input.text(last_initial).rstrip(".")
     if not first:
         raise InvalidInput("error.hours.first_name_empty")
     if len(first) > MAX_FIRST_NAME:
