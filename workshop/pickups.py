@@ -17,8 +17,9 @@ from workshop.models import Crate, CrateKind, Lot, LotLine, LotRemainder, Market
 
 MAX_CRATES_PER_PICKUP = 2000
 MAX_KG_PER_CRATE = 30.0
+# 50 g: lighter than any wooden crate or tray; below it, a weight typed in the wrong unit.
+MIN_KG_PER_CRATE = 0.05
 MAX_NOTE_LENGTH = 500
-EARLIEST_PICKUP = date(2000, 1, 1)
 WEEKDAYS = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
 
 # Default unit weights: a standard wooden cagette (60×40 cm, fruit and vegetables)
@@ -110,14 +111,14 @@ def _validate(
         raise InvalidInput("error.pickup.unknown_market")
     if pickup_date > today:
         raise InvalidInput("error.pickup.future_date")
-    if pickup_date < EARLIEST_PICKUP:
+    if pickup_date < dates.EARLIEST:
         raise InvalidInput("error.pickup.too_old")
     kinds = {k.id: k for k in crate_kinds(session=session, active_only=False)}
     clean: dict[int, int] = {}
     for kind_id, count in counts.items():
         if kind_id not in kinds:
             raise InvalidInput("error.pickup.unknown_kind")
-        if not isinstance(count, int) or isinstance(count, bool):
+        if not typed_input.is_whole_number(count):
             raise InvalidInput("error.pickup.count_not_whole")
         if count < 0:
             raise InvalidInput("error.pickup.negative_count")
@@ -129,15 +130,24 @@ def _validate(
     if total > MAX_CRATES_PER_PICKUP:
         raise InvalidInput("error.pickup.too_many", max=MAX_CRATES_PER_PICKUP, total=total)
     if sample is not None:
-        if sample.count <= 0 or sample.kg <= 0:
-            raise InvalidInput("error.pickup.sample_empty")
-        if sample.count > clean.get(sample.kind_id, 0):
-            raise InvalidInput("error.pickup.sample_more_than_counted")
-        if sample.kg / sample.count > MAX_KG_PER_CRATE:
-            raise InvalidInput("error.pickup.sample_too_heavy", max=MAX_KG_PER_CRATE)
+        _check_sample(sample, clean)
     if len(note) > MAX_NOTE_LENGTH:
         raise InvalidInput("error.pickup.note_too_long", max=MAX_NOTE_LENGTH)
     return replace(fields, counts=clean, note=note)
+
+
+def _check_sample(sample: Sample, counts: dict[int, int]) -> None:
+    """Refuse a sample that is not a whole number of the lot's crates of a plausible weight."""
+    if not typed_input.is_whole_number(sample.count):
+        raise InvalidInput("error.pickup.count_not_whole")
+    if sample.count <= 0 or not typed_input.is_number(sample.kg) or sample.kg <= 0:
+        raise InvalidInput("error.pickup.sample_empty")
+    if sample.count > counts.get(sample.kind_id, 0):
+        raise InvalidInput("error.pickup.sample_more_than_counted")
+    if sample.kg / sample.count > MAX_KG_PER_CRATE:
+        raise InvalidInput("error.pickup.sample_too_heavy", max=MAX_KG_PER_CRATE)
+    if sample.kg / sample.count < MIN_KG_PER_CRATE:
+        raise InvalidInput("error.pickup.sample_too_light", min_g=round(MIN_KG_PER_CRATE * 1000))
 
 
 def _new_lot_code(session: Session) -> str:
@@ -371,8 +381,12 @@ def update_crate_kind_weights(
         kind = session.get(CrateKind, kind_id)
         if kind is None:
             raise NotFound("error.kind.unknown")
-        if not 0 < weight_kg <= MAX_KG_PER_CRATE:
+        if not typed_input.is_number(weight_kg) or not 0 < weight_kg <= MAX_KG_PER_CRATE:
             raise InvalidInput("error.kind.bad_weight", name=kind.name, max=MAX_KG_PER_CRATE)
+        if weight_kg < MIN_KG_PER_CRATE:
+            raise InvalidInput(
+                "error.kind.too_light", name=kind.name, min_g=round(MIN_KG_PER_CRATE * 1000)
+            )
         if weight_kg == kind.default_weight_kg:
             continue
         with audit.change(

@@ -1,4 +1,4 @@
-"""What people type, checked where the domain takes it: text fields.
+"""What people type, checked where the domain takes it: text fields and numbers.
 
 Every text a user types goes through `text()` before the domain keeps it. Control
 characters (C0, DEL, C1), lone surrogates and Unicode noncharacters (U+FFFE, U+FFFF…)
@@ -18,6 +18,7 @@ could not see what to remove. Kept, U+202E showed a name reversed on the passpor
 
 from __future__ import annotations
 
+import math
 import re
 
 from workshop.errors import InvalidInput
@@ -51,3 +52,15 @@ def printable(stored: str) -> str:
     """`stored` with every character `text` refuses in one line as U+FFFD and bidirectional
     controls taken out: text kept before these rules, safe to write into a file."""
     return _ONE_LINE.sub("\ufffd", _BIDI_CONTROLS.sub("", stored))
+
+
+def is_number(value: object) -> bool:
+    """True for a finite int or float: never a bool, NaN, an infinity or a text."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
+
+
+def is_whole_number(value: object) -> bool:
+    """True for an int: never a bool, nor a float such as 2.0 or NaN."""
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -14,7 +14,6 @@ case, accents or punctuation.
 from __future__ import annotations
 
 import csv
-import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ MAX_FILE_BYTES = 2 * 1024 * 1024  # years of monthly figures fit in a few kiloby
 MAX_ROWS = 10_000
 MAX_VALUE = 1e9
 MAX_SOURCE_LENGTH = 200
-EARLIEST_MONTH = date(2000, 1, 1)
 
 # The seed file names metrics in English; their French names for the French screens.
 METRIC_NAMES_FR = {
@@ -126,13 +124,13 @@ def _check_month(month: date, today: date) -> date:
     month = month.replace(day=1)
     if month > today.replace(day=1):
         raise InvalidInput("error.venues.future_month")
-    if month < EARLIEST_MONTH:
+    if month < dates.EARLIEST:
         raise InvalidInput("error.venues.too_old")
     return month
 
 
 def _check_value(value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if not typed_input.is_number(value):
         raise InvalidInput("error.venues.bad_number", value=str(value))
     if value < 0:
         raise InvalidInput("error.venues.negative")
@@ -333,7 +331,7 @@ def _month(text: str, today: date) -> date:
         raise RowProblem("error.venues.csv.bad_month", month=shown(text))
     if month > today.replace(day=1):
         raise RowProblem("error.venues.csv.future_month", month=shown(text))
-    if month < EARLIEST_MONTH:
+    if month < dates.EARLIEST:
         raise RowProblem("error.venues.csv.too_old", month=shown(text))
     return month
 

@@ -102,6 +102,13 @@ def _design(**fields):
 @pytest.mark.parametrize(
     ("fields", "key"),
     [
+        ({"typical_hours": float("nan")}, "error.build.bad_hours"),
+        ({"typical_hours": float("inf")}, "error.build.bad_hours"),
+        ({"typical_hours": True}, "error.build.bad_hours"),
+        ({"typical_hours": 5e-324}, "error.build.hours_too_few"),
+        ({"typical_hours": 0.2}, "error.build.hours_too_few"),
+        ({"crates_needed": True}, "error.build.bad_crates_needed"),
+        ({"crates_needed": 2.0}, "error.build.bad_crates_needed"),
         ({"name": "Tabouret\x08"}, "error.text.invisible"),
         ({"name_en": "Stool\x00"}, "error.text.invisible"),
         ({"description": "Deux cagettes\tvissées"}, "error.text.invisible"),
@@ -109,7 +116,7 @@ def _design(**fields):
         ({"description": "Deux cagettes\ufffe"}, "error.text.invisible"),
     ],
 )
-def test_a_design_with_an_invisible_character_is_refused(engine, fields, key):
+def test_a_design_with_an_unreal_number_or_an_invisible_character_is_refused(engine, fields, key):
     lead = factories.user(engine, Role.lead)
     factories.refused(engine, key, builds.save_design, actor=lead, fields=_design(**fields))
     [seeded] = [d for d in factories.read(engine, builds.list_designs) if d.name == "Banc"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -80,10 +80,20 @@ def _finished(engine, lead):
 @pytest.mark.parametrize(
     ("change", "key"),
     [
+        ({"on": date(1, 1, 1)}, "error.build.too_old"),  # was a piece finished in year 1
+        ({"on": date(1999, 12, 31)}, "error.build.too_old"),
+        ({"price_eur": float("nan")}, "error.build.bad_price"),
+        ({"price_eur": float("inf")}, "error.build.bad_price"),
+        ({"price_eur": True}, "error.build.bad_price"),
+        ({"price_eur": "45"}, "error.build.bad_price"),
+        ({"price_eur": 5e-324}, "error.build.price_cents"),
+        ({"price_eur": 12.345}, "error.build.price_cents"),
         *(({"destination": f"École {t}"}, "error.text.invisible") for t in factories.INVISIBLE),
     ],
 )
-def test_an_invisible_character_in_a_destination_is_refused(engine, change, key):
+def test_a_date_before_the_workshop_an_unreal_price_or_an_invisible_character_is_refused(
+    engine, change, key
+):
     lead = factories.user(engine, Role.lead)
     build = _finished(engine, lead)
     factories.refused(
@@ -92,9 +102,17 @@ def test_an_invisible_character_in_a_destination_is_refused(engine, change, key)
         builds.set_status,
         actor=lead,
         build_id=build.id,
-        status=BuildStatus.sold,
+        status=BuildStatus.in_progress if "on" in change else BuildStatus.sold,
         **{"destination": "Léa", **change},
     )
+
+
+def test_a_price_in_cents_is_kept_to_the_cent(engine):
+    lead = factories.user(engine, Role.lead)
+    sold = factories.set_build_status(
+        engine, lead, _finished(engine, lead), BuildStatus.sold, destination="Léa", price_eur=19.99
+    )
+    assert sold.price_eur == 19.99
 
 
 @pytest.mark.parametrize("typed", factories.INVISIBLE)

@@ -168,3 +168,17 @@ def test_invisible_characters_in_the_reason_to_reopen_a_week_are_refused(engine,
         week=MONDAY,
         reason=typed,
     )
+
+
+@pytest.mark.parametrize("week", [date(1, 1, 1), date(1999, 12, 31)])
+def test_a_week_before_the_workshop_existed_is_not_approved(engine, week):
+    lead = factories.user(engine, Role.lead)
+    tr = trainee(engine)
+    factories.refused(
+        engine,
+        "error.hours.week_too_old",
+        hours.approve_week,
+        actor=lead,
+        trainee_id=tr.id,
+        week=week,
+    )

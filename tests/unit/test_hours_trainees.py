@@ -204,3 +204,18 @@ def test_a_name_typed_with_a_right_to_left_override_is_kept_as_it_reads(engine):
         fields=fields,
     )
     assert tr.display_name == "Awa D."
+
+
+def test_a_contract_dated_before_the_workshop_is_refused_on_change_too(engine):
+    lead = factories.user(engine, Role.lead)
+    tr = trainee(engine)
+    current = read(engine, hours.get_trainee, trainee_id=tr.id)
+    for start in (date(1, 1, 1), date(1999, 12, 31)):
+        factories.refused(
+            engine,
+            "error.hours.start_too_old",
+            hours.update_trainee,
+            actor=lead,
+            trainee_id=tr.id,
+            fields=replace(hours.TraineeFields.of(current), start_date=start),
+        )

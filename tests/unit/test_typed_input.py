@@ -1,4 +1,4 @@
-"""Typed text: every character class refused, kept or taken out."""
+"""Typed text and numbers: every character class refused, kept or taken out; real numbers only."""
 
 from __future__ import annotations
 
@@ -119,3 +119,27 @@ def test_printable_replaces_what_text_refuses(char):
 def test_printable_takes_bidirectional_controls_out_and_keeps_the_rest():
     assert typed_input.printable("\u202eAwa D.\u2066") == "Awa D."
     assert [typed_input.printable(typed) for typed in KEPT] == KEPT
+
+
+@pytest.mark.parametrize(
+    ("value", "number", "whole"),
+    [
+        (0, True, True),
+        (12, True, True),
+        (10**400, True, True),  # too big for a float, still a number: bounds refuse it
+        (-3, True, True),
+        (1.5, True, False),
+        (5e-324, True, False),  # a number: each field's lower bound refuses it
+        (2.0, True, False),
+        (float("nan"), False, False),
+        (float("inf"), False, False),
+        (float("-inf"), False, False),
+        (True, False, False),
+        (False, False, False),
+        ("12", False, False),
+        (None, False, False),
+    ],
+)
+def test_numbers_are_finite_ints_or_floats_never_bools(value, number, whole):
+    assert typed_input.is_number(value) is number
+    assert typed_input.is_whole_number(value) is whole

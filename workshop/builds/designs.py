@@ -19,6 +19,8 @@ DESIGNS = (
     ("Table basse", "Low table", 5, 6.0),
     ("Bibliothèque", "Bookcase", 8, 10.0),
 )
+# A quarter of an hour, the unit hours are counted in: less is no furniture's time.
+MIN_TYPICAL_HOURS = 0.25
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,10 +61,14 @@ def _check_design_fields(fields: DesignFields) -> DesignFields:
         raise InvalidInput("error.build.design_name_empty")
     if len(name) > 120:
         raise InvalidInput("error.build.design_name_long", max=120)
-    if not isinstance(fields.crates_needed, int) or not 1 <= fields.crates_needed <= 200:
+    crates = fields.crates_needed
+    if not typed_input.is_whole_number(crates) or not 1 <= crates <= 200:
         raise InvalidInput("error.build.bad_crates_needed", max=200)
-    if not 0 < fields.typical_hours <= 500:
+    hours = fields.typical_hours
+    if not typed_input.is_number(hours) or not 0 < hours <= 500:
         raise InvalidInput("error.build.bad_hours", max=500)
+    if hours < MIN_TYPICAL_HOURS:
+        raise InvalidInput("error.build.hours_too_few")
     return replace(fields, name=name, name_en=name_en[:120], description=description[:1000])
 
 

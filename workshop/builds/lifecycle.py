@@ -115,13 +115,14 @@ def set_status(
     on = on or today
     if on > today:
         raise InvalidInput("error.build.future_date")
+    if on < dates.EARLIEST:
+        raise InvalidInput("error.build.too_old", earliest=dates.EARLIEST)
     destination = typed_input.text(destination)
     if status in DELIVERED and not destination:
         raise InvalidInput("error.build.destination_required")
     if len(destination) > 200:
         raise InvalidInput("error.build.destination_long", max=200)
-    if price_eur is not None and not 0 <= price_eur <= MAX_PRICE_EUR:
-        raise InvalidInput("error.build.bad_price", max=MAX_PRICE_EUR)
+    price_eur = None if price_eur is None else _check_price(price_eur)
     with audit.change(
         session=session,
         actor=actor,
@@ -139,6 +140,17 @@ def set_status(
             build.delivered_on, build.destination = on, destination
             build.price_eur = price_eur
     return build
+
+
+def _check_price(price_eur: float) -> float:
+    """A price in euros and whole cents, rounded to the cent; InvalidInput otherwise."""
+    if not typed_input.is_number(price_eur) or not 0 <= price_eur <= MAX_PRICE_EUR:
+        raise InvalidInput("error.build.bad_price", max=MAX_PRICE_EUR)
+    cents = price_eur * 100
+    # Float noise aside (19.99 * 100 is 1998.9999…), a price has no fraction of a cent.
+    if abs(cents - round(cents)) > 1e-6 or 0 < price_eur < 0.01:
+        raise InvalidInput("error.build.price_cents")
+    return round(price_eur, 2)
 
 
 # The step undo_last (attaching) and delete_build share; their callers check the

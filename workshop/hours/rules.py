@@ -23,7 +23,6 @@ DURATIONS = tuple(range(QUARTER, MAX_DAY_MINUTES + 1, QUARTER))
 MAX_FIRST_NAME = 40
 MAX_REASON = 500
 PIN_LENGTH = 4
-EARLIEST = date(2000, 1, 1)
 
 
 def round_to_quarter(minutes: float) -> int:

@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlmodel import Session, col, func, or_, select
 
-from workshop import audit, codes, passwords, typed_input
+from workshop import audit, codes, dates, passwords, typed_input
 from workshop.accounts import Permission, can, require
 from workshop.errors import InvalidInput, NotFound, PermissionDenied
-from workshop.hours.rules import EARLIEST, MAX_FIRST_NAME, PIN_LENGTH
+from workshop.hours.rules import MAX_FIRST_NAME, PIN_LENGTH
 from workshop.models import HourEntry, HourStatus, Programme, Role, Trainee, User
 
 PROGRAMMES = (
@@ -102,7 +102,7 @@ def _check_fields(
     programme = session.get(Programme, fields.programme_id)
     if programme is None or not programme.active:
         raise InvalidInput("error.hours.unknown_programme")
-    if fields.start_date < EARLIEST:
+    if fields.start_date < dates.EARLIEST:
         raise InvalidInput("error.hours.start_too_old")
     if fields.end_date is not None and fields.end_date < fields.start_date:
         raise InvalidInput("error.hours.end_before_start")
