@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from PIL import Image
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from tests.conftest import POSTGRES_URL
 from workshop import backup, codes, dates, db, hours, pickups
 from workshop.accounts import Permission, hash_password
+from workshop.errors import InvalidInput
 from workshop.models import (
     Activity,
     Build,
@@ -350,3 +354,37 @@ def tally_rows(url_or_engine: str | Engine) -> list:
     finally:
         if isinstance(url_or_engine, str):
             engine.dispose()
+
+
+# --- Refused input: the message key, and nothing written ----------------------------------
+
+# What people paste that no field keeps: a backspace, a NUL, C1, a noncharacter, a lone
+# surrogate (each one refused by typed_input.text; its tests cover every class).
+INVISIBLE = ("Aw\x08a", "Awa\x00", "A\x85wa", "Awa\ufffe", "Aw\ud800a")
+
+
+def every_row(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (the audit log too), sorted: what a refused write leaves."""
+    with engine.connect() as conn:
+        return {
+            table: sorted(
+                tuple(map(repr, row)) for row in conn.execute(text(f'SELECT * FROM "{table}"'))
+            )
+            for table in sa_inspect(conn).get_table_names()
+        }
+
+
+@contextmanager
+def unchanged(engine: Engine) -> Iterator[None]:
+    """Check that what runs inside leaves every table as it was."""
+    before = every_row(engine)
+    yield
+    assert every_row(engine) == before
+
+
+def refused(engine: Engine, key: str, action: Callable[..., Any], **kwargs: Any) -> InvalidInput:
+    """Run the write `action`: it must raise InvalidInput `key` and leave every table as it was."""
+    with unchanged(engine), pytest.raises(InvalidInput) as err:
+        write(engine, action, **kwargs)
+    assert err.value.key == key, err.value
+    return err.value

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from workshop import audit, passwords
+from workshop import audit, passwords, typed_input
 from workshop.errors import (
     AuthenticationFailed,
     InvalidInput,
@@ -92,16 +92,18 @@ def hash_password(password: str) -> str:
     return passwords.hash_secret(password)
 
 
-def _check_new_user_fields(username: str, display_name: str, password: str) -> str:
-    username = username.strip().lower()
+def _check_new_user_fields(username: str, display_name: str, password: str) -> tuple[str, str]:
+    """The username and display name as kept; InvalidInput when one of the three is wrong."""
+    username = typed_input.text(username).lower()
     if not username:
         raise InvalidInput("error.user.username_empty")
     if len(username) > 60 or not all(c.isalnum() or c in "._-" for c in username):
         raise InvalidInput("error.user.username_invalid")
-    if not display_name.strip():
+    display_name = typed_input.text(display_name)
+    if not display_name:
         raise InvalidInput("error.user.display_name_empty")
     check_password(password)
-    return username
+    return username, display_name
 
 
 def check_password(password: str) -> None:
@@ -124,14 +126,14 @@ def _insert_user(
     role: Role,
     market_id: int | None,
 ) -> User:
-    username = _check_new_user_fields(username, display_name, password)
+    username, display_name = _check_new_user_fields(username, display_name, password)
     if session.exec(select(User).where(User.username == username)).first():
         raise InvalidInput("error.user.username_taken", username=username)
     if market_id is not None and session.get(Market, market_id) is None:
         raise NotFound("error.market.unknown")
     user = User(
         username=username,
-        display_name=display_name.strip(),
+        display_name=display_name,
         role=role,
         password_hash=hash_password(password),
         market_id=market_id if role == Role.market_manager else None,
@@ -325,7 +327,7 @@ def authenticate(
 
 
 def _clean_email(email: str) -> str | None:
-    email = email.strip().lower()
+    email = typed_input.text(email).lower()
     if not email:
         return None
     local, _, domain = email.partition("@")

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from workshop import audit, codes, fastpath
+from workshop import audit, codes, fastpath, typed_input
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import Crate, CrateKind, Lot, LotRemainder, Market, Outcome, User, utcnow
@@ -84,7 +84,7 @@ def sort_lot(
         raise InvalidInput("error.crate.bad_remainder")
     total = 0
     for kind_id, n in tag.items():
-        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        if not typed_input.is_whole_number(n) or n < 0:
             raise InvalidInput("error.crate.bad_tag_count")
         if n > max(state.unsorted(kind_id), 0):
             raise InvalidInput("error.crate.more_than_left", left=max(state.unsorted(kind_id), 0))

@@ -14,6 +14,11 @@ from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
 
+# The first day any date the app takes may be: nothing the workshop records (a pickup,
+# a piece, a contract, a venue's month) happened before it, so an earlier date is a
+# typing mistake (0001-01-01, 1926 for 2026) and is refused, each field with its message.
+EARLIEST = date(2000, 1, 1)
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC: what the database stores."""

@@ -15,7 +15,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from workshop import dates, i18n
+from workshop import dates, i18n, typed_input
 from workshop.hours import MonthReport
 from workshop.models import Activity
 
@@ -86,7 +86,7 @@ def report_xlsx(report: MonthReport, lang: str = "fr", *, pseudonymised: bool = 
     sheet.title = _t("report.sheet.hours", lang)
     sheet.append(report_header(lang, pseudonymised=pseudonymised))
     for row in report_rows(report, lang, pseudonymised=pseudonymised):
-        sheet.append(row)
+        sheet.append(_xlsx_cells(row))
     n_cols = len(Activity) + 3
     for cells in sheet.iter_rows(min_row=2, min_col=2, max_col=n_cols):
         for cell in cells[:-1]:
@@ -111,12 +111,19 @@ def report_xlsx(report: MonthReport, lang: str = "fr", *, pseudonymised: bool = 
         ),
         ("report.about.made", i18n.fmt_datetime(dates.now(), lang)),
     ):
-        about.append([_t(key, lang), value])
+        about.append(_xlsx_cells([_t(key, lang), value]))
     about.column_dimensions["A"].width = 30
     about.column_dimensions["B"].width = 60
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _xlsx_cells(values: list[Any]) -> list[Any]:
+    """`values` as an XLSX row can hold them: text with control characters replaced."""
+    # Names kept before such characters were refused would stop openpyxl
+    # (IllegalCharacterError), and with it the month's report for every programme.
+    return [typed_input.printable(v) if isinstance(v, str) else v for v in values]
 
 
 def report_filename(report: MonthReport, ext: str, *, pseudonymised: bool) -> str:

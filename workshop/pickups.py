@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, delete, func, select
 
-from workshop import audit, codes, config, dates
+from workshop import audit, codes, config, dates, typed_input
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import Crate, CrateKind, Lot, LotLine, LotRemainder, Market, Outcome, User
 
 MAX_CRATES_PER_PICKUP = 2000
 MAX_KG_PER_CRATE = 30.0
+# 50 g: lighter than any wooden crate or tray; below it, a weight typed in the wrong unit.
+MIN_KG_PER_CRATE = 0.05
 MAX_NOTE_LENGTH = 500
-EARLIEST_PICKUP = date(2000, 1, 1)
 WEEKDAYS = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
 
 # Default unit weights: a standard wooden cagette (60×40 cm, fruit and vegetables)
@@ -100,24 +101,24 @@ class PickupFields:
 
 def _validate(
     session: Session, fields: PickupFields, today: date, own_market_id: int | None = None
-) -> dict[int, int]:
-    """The non-zero counts by crate kind, once every rule holds; InvalidInput otherwise."""
+) -> PickupFields:
+    """The fields as kept (non-zero counts, the note cleaned) once every rule holds."""
     market_id, pickup_date, counts = fields.market_id, fields.pickup_date, fields.counts
-    sample, note = fields.sample, fields.note.strip()
+    sample, note = fields.sample, typed_input.text(fields.note)
     market = session.get(Market, market_id)
     # A market taken out of the list stays valid for the corrections of its own lots.
     if market is None or not (market.active or market.id == own_market_id):
         raise InvalidInput("error.pickup.unknown_market")
     if pickup_date > today:
         raise InvalidInput("error.pickup.future_date")
-    if pickup_date < EARLIEST_PICKUP:
+    if pickup_date < dates.EARLIEST:
         raise InvalidInput("error.pickup.too_old")
     kinds = {k.id: k for k in crate_kinds(session=session, active_only=False)}
     clean: dict[int, int] = {}
     for kind_id, count in counts.items():
         if kind_id not in kinds:
             raise InvalidInput("error.pickup.unknown_kind")
-        if not isinstance(count, int) or isinstance(count, bool):
+        if not typed_input.is_whole_number(count):
             raise InvalidInput("error.pickup.count_not_whole")
         if count < 0:
             raise InvalidInput("error.pickup.negative_count")
@@ -129,15 +130,24 @@ def _validate(
     if total > MAX_CRATES_PER_PICKUP:
         raise InvalidInput("error.pickup.too_many", max=MAX_CRATES_PER_PICKUP, total=total)
     if sample is not None:
-        if sample.count <= 0 or sample.kg <= 0:
-            raise InvalidInput("error.pickup.sample_empty")
-        if sample.count > clean.get(sample.kind_id, 0):
-            raise InvalidInput("error.pickup.sample_more_than_counted")
-        if sample.kg / sample.count > MAX_KG_PER_CRATE:
-            raise InvalidInput("error.pickup.sample_too_heavy", max=MAX_KG_PER_CRATE)
+        _check_sample(sample, clean)
     if len(note) > MAX_NOTE_LENGTH:
         raise InvalidInput("error.pickup.note_too_long", max=MAX_NOTE_LENGTH)
-    return clean
+    return replace(fields, counts=clean, note=note)
+
+
+def _check_sample(sample: Sample, counts: dict[int, int]) -> None:
+    """Refuse a sample that is not a whole number of the lot's crates of a plausible weight."""
+    if not typed_input.is_whole_number(sample.count):
+        raise InvalidInput("error.pickup.count_not_whole")
+    if sample.count <= 0 or not typed_input.is_number(sample.kg) or sample.kg <= 0:
+        raise InvalidInput("error.pickup.sample_empty")
+    if sample.count > counts.get(sample.kind_id, 0):
+        raise InvalidInput("error.pickup.sample_more_than_counted")
+    if sample.kg / sample.count > MAX_KG_PER_CRATE:
+        raise InvalidInput("error.pickup.sample_too_heavy", max=MAX_KG_PER_CRATE)
+    if sample.kg / sample.count < MIN_KG_PER_CRATE:
+        raise InvalidInput("error.pickup.sample_too_light", min_g=round(MIN_KG_PER_CRATE * 1000))
 
 
 def _new_lot_code(session: Session) -> str:
@@ -148,7 +158,7 @@ def _new_lot_code(session: Session) -> str:
             return code
 
 
-def _write_lines(session: Session, lot: Lot, counts: dict[int, int]) -> None:
+def _write_lines(session: Session, lot: Lot, counts: Mapping[int, int]) -> None:
     """Replace the lot's lines by `counts` (the lot gets its id on flush)."""
     session.flush()
     lot_id = lot.id
@@ -173,9 +183,9 @@ def log_pickup(
     """Record one pickup (a lot with its counts per crate kind) and give it a lot code."""
     require(actor, Permission.pickups)
     clean = _validate(session, fields, today or dates.today())
-    lot = Lot(code=_new_lot_code(session), collected_by_id=actor.id, **_columns(fields))
+    lot = Lot(code=_new_lot_code(session), collected_by_id=actor.id, **_columns(clean))
     session.add(lot)
-    _write_lines(session, lot, clean)
+    _write_lines(session, lot, clean.counts)
     audit.record(
         session=session,
         actor=actor,
@@ -188,12 +198,12 @@ def log_pickup(
 
 
 def _columns(fields: PickupFields) -> dict[str, Any]:
-    """The lot's columns a pickup sets (its counts are its lines: `_write_lines`)."""
+    """The lot's columns a pickup (checked by `_validate`) sets; its counts are its lines."""
     sample = fields.sample
     return {
         "market_id": fields.market_id,
         "pickup_date": fields.pickup_date,
-        "note": fields.note.strip(),
+        "note": fields.note,
         "sample_kind_id": sample.kind_id if sample else None,
         "sample_count": sample.count if sample else None,
         "sample_kg": sample.kg if sample else None,
@@ -225,13 +235,12 @@ def update_pickup(
 ) -> Lot:
     """Correct a pickup; the reason and the values before are kept in the audit log."""
     require(actor, Permission.pickups)
-    if not reason.strip():
-        raise InvalidInput("error.pickup.reason_required")
+    reason = _reason(reason)
     lot = get_lot(session=session, lot_id=lot_id)
     clean = _validate(session, fields, today or dates.today(), own_market_id=lot.market_id)
     state = lot_sorting(session=session, lot_id=lot_id)
     for kind_id in state.counts:
-        if clean.get(kind_id, 0) < state.sorted(kind_id):
+        if clean.counts.get(kind_id, 0) < state.sorted(kind_id):
             raise InvalidInput("error.pickup.below_sorted", sorted=state.sorted(kind_id))
     with audit.change(
         session=session,
@@ -239,12 +248,12 @@ def update_pickup(
         obj=lot,
         entity="lot",
         entity_id=lot.code,
-        reason=reason.strip(),
+        reason=reason,
     ) as change:
         change.before["counts"] = _counts_snapshot(session, lot)
-        for column, value in _columns(fields).items():
+        for column, value in _columns(clean).items():
             setattr(lot, column, value)
-        _write_lines(session, lot, clean)
+        _write_lines(session, lot, clean.counts)
         change.extra_after["counts"] = _counts_snapshot(session, lot)
     return lot
 
@@ -252,8 +261,7 @@ def update_pickup(
 def delete_pickup(*, session: Session, actor: User, lot_id: int, reason: str) -> str:
     """Delete a pickup logged by mistake, keeping its record in the audit log; returns its code."""
     require(actor, Permission.pickups)
-    if not reason.strip():
-        raise InvalidInput("error.pickup.reason_required")
+    reason = _reason(reason)
     lot = get_lot(session=session, lot_id=lot_id)
     state = lot_sorting(session=session, lot_id=lot_id)
     if any(state.sorted(kind_id) for kind_id in state.counts):
@@ -268,9 +276,17 @@ def delete_pickup(*, session: Session, actor: User, lot_id: int, reason: str) ->
         entity="lot",
         entity_id=lot.code,
         before=before,
-        reason=reason.strip(),
+        reason=reason,
     )
     return lot.code
+
+
+def _reason(typed: str) -> str:
+    """The reason given for a correction or a deletion, as kept; refused when empty."""
+    reason = typed_input.text(typed)
+    if not reason:
+        raise InvalidInput("error.pickup.reason_required")
+    return reason
 
 
 @dataclass(frozen=True)
@@ -365,8 +381,12 @@ def update_crate_kind_weights(
         kind = session.get(CrateKind, kind_id)
         if kind is None:
             raise NotFound("error.kind.unknown")
-        if not 0 < weight_kg <= MAX_KG_PER_CRATE:
+        if not typed_input.is_number(weight_kg) or not 0 < weight_kg <= MAX_KG_PER_CRATE:
             raise InvalidInput("error.kind.bad_weight", name=kind.name, max=MAX_KG_PER_CRATE)
+        if weight_kg < MIN_KG_PER_CRATE:
+            raise InvalidInput(
+                "error.kind.too_light", name=kind.name, min_g=round(MIN_KG_PER_CRATE * 1000)
+            )
         if weight_kg == kind.default_weight_kg:
             continue
         with audit.change(

@@ -14,7 +14,6 @@ case, accents or punctuation.
 from __future__ import annotations
 
 import csv
-import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from workshop import audit, config, dates, textfiles
+from workshop import audit, config, dates, textfiles, typed_input
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import Metric, MetricValue, User, Venue, utcnow
@@ -32,7 +31,6 @@ MAX_FILE_BYTES = 2 * 1024 * 1024  # years of monthly figures fit in a few kiloby
 MAX_ROWS = 10_000
 MAX_VALUE = 1e9
 MAX_SOURCE_LENGTH = 200
-EARLIEST_MONTH = date(2000, 1, 1)
 
 # The seed file names metrics in English; their French names for the French screens.
 METRIC_NAMES_FR = {
@@ -126,13 +124,13 @@ def _check_month(month: date, today: date) -> date:
     month = month.replace(day=1)
     if month > today.replace(day=1):
         raise InvalidInput("error.venues.future_month")
-    if month < EARLIEST_MONTH:
+    if month < dates.EARLIEST:
         raise InvalidInput("error.venues.too_old")
     return month
 
 
 def _check_value(value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if not typed_input.is_number(value):
         raise InvalidInput("error.venues.bad_number", value=str(value))
     if value < 0:
         raise InvalidInput("error.venues.negative")
@@ -174,7 +172,7 @@ def record_month(
     if venue.own:
         raise InvalidInput("error.venues.own_venue")
     month = _check_month(month, today or dates.today())
-    source = source.strip()
+    source = typed_input.text(source)
     if len(source) > MAX_SOURCE_LENGTH:
         raise InvalidInput("error.venues.source_too_long", max=MAX_SOURCE_LENGTH)
     metrics = {m.id: m for m in session.exec(select(Metric).where(Metric.venue_id == venue_id))}
@@ -333,7 +331,7 @@ def _month(text: str, today: date) -> date:
         raise RowProblem("error.venues.csv.bad_month", month=shown(text))
     if month > today.replace(day=1):
         raise RowProblem("error.venues.csv.future_month", month=shown(text))
-    if month < EARLIEST_MONTH:
+    if month < dates.EARLIEST:
         raise RowProblem("error.venues.csv.too_old", month=shown(text))
     return month
 

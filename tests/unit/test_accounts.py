@@ -140,3 +140,39 @@ def test_role_matrix_matches_design():
     assert not accounts.can(None, Permission.dashboards)
     disabled = User(username="x", display_name="x", role=Role.admin, password_hash="", active=False)
     assert not accounts.can(disabled, Permission.dashboards)
+
+
+@pytest.mark.parametrize("typed", factories.INVISIBLE)
+def test_invisible_characters_in_a_new_user_or_an_email_are_refused_and_write_nothing(
+    engine, typed
+):
+    new_user = {"username": "camille", "display_name": "Camille", "password": "long-enough"}
+    for field in ("username", "display_name"):  # the first admin, on an empty database
+        fields = {**new_user, field: typed}
+        factories.refused(engine, "error.text.invisible", accounts.create_first_admin, **fields)
+    admin = factories.user(engine, Role.admin, "admin")
+    for field in ("username", "display_name"):
+        fields = {**new_user, field: typed, "actor": admin, "role": Role.lead}
+        factories.refused(engine, "error.text.invisible", accounts.create_user, **fields)
+    factories.refused(
+        engine,
+        "error.text.invisible",
+        accounts.set_email,
+        actor=admin,
+        user_id=admin.id,
+        email=f"{typed}@example.org",
+    )
+
+
+def test_bidirectional_controls_are_taken_out_of_a_display_name(engine):
+    admin = factories.user(engine, Role.admin, "admin")
+    made = factories.write(
+        engine,
+        accounts.create_user,
+        actor=admin,
+        username="camille",
+        display_name="\u202eCamille D.\u202c",
+        password="long-enough",
+        role=Role.lead,
+    )
+    assert made.display_name == "Camille D."

@@ -91,3 +91,52 @@ def test_changing_a_design_keeps_its_id_and_logs_before_and_after(engine):
             fields=builds.DesignFields(name="Pouf", crates_needed=2, typical_hours=3),
             design_id=10_000,
         )
+
+
+def _design(**fields):
+    return builds.DesignFields(
+        **{"name": "Tabouret", "crates_needed": 2, "typical_hours": 3, **fields}
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "key"),
+    [
+        ({"typical_hours": float("nan")}, "error.build.bad_hours"),
+        ({"typical_hours": float("inf")}, "error.build.bad_hours"),
+        ({"typical_hours": True}, "error.build.bad_hours"),
+        ({"typical_hours": 5e-324}, "error.build.hours_too_few"),
+        ({"typical_hours": 0.2}, "error.build.hours_too_few"),
+        ({"crates_needed": True}, "error.build.bad_crates_needed"),
+        ({"crates_needed": 2.0}, "error.build.bad_crates_needed"),
+        ({"name": "Tabouret\x08"}, "error.text.invisible"),
+        ({"name_en": "Stool\x00"}, "error.text.invisible"),
+        ({"description": "Deux cagettes\tvissées"}, "error.text.invisible"),
+        ({"description": "Deux cagettes\u2028vissées"}, "error.text.invisible"),
+        ({"description": "Deux cagettes\ufffe"}, "error.text.invisible"),
+    ],
+)
+def test_a_design_with_an_unreal_number_or_an_invisible_character_is_refused(engine, fields, key):
+    lead = factories.user(engine, Role.lead)
+    factories.refused(engine, key, builds.save_design, actor=lead, fields=_design(**fields))
+    [seeded] = [d for d in factories.read(engine, builds.list_designs) if d.name == "Banc"]
+    factories.refused(
+        engine, key, builds.save_design, actor=lead, fields=_design(**fields), design_id=seeded.id
+    )
+
+
+def test_a_description_keeps_its_lines_and_names_lose_bidirectional_controls(engine):
+    lead = factories.user(engine, Role.lead)
+    design = factories.write(
+        engine,
+        builds.save_design,
+        actor=lead,
+        fields=_design(
+            name="\u202eTabouret",
+            name_en="Stool\u2066",
+            description="Deux cagettes.\r\nVernis à l'huile.",
+            typical_hours=0.25,
+        ),
+    )
+    assert (design.name, design.name_en) == ("Tabouret", "Stool")
+    assert design.description == "Deux cagettes.\nVernis à l'huile."

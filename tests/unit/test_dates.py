@@ -7,8 +7,10 @@ zone with the destination's). The Paris dates are written out by hand.
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -195,3 +197,16 @@ def test_month_arithmetic(day, n, first, same_day):
 def test_a_time_stored_without_offset_is_read_as_utc():
     naive = datetime(2026, 7, 1, 22, 30)
     assert dates.local(naive) == datetime(2026, 7, 2, 0, 30, tzinfo=dates.PARIS)
+
+
+def test_one_earliest_day_for_every_date_the_app_takes():
+    """dates.EARLIEST is the one rule for "before the workshop existed": no module keeps its own."""
+    workshop = Path(dates.__file__).parent
+    own_rule = re.compile(r"^\s*EARLIEST\w*\s*=|date\(2000, 1, 1\)", re.MULTILINE)
+    others = [
+        str(path.relative_to(workshop))
+        for path in sorted(workshop.rglob("*.py"))
+        if path.name != "dates.py" and own_rule.search(path.read_text(encoding="utf-8"))
+    ]
+    assert others == []
+    assert dates.EARLIEST == date(2000, 1, 1)

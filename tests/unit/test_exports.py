@@ -23,7 +23,7 @@ from tests.factories import (
     write,
 )
 from workshop import db, exports, hours
-from workshop.models import Activity, HourEntry, HourStatus, Role
+from workshop.models import Activity, HourEntry, HourStatus, Programme, Role
 
 OCTOBER = date(2026, 10, 1)  # has the change to winter time (25 October)
 
@@ -234,3 +234,26 @@ def test_files_of_a_month_when_a_trainee_moves_programme(engine):
         MONDAY.isoformat(): names[old_programme],
         later.isoformat(): names[new_programme],
     }
+
+
+def test_names_stored_with_control_characters_do_not_stop_the_xlsx_report(engine):
+    """Kept before typed text was checked: a U+0008 in a name made openpyxl refuse the file."""
+    lead = factories.user(engine, Role.lead)
+    # What a database holds (PostgreSQL keeps no NUL, neither keeps a lone surrogate).
+    stored = ["Aw\x08a", "Bo\x0cb", "\u202eInès", "Lé\x85a", "Sa\x1bm\x7f"]
+    people = [trainee(engine, name=name) for name in stored]
+    with db.write_session(engine) as session:
+        programme = session.get(Programme, people[0].programme_id)
+        programme.name, programme.name_en = "Régie\x0b de quartier", "Régie\x0b (company)"
+        session.add(programme)
+    report = read(
+        engine, hours.monthly_report, actor=lead, programme_id=people[0].programme_id, month=MONDAY
+    )
+    for lang in ("fr", "en"):
+        book = load_workbook(io.BytesIO(exports.report_xlsx(report, lang)))
+        names = [row[0] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+        assert sorted(names[:-1]) == sorted(
+            ["Aw\ufffda D.", "Bo\ufffdb D.", "Inès D.", "Lé\ufffda D.", "Sa\ufffdm\ufffd D."]
+        )
+        about = [row[1] for row in book.worksheets[1].iter_rows(values_only=True)]
+        assert {"fr": "Régie\ufffd de quartier", "en": "Régie\ufffd (company)"}[lang] in about

@@ -151,3 +151,34 @@ def test_week_view_lists_the_week_and_who_approved_it(engine):
     other = trainee(engine, name="Bob")
     with pytest.raises(PermissionDenied):
         read(engine, hours.week_view, actor=account, trainee_id=other.id, week=MONDAY)
+
+
+@pytest.mark.parametrize("typed", factories.INVISIBLE)
+def test_invisible_characters_in_the_reason_to_reopen_a_week_are_refused(engine, typed):
+    admin = factories.user(engine, Role.admin)
+    tr = trainee(engine)
+    add_hours(engine, admin, tr, MONDAY, 60)
+    write(engine, hours.approve_week, actor=admin, trainee_id=tr.id, week=MONDAY)
+    factories.refused(
+        engine,
+        "error.text.invisible",
+        hours.reopen_week,
+        actor=admin,
+        trainee_id=tr.id,
+        week=MONDAY,
+        reason=typed,
+    )
+
+
+@pytest.mark.parametrize("week", [date(1, 1, 1), date(1999, 12, 31)])
+def test_a_week_before_the_workshop_existed_is_not_approved(engine, week):
+    lead = factories.user(engine, Role.lead)
+    tr = trainee(engine)
+    factories.refused(
+        engine,
+        "error.hours.week_too_old",
+        hours.approve_week,
+        actor=lead,
+        trainee_id=tr.id,
+        week=week,
+    )

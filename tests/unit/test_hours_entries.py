@@ -149,3 +149,35 @@ def test_dynamic_keys_exist():
     keys += [f"hour_source.{s.value}" for s in HourSource]
     for lang in i18n.LANGUAGES:
         assert [k for k in keys if k not in i18n.catalog(lang)] == []
+
+
+@pytest.mark.parametrize("typed", factories.INVISIBLE)
+def test_invisible_characters_in_a_note_or_a_reason_are_refused_and_write_nothing(engine, typed):
+    lead = factories.user(engine, Role.lead)
+    tr = trainee(engine)
+    entry = add_hours(engine, lead, tr, MONDAY, 60)
+    key = "error.text.invisible"
+    fields = hours.EntryFields(
+        work_date=MONDAY, minutes=30, activity=Activity.tri, reason=f"feuille {typed}"
+    )
+    factories.refused(
+        engine,
+        key,
+        hours.record_hours,
+        actor=lead,
+        trainee_id=tr.id,
+        fields=fields,
+        now=at(MONDAY, 20),
+    )
+    factories.refused(
+        engine,
+        key,
+        hours.correct_entry,
+        actor=lead,
+        entry_id=entry.id,
+        minutes=90,
+        activity=Activity.tri,
+        reason=typed,
+        now=at(MONDAY, 20),
+    )
+    factories.refused(engine, key, hours.reject_entry, actor=lead, entry_id=entry.id, reason=typed)

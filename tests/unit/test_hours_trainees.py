@@ -168,3 +168,54 @@ def test_new_badge_and_pin_removal(engine):
     assert updated.badge_code != tr.badge_code and updated.pin_hash == ""
     with pytest.raises(NotFound):
         read(engine, hours.identify_badge, text=tr.badge_code, now=at(MONDAY, 9))
+
+
+@pytest.mark.parametrize("typed", factories.INVISIBLE)
+def test_invisible_characters_in_a_trainee_name_are_refused_and_write_nothing(engine, typed):
+    lead = factories.user(engine, Role.lead)
+    fields = hours.TraineeFields(
+        programme_id=read(engine, hours.programmes)[0].id, start_date=date(2026, 1, 1)
+    )
+    invisible = typed.strip("Awa")
+    for first, initial in [("Awa", f"D{invisible}."), (typed, "D")]:
+        factories.refused(
+            engine,
+            "error.text.invisible",
+            hours.create_trainee,
+            actor=lead,
+            first_name=first,
+            last_initial=initial,
+            fields=fields,
+        )
+
+
+def test_a_name_typed_with_a_right_to_left_override_is_kept_as_it_reads(engine):
+    lead = factories.user(engine, Role.lead)
+    fields = hours.TraineeFields(
+        programme_id=read(engine, hours.programmes)[0].id, start_date=date(2026, 1, 1)
+    )
+    # U+202E showed "Awa D." as ".D awA" on the passport: the override is taken out.
+    tr = write(
+        engine,
+        hours.create_trainee,
+        actor=lead,
+        first_name="\u202eAwa",
+        last_initial="\u2067D\u2069",
+        fields=fields,
+    )
+    assert tr.display_name == "Awa D."
+
+
+def test_a_contract_dated_before_the_workshop_is_refused_on_change_too(engine):
+    lead = factories.user(engine, Role.lead)
+    tr = trainee(engine)
+    current = read(engine, hours.get_trainee, trainee_id=tr.id)
+    for start in (date(1, 1, 1), date(1999, 12, 31)):
+        factories.refused(
+            engine,
+            "error.hours.start_too_old",
+            hours.update_trainee,
+            actor=lead,
+            trainee_id=tr.id,
+            fields=replace(hours.TraineeFields.of(current), start_date=start),
+        )

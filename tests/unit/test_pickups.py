@@ -282,3 +282,123 @@ def test_admin_edits_weights_and_markets(engine):
         pickups.update_market(
             session=session, actor=admin, market_id=davout.id, days=["friday"], active=True
         )
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize(
+    ("sample", "key"),
+    [
+        ((3, NAN), "error.pickup.sample_empty"),  # was stored as "weighed" with no weight
+        ((3, INF), "error.pickup.sample_empty"),
+        ((3, -INF), "error.pickup.sample_empty"),
+        ((3, 5e-324), "error.pickup.sample_too_light"),
+        ((10, 0.4), "error.pickup.sample_too_light"),  # 40 g a crate: grams typed as kilos
+        ((NAN, 4.0), "error.pickup.count_not_whole"),
+        ((2.5, 4.0), "error.pickup.count_not_whole"),
+        ((True, 1.2), "error.pickup.count_not_whole"),
+        ((3, True), "error.pickup.sample_empty"),
+        ((3, "3,6"), "error.pickup.sample_empty"),
+    ],
+)
+def test_a_sample_not_a_real_plausible_weight_is_refused_on_log_and_correction(engine, sample, key):
+    lead = factories.user(engine, Role.lead)
+    lot = factories.lot(engine, lead, counts=(10,))
+    kind_id = factories.kinds(engine)[0].id
+    fields = pickups.PickupFields(
+        lot.market_id, dates.today(), {kind_id: 10}, pickups.Sample(kind_id, *sample)
+    )
+    factories.refused(engine, key, pickups.log_pickup, actor=lead, fields=fields)
+    factories.refused(
+        engine, key, pickups.update_pickup, actor=lead, lot_id=lot.id, fields=fields, reason="pesée"
+    )
+
+
+def test_the_lightest_plausible_sample_is_accepted(engine):
+    lead = factories.user(engine, Role.lead)
+    lot = factories.lot(engine, lead, counts=(10,), sample=(10, 0.5))
+    assert lot.sample_kg == 0.5
+
+
+@pytest.mark.parametrize("day", [date(1, 1, 1), date(1999, 12, 31)])
+def test_a_pickup_before_the_workshop_existed_is_refused(engine, day):
+    lead = factories.user(engine, Role.lead)
+    lot = factories.lot(engine, lead)
+    fields = pickups.PickupFields(lot.market_id, day, {factories.kinds(engine)[0].id: 10})
+    factories.refused(engine, "error.pickup.too_old", pickups.log_pickup, actor=lead, fields=fields)
+    factories.refused(
+        engine,
+        "error.pickup.too_old",
+        pickups.update_pickup,
+        actor=lead,
+        lot_id=lot.id,
+        fields=fields,
+        reason="date",
+    )
+
+
+@pytest.mark.parametrize("typed", factories.INVISIBLE)
+def test_invisible_characters_in_a_note_or_a_reason_are_refused_and_write_nothing(engine, typed):
+    lead = factories.user(engine, Role.lead)
+    lot = factories.lot(engine, lead)
+    fields = pickups.PickupFields(
+        lot.market_id, lot.pickup_date, {factories.kinds(engine)[0].id: 9}
+    )
+    noted = replace(fields, note=f"pluie {typed}")
+    key = "error.text.invisible"
+    factories.refused(engine, key, pickups.log_pickup, actor=lead, fields=noted)
+    for changed, reason in [(noted, "pluie"), (fields, typed)]:
+        factories.refused(
+            engine,
+            key,
+            pickups.update_pickup,
+            actor=lead,
+            lot_id=lot.id,
+            fields=changed,
+            reason=reason,
+        )
+    factories.refused(engine, key, pickups.delete_pickup, actor=lead, lot_id=lot.id, reason=typed)
+
+
+def test_a_note_and_a_reason_are_kept_without_bidirectional_controls(engine):
+    lead = factories.user(engine, Role.lead)
+    lot = factories.lot(engine, lead, note="\u202epluie\u202c")
+    assert lot.note == "pluie"
+    fields = pickups.PickupFields(
+        lot.market_id, lot.pickup_date, {factories.kinds(engine)[0].id: 9}
+    )
+    factories.write(
+        engine,
+        pickups.update_pickup,
+        actor=lead,
+        lot_id=lot.id,
+        fields=fields,
+        reason="\u2067un de moins\u2069",
+    )
+    with db.read_session(engine) as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "update")).one()
+    assert event.reason == "un de moins"
+
+
+@pytest.mark.parametrize(
+    ("weight", "key"),
+    [
+        (NAN, "error.kind.bad_weight"),
+        (INF, "error.kind.bad_weight"),
+        (True, "error.kind.bad_weight"),
+        ("1,2", "error.kind.bad_weight"),
+        (5e-324, "error.kind.too_light"),
+        (0.04, "error.kind.too_light"),
+    ],
+)
+def test_a_crate_kind_weight_not_real_or_too_light_is_refused(engine, weight, key):
+    admin = factories.user(engine, Role.admin)
+    kinds = factories.kinds(engine)
+    factories.refused(
+        engine,
+        key,
+        pickups.update_crate_kind_weights,
+        actor=admin,
+        weights={kinds[1].id: 0.7, kinds[0].id: weight},
+    )

@@ -352,3 +352,36 @@ def test_months_as_people_type_them():
     assert venues.parse_month("17/03/2026") == date(2026, 3, 1)
     assert venues.parse_month("2026-13") is None
     assert venues.parse_month("31/02/2026") is None
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"month": date(1, 1, 1)}, "error.venues.too_old"),
+        ({"month": date(1999, 12, 1)}, "error.venues.too_old"),
+        ({"value": float("inf")}, "error.venues.bad_number"),
+        ({"value": True}, "error.venues.bad_number"),
+        ({"value": "120"}, "error.venues.bad_number"),
+        *(
+            ({"source": f"formulaire {typed}"}, "error.text.invisible")
+            for typed in factories.INVISIBLE
+        ),
+    ],
+)
+def test_a_month_before_the_workshop_an_unreal_figure_or_an_invisible_source_is_refused(
+    engine, change, key
+):
+    lead = factories.user(engine, Role.lead)
+    visitors = _metric(engine, GUIGNIER, "visitors")
+    typed = {"month": date(2026, 5, 1), "value": 120.0, "source": "formulaire", **change}
+    factories.refused(
+        engine,
+        key,
+        venues.record_month,
+        actor=lead,
+        venue_id=visitors.venue_id,
+        month=typed["month"],
+        figures={visitors.id: typed["value"]},
+        source=typed["source"],
+        today=TODAY,
+    )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session, select
 
-from workshop import audit
+from workshop import audit, typed_input
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import Design, User
@@ -19,6 +19,8 @@ DESIGNS = (
     ("Table basse", "Low table", 5, 6.0),
     ("Bibliothèque", "Bookcase", 8, 10.0),
 )
+# A quarter of an hour, the unit hours are counted in: less is no furniture's time.
+MIN_TYPICAL_HOURS = 0.25
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,17 +52,24 @@ def list_designs(*, session: Session, active_only: bool = True) -> list[Design]:
     return list(session.exec(query))
 
 
-def _check_design_fields(fields: DesignFields) -> str:
-    name = fields.name.strip()
+def _check_design_fields(fields: DesignFields) -> DesignFields:
+    """The fields as kept (texts cleaned), once every rule holds; InvalidInput otherwise."""
+    name = typed_input.text(fields.name)
+    name_en = typed_input.text(fields.name_en)
+    description = typed_input.text(fields.description, multiline=True)
     if not name:
         raise InvalidInput("error.build.design_name_empty")
     if len(name) > 120:
         raise InvalidInput("error.build.design_name_long", max=120)
-    if not isinstance(fields.crates_needed, int) or not 1 <= fields.crates_needed <= 200:
+    crates = fields.crates_needed
+    if not typed_input.is_whole_number(crates) or not 1 <= crates <= 200:
         raise InvalidInput("error.build.bad_crates_needed", max=200)
-    if not 0 < fields.typical_hours <= 500:
+    hours = fields.typical_hours
+    if not typed_input.is_number(hours) or not 0 < hours <= 500:
         raise InvalidInput("error.build.bad_hours", max=500)
-    return name
+    if hours < MIN_TYPICAL_HOURS:
+        raise InvalidInput("error.build.hours_too_few")
+    return replace(fields, name=name, name_en=name_en[:120], description=description[:1000])
 
 
 def save_design(
@@ -68,12 +77,12 @@ def save_design(
 ) -> Design:
     """Add a design, or change one (`design_id`)."""
     require(actor, Permission.builds)
-    name = _check_design_fields(fields)
-    clash = session.exec(select(Design).where(Design.name == name)).first()
+    checked = _check_design_fields(fields)
+    clash = session.exec(select(Design).where(Design.name == checked.name)).first()
     if clash is not None and clash.id != design_id:
-        raise InvalidInput("error.build.design_name_taken", name=name)
+        raise InvalidInput("error.build.design_name_taken", name=checked.name)
     design = Design(
-        name=name, crates_needed=fields.crates_needed, typical_hours=fields.typical_hours
+        name=checked.name, crates_needed=checked.crates_needed, typical_hours=checked.typical_hours
     )
     before: dict[str, object] | None = None
     if design_id is not None:
@@ -81,9 +90,9 @@ def save_design(
         if found is None:
             raise NotFound("error.build.unknown_design")
         design, before = found, audit.snapshot(found)
-    design.name, design.name_en = name, fields.name_en.strip()[:120]
-    design.crates_needed, design.typical_hours = fields.crates_needed, fields.typical_hours
-    design.description, design.active = fields.description.strip()[:1000], fields.active
+    design.name, design.name_en = checked.name, checked.name_en
+    design.crates_needed, design.typical_hours = checked.crates_needed, checked.typical_hours
+    design.description, design.active = checked.description, checked.active
     session.add(design)
     session.flush()
     audit.record(

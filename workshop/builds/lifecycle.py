@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, col, func, select
 
-from workshop import audit, codes, dates
+from workshop import audit, codes, dates, typed_input
 from workshop.accounts import Permission, require
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import (
@@ -56,12 +56,13 @@ def create_build(*, session: Session, actor: User, design_id: int, note: str = "
     design = session.get(Design, design_id)
     if design is None or not design.active:
         raise NotFound("error.build.unknown_design")
+    note = typed_input.text(note)
     if len(note) > MAX_NOTE:
         raise InvalidInput("error.build.note_too_long", max=MAX_NOTE)
     build = Build(
         code=_new_build_code(session),
         design_id=design_id,
-        note=note.strip(),
+        note=note,
         created_by_id=actor.id,
     )
     session.add(build)
@@ -114,12 +115,14 @@ def set_status(
     on = on or today
     if on > today:
         raise InvalidInput("error.build.future_date")
-    if status in DELIVERED and not destination.strip():
+    if on < dates.EARLIEST:
+        raise InvalidInput("error.build.too_old", earliest=dates.EARLIEST)
+    destination = typed_input.text(destination)
+    if status in DELIVERED and not destination:
         raise InvalidInput("error.build.destination_required")
     if len(destination) > 200:
         raise InvalidInput("error.build.destination_long", max=200)
-    if price_eur is not None and not 0 <= price_eur <= MAX_PRICE_EUR:
-        raise InvalidInput("error.build.bad_price", max=MAX_PRICE_EUR)
+    price_eur = None if price_eur is None else _check_price(price_eur)
     with audit.change(
         session=session,
         actor=actor,
@@ -134,9 +137,20 @@ def set_status(
         if status == BuildStatus.finished:
             build.finished_on = build.finished_on or on
         if status in DELIVERED:
-            build.delivered_on, build.destination = on, destination.strip()
+            build.delivered_on, build.destination = on, destination
             build.price_eur = price_eur
     return build
+
+
+def _check_price(price_eur: float) -> float:
+    """A price in euros and whole cents, rounded to the cent; InvalidInput otherwise."""
+    if not typed_input.is_number(price_eur) or not 0 <= price_eur <= MAX_PRICE_EUR:
+        raise InvalidInput("error.build.bad_price", max=MAX_PRICE_EUR)
+    cents = price_eur * 100
+    # Float noise aside (19.99 * 100 is 1998.9999…), a price has no fraction of a cent.
+    if abs(cents - round(cents)) > 1e-6 or 0 < price_eur < 0.01:
+        raise InvalidInput("error.build.price_cents")
+    return round(price_eur, 2)
 
 
 # The step undo_last (attaching) and delete_build share; their callers check the
@@ -163,7 +177,8 @@ def _detach(session: Session, actor: User, build: Build, link: BuildCrate) -> st
 def delete_build(*, session: Session, actor: User, build_id: int, reason: str) -> str:
     """Delete a build; its crates go back in stock. Returns its code."""
     require(actor, Permission.builds)
-    if not reason.strip():
+    reason = typed_input.text(reason)
+    if not reason:
         raise InvalidInput("error.build.reason_required")
     build = get_build(session=session, build_id=build_id)
     before = audit.snapshot(build)
@@ -180,7 +195,7 @@ def delete_build(*, session: Session, actor: User, build_id: int, reason: str) -
         entity="build",
         entity_id=build.code,
         before=before,
-        reason=reason.strip(),
+        reason=reason,
     )
     return build.code
 

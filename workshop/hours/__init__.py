@@ -53,7 +53,6 @@ from workshop.hours.privacy import anonymise_expired, due_for_anonymisation, per
 from workshop.hours.reports import MonthReport, ReportRow, monthly_report, pseudonym
 from workshop.hours.rules import (
     DURATIONS,
-    EARLIEST,
     MAX_DAY_MINUTES,
     MAX_FIRST_NAME,
     MAX_REASON,
@@ -79,7 +78,6 @@ from workshop.hours.trainees import (
 
 __all__ = [
     "DURATIONS",
-    "EARLIEST",
     "MAX_DAY_MINUTES",
     "MAX_FIRST_NAME",
     "MAX_REASON",

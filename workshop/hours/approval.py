@@ -55,6 +55,8 @@ def approve_week(
     get_trainee(session=session, trainee_id=trainee_id)
     if monday > dates.today(now):
         raise InvalidInput("error.hours.future")
+    if week < dates.EARLIEST:
+        raise InvalidInput("error.hours.week_too_old")
     if rules.is_locked(session, trainee_id, monday):
         raise InvalidInput("error.hours.week_already_approved")
     entries = _week_entries(session, trainee_id, monday)

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
-from workshop import codes, dates
+from workshop import codes, dates, typed_input
 from workshop.accounts import Permission, can
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import Build, HourEntry, HourStatus, Trainee, User, WeekApproval
@@ -23,7 +23,6 @@ DURATIONS = tuple(range(QUARTER, MAX_DAY_MINUTES + 1, QUARTER))
 MAX_FIRST_NAME = 40
 MAX_REASON = 500
 PIN_LENGTH = 4
-EARLIEST = date(2000, 1, 1)
 
 
 def round_to_quarter(minutes: float) -> int:
@@ -52,8 +51,8 @@ def check_minutes(minutes: object) -> int:
 
 
 def check_reason(reason: str, *, required: bool) -> str:
-    """`reason` stripped, refused when empty but `required`, or too long."""
-    reason = reason.strip()
+    """`reason` as kept (`typed_input.text`), refused when empty but `required`, or too long."""
+    reason = typed_input.text(reason)
     if required and not reason:
         raise InvalidInput("error.hours.reason_required")
     if len(reason) > MAX_REASON:

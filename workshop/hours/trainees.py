@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlmodel import Session, col, func, or_, select
 
-from workshop import audit, codes, passwords
+from workshop import audit, codes, dates, passwords, typed_input
 from workshop.accounts import Permission, can, require
 from workshop.errors import InvalidInput, NotFound, PermissionDenied
-from workshop.hours.rules import EARLIEST, MAX_FIRST_NAME, PIN_LENGTH
+from workshop.hours.rules import MAX_FIRST_NAME, PIN_LENGTH
 from workshop.models import HourEntry, HourStatus, Programme, Role, Trainee, User
 
 PROGRAMMES = (
@@ -84,8 +84,8 @@ def _check_pin_format(pin: str) -> None:
 
 
 def _display_name(first_name: str, last_initial: str) -> str:
-    first = " ".join(first_name.split())
-    initial = last_initial.strip().rstrip(".")
+    first = " ".join(typed_input.text(first_name).split())
+    initial = typed_input.text(last_initial).rstrip(".")
     if not first:
         raise InvalidInput("error.hours.first_name_empty")
     if len(first) > MAX_FIRST_NAME:
@@ -102,7 +102,7 @@ def _check_fields(
     programme = session.get(Programme, fields.programme_id)
     if programme is None or not programme.active:
         raise InvalidInput("error.hours.unknown_programme")
-    if fields.start_date < EARLIEST:
+    if fields.start_date < dates.EARLIEST:
         raise InvalidInput("error.hours.start_too_old")
     if fields.end_date is not None and fields.end_date < fields.start_date:
         raise InvalidInput("error.hours.end_before_start")
