@@ -258,6 +258,8 @@ def test_fast_scans_are_all_handled(page: Any, shot: Shot, seeded: Seeded, app_u
         page.wait_for_timeout(200)
     expect(crate_heading(page, burst[-1])).to_be_visible()
     app_ready(page)
+    # A scan the page could not read would say so here (and be missing below).
+    expect(page.get_by_test_id("stAlert")).to_have_count(0)
     expect(scan_history(page)).to_have_text([codes.format_code(c) for c in reversed(burst)])
     expect(field).to_be_focused()
     no_traceback(page)
