@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -267,6 +269,26 @@ def move_trainee(engine: Engine, actor: User, tr: Trainee, programme: int) -> Tr
         trainee_id=tr.id,
         fields=replace(hours.TraineeFields.of(current), programme_id=target),
     )
+
+
+@contextmanager
+def another_writer(engine: Engine) -> Iterator[None]:
+    """Another process holding the database's write lock until the block ends.
+
+    SQLite: its own connection in BEGIN IMMEDIATE; PostgreSQL: the app's writers' lock.
+    """
+    if engine.dialect.name == "sqlite":
+        holder = sqlite3.connect(str(engine.url.database), isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            yield
+        finally:
+            holder.close()  # the transaction (and the lock) ends with it
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({db.PG_WRITE_LOCK})")
+        yield
+        conn.rollback()
 
 
 # --- Backups and restores: a second database, some of everything, the rows compared ------
