@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _finished_piece(engine: Any) -> str:
-    """A 3-crate shelf from Marché Télégraphe, finished, with approved hours of two trainees."""
+    """A 3-crate shelf from Marché Télégraphe, finished, with approved hours of three trainees."""
     with db.write_session(engine) as session:
         lead = session.exec(select(User).where(User.role == Role.lead)).first()
         if lead is None:
@@ -55,7 +55,7 @@ def _finished_piece(engine: Any) -> str:
             session=session, actor=lead, build_id=piece.id or 0, status=BuildStatus.finished
         )
         programme = hours.programmes(session=session)[0]
-        for first, consent in (("Nadia", True), ("Bertrand", False)):
+        for first, consent in (("Nadia", True), ("Bertrand", False), ("Chloé", False)):
             trainee = hours.create_trainee(
                 session=session,
                 actor=lead,
@@ -100,9 +100,10 @@ def test_passport_on_a_phone_without_sign_in(
             page.get_by_text("Fabriqué avec 3 cagettes collectées sur les marchés")
         ).to_be_visible()
         expect(page.get_by_text("3 au Marché Télégraphe, 3 juin 2026")).to_be_visible()
-        expect(page.get_by_text("4,0\u00a0h")).to_be_visible()  # 2 h + 2 h of training
+        expect(page.get_by_text("6,0\u00a0h")).to_be_visible()  # 3 trainees × 2 h of training
         expect(page.get_by_text("Avec : Nadia.")).to_be_visible()
         expect(page.get_by_text("Bertrand")).to_have_count(0)  # did not consent
+        expect(page.get_by_text("Chloé")).to_have_count(0)
         expect(page.get_by_text("Source : ADEME", exact=False)).to_be_visible()
         expect(page.get_by_role("button", name="Se connecter")).to_have_count(0)
         no_traceback(page)

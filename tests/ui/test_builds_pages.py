@@ -172,8 +172,55 @@ def test_passport_for_a_signed_out_visitor(ui):
 def test_passport_of_a_piece_in_progress_in_english(ui):
     lead = factories.user(ui, Role.lead)
     build = factories.build(ui, lead)
+    [crate] = factories.crates_in_stock(ui, lead, 1)
+    factories.attach(ui, lead, build, crate)
     at = _visitor(codes.url_for(build.code), lang="en")
     assert texts(at.info) == ["Being made."]
+
+
+def test_passport_of_a_planned_piece_is_the_neutral_not_found(ui):
+    """Only planned (its label maybe printed ahead): the same page as an unknown code."""
+    lead = factories.user(ui, Role.lead)
+    build = factories.build(ui, lead)
+    planned, unknown = _visitor(build.code), _visitor(codes.mint("M"))
+    assert not planned.exception
+    assert texts(planned.title) == texts(unknown.title) == ["Meuble introuvable"]
+    assert texts(planned.markdown) == texts(unknown.markdown)
+
+
+def test_passport_of_a_sole_makers_piece_names_them_but_not_their_hours(ui):
+    from workshop.models import Activity, HourEntry, HourSource, HourStatus, Programme, Trainee
+
+    lead = factories.user(ui, Role.lead)
+    build = _finished_piece(ui, lead)
+    with db.write_session(ui) as session:
+        programme = session.exec(select(Programme)).first()
+        awa = Trainee(
+            display_name="Awa D.",
+            programme_id=programme.id,
+            start_date=date(2026, 1, 1),
+            badge_code=codes.mint("B"),
+            consent_name=True,
+        )
+        session.add(awa)
+        session.flush()
+        session.add(
+            HourEntry(
+                trainee_id=awa.id,
+                work_date=date(2026, 5, 7),
+                minutes=150,
+                activity=Activity.assemblage,
+                build_id=build.id,
+                status=HourStatus.approved,
+                source=HourSource.staff,
+            )
+        )
+    at = _visitor(build.code)
+    assert not at.exception
+    assert "Avec : Awa." in texts(at.markdown)
+    hours = next(m for m in at.metric if m.label == "Heures de formation")
+    assert hours.value == "non publiées" and "2,5" not in str(at)
+    assert hours.help.startswith("Moins de trois personnes")
 
 
 def test_passport_not_found_is_neutral(ui):

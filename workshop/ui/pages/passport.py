@@ -51,7 +51,10 @@ else:
 c1, c2, c3 = st.columns(3)
 c1.metric(t("passport.kg"), i18n.fmt_kg(story.kg, lang))
 c2.metric(t("passport.co2e"), f"{i18n.fmt_number(story.co2e_kg, lang, 2)}\u00a0kg CO2e")
-c3.metric(t("passport.hours"), f"{i18n.fmt_number(story.training_hours, lang, 1)}\u00a0h")
+if story.training_hours is None:  # one or two makers: their own hours, kept private
+    c3.metric(t("passport.hours"), t("passport.hours_private"), help=t("passport.hours_why"))
+else:
+    c3.metric(t("passport.hours"), f"{i18n.fmt_number(story.training_hours, lang, 1)}\u00a0h")
 st.caption(
     t(
         "passport.co2e_source",
