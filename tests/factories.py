@@ -203,6 +203,7 @@ def trainee(
     end: date | None = None,
     pin: bool = True,
     user_id: int | None = None,
+    consent_name: bool = False,
 ) -> Trainee:
     """A trainee "`name` D." of the `programme`-th seeded programme, with PIN `PIN`.
 
@@ -218,6 +219,7 @@ def trainee(
             badge_code=codes.mint("B"),
             pin_hash=_PIN_HASH if pin else "",
             user_id=user_id,
+            consent_name=consent_name,
         )
         session.add(tr)
         session.flush()
@@ -255,6 +257,16 @@ def add_hours(
         fields=entered,
         now=now or at(day, 20),
     )
+
+
+def maker(
+    engine: Engine, lead: User, piece: Build, name: str, minutes: int, *, consent: bool = False
+) -> Trainee:
+    """A trainee (named on passports if `consent`) with `minutes` of approved hours in `piece`."""
+    tr = trainee(engine, name=name, consent_name=consent)
+    add_hours(engine, lead, tr, MONDAY, minutes, build_code=piece.code)
+    write(engine, hours.approve_week, actor=lead, trainee_id=tr.id, week=MONDAY)
+    return tr
 
 
 def move_trainee(engine: Engine, actor: User, tr: Trainee, programme: int) -> Trainee:

@@ -189,32 +189,9 @@ def test_passport_of_a_planned_piece_is_the_neutral_not_found(ui):
 
 
 def test_passport_of_a_sole_makers_piece_names_them_but_not_their_hours(ui):
-    from workshop.models import Activity, HourEntry, HourSource, HourStatus, Programme, Trainee
-
     lead = factories.user(ui, Role.lead)
     build = _finished_piece(ui, lead)
-    with db.write_session(ui) as session:
-        programme = session.exec(select(Programme)).first()
-        awa = Trainee(
-            display_name="Awa D.",
-            programme_id=programme.id,
-            start_date=date(2026, 1, 1),
-            badge_code=codes.mint("B"),
-            consent_name=True,
-        )
-        session.add(awa)
-        session.flush()
-        session.add(
-            HourEntry(
-                trainee_id=awa.id,
-                work_date=date(2026, 5, 7),
-                minutes=150,
-                activity=Activity.assemblage,
-                build_id=build.id,
-                status=HourStatus.approved,
-                source=HourSource.staff,
-            )
-        )
+    factories.maker(ui, lead, build, "Awa", 150, consent=True)
     at = _visitor(build.code)
     assert not at.exception
     assert "Avec : Awa." in texts(at.markdown)

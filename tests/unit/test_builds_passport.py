@@ -48,32 +48,6 @@ def test_passport(engine):
             assert err.value.key == "error.passport.not_found"
 
 
-def _trainee(programme, name: str, *, consent: bool):
-    from workshop.models import Trainee
-
-    return Trainee(
-        display_name=name,
-        programme_id=programme.id,
-        start_date=date(2026, 1, 1),
-        badge_code=codes.mint("B"),
-        consent_name=consent,
-    )
-
-
-def _approved(trainee, build, minutes: int, status=None):
-    from workshop.models import Activity, HourEntry, HourSource, HourStatus
-
-    return HourEntry(
-        trainee_id=trainee.id,
-        work_date=date(2026, 5, 7),
-        minutes=minutes,
-        activity=Activity.assemblage,
-        build_id=build.id,
-        status=status or HourStatus.approved,
-        source=HourSource.staff,
-    )
-
-
 def _started_piece(engine, lead):
     build = factories.build(engine, lead)
     [crate] = factories.crates_in_stock(engine, lead, 1)
@@ -132,11 +106,7 @@ def test_passport_training_hours_and_consent(engine):
     assert [p.name for p in story.programmes] == [programme.name]
     # Two makers: the total would tell Awa's time to Karim (and anyone who knows him).
     assert story.training_hours is None
-    with db.write_session(engine) as session:
-        third = _trainee(programme, "Inès K.", consent=False)
-        session.add(third)
-        session.flush()
-        session.add(_approved(third, build, 60))
+    factories.maker(engine, lead, build, "Inès", 60)
     with db.read_session(engine) as session:
         story = builds.public_passport(session=session, text=build.code)
     assert story.training_hours == pytest.approx(5.0) and story.makers == ["Awa"]
@@ -144,18 +114,10 @@ def test_passport_training_hours_and_consent(engine):
 
 def test_a_sole_makers_hours_are_not_on_the_passport(engine):
     """One consenting trainee built it: their name shows, never their hours."""
-    from workshop.models import Programme
-
     lead = factories.user(engine, Role.lead)
     build = _started_piece(engine, lead)
-    with db.write_session(engine) as session:
-        programme = session.exec(select(Programme)).first()
-        awa = _trainee(programme, "Awa D.", consent=True)
-        session.add(awa)
-        session.flush()
-        session.add(_approved(awa, build, 150))
-        session.add(_approved(awa, build, 90))  # her hours of two days: still one person
+    factories.maker(engine, lead, build, "Awa", 150, consent=True)
     factories.set_build_status(engine, lead, build, BuildStatus.finished)
     with db.read_session(engine) as session:
         story = builds.public_passport(session=session, text=build.code)
-    assert story.makers == ["Awa"] and story.training_hours is None
+    assert story.makers == ["Awa"] and story.training_hours is None  # 2,5 h: hers
