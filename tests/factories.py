@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -205,6 +206,7 @@ def trainee(
     end: date | None = None,
     pin: bool = True,
     user_id: int | None = None,
+    consent_name: bool = False,
 ) -> Trainee:
     """A trainee "`name` D." of the `programme`-th seeded programme, with PIN `PIN`.
 
@@ -220,6 +222,7 @@ def trainee(
             badge_code=codes.mint("B"),
             pin_hash=_PIN_HASH if pin else "",
             user_id=user_id,
+            consent_name=consent_name,
         )
         session.add(tr)
         session.flush()
@@ -259,6 +262,16 @@ def add_hours(
     )
 
 
+def maker(
+    engine: Engine, lead: User, piece: Build, name: str, minutes: int, *, consent: bool = False
+) -> Trainee:
+    """A trainee (named on passports if `consent`) with `minutes` of approved hours in `piece`."""
+    tr = trainee(engine, name=name, consent_name=consent)
+    add_hours(engine, lead, tr, MONDAY, minutes, build_code=piece.code)
+    write(engine, hours.approve_week, actor=lead, trainee_id=tr.id, week=MONDAY)
+    return tr
+
+
 def move_trainee(engine: Engine, actor: User, tr: Trainee, programme: int) -> Trainee:
     """`actor` moves the trainee to the `programme`-th programme, as on the trainees page."""
     with db.read_session(engine) as session:
@@ -271,6 +284,26 @@ def move_trainee(engine: Engine, actor: User, tr: Trainee, programme: int) -> Tr
         trainee_id=tr.id,
         fields=replace(hours.TraineeFields.of(current), programme_id=target),
     )
+
+
+@contextmanager
+def another_writer(engine: Engine) -> Iterator[None]:
+    """Another process holding the database's write lock until the block ends.
+
+    SQLite: its own connection in BEGIN IMMEDIATE; PostgreSQL: the app's writers' lock.
+    """
+    if engine.dialect.name == "sqlite":
+        holder = sqlite3.connect(str(engine.url.database), isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            yield
+        finally:
+            holder.close()  # the transaction (and the lock) ends with it
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({db.PG_WRITE_LOCK})")
+        yield
+        conn.rollback()
 
 
 # --- Backups and restores: a second database, some of everything, the rows compared ------

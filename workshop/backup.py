@@ -2,7 +2,8 @@
 
 - SQLite: a copy made with SQLite's online backup API (consistent while the app
   keeps writing), written to `<name>.partial` then renamed, and checked with
-  `PRAGMA integrity_check` before it counts.
+  `PRAGMA integrity_check` before it counts. A failed backup (a full disk) leaves
+  no `.partial` file behind, whatever its kind.
 - PostgreSQL (or on request, SQLite too): a portable JSON export of every table,
   in dependency order (parents first), with the migration it was made at.
 - Restore goes into an *empty* database only: one with no users and no audit
@@ -80,24 +81,34 @@ def write_backup(
     source = sqlite_path(engine)
     if source is not None and not source.is_file():
         raise DatabaseUnavailable("error.backup.no_database", detail=str(source))
-    if source is not None and not as_json:
-        path = _new_path(out_dir, label, SQLITE_SUFFIX)
-        _sqlite_copy(source, path)
-        return path
-    path = _new_path(out_dir, label, JSON_SUFFIX)
+    copy_of = None if as_json else source  # a SQLite file to copy, else a JSON export
+    path = _new_path(out_dir, label, JSON_SUFFIX if copy_of is None else SQLITE_SUFFIX)
     partial = path.with_name(path.name + ".partial")
+    try:
+        try:
+            if copy_of is None:
+                _json_export(engine, partial)
+            else:
+                _sqlite_copy(copy_of, partial)
+            os.replace(partial, path)
+        finally:
+            # Gone once renamed; after a failure (a full disk) no half-written file is left.
+            partial.unlink(missing_ok=True)
+    except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
+        raise DatabaseUnavailable("error.backup.failed", detail=str(exc)) from exc
+    return path
+
+
+def _json_export(engine: Engine, partial: Path) -> None:
     with engine.connect() as conn:
         data = export_data(conn)
     with open(partial, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(partial, path)
-    return path
 
 
-def _sqlite_copy(source: Path, path: Path) -> None:
-    partial = path.with_name(path.name + ".partial")
+def _sqlite_copy(source: Path, partial: Path) -> None:
     src = sqlite3.connect(str(source), timeout=db.BUSY_TIMEOUT_MS / 1000)
     try:
         dst = sqlite3.connect(str(partial))
@@ -112,9 +123,7 @@ def _sqlite_copy(source: Path, path: Path) -> None:
     finally:
         src.close()
     if not check or check[0] != "ok":
-        partial.unlink(missing_ok=True)
         raise DatabaseUnavailable("error.backup.copy_damaged", detail=str(check))
-    os.replace(partial, path)
 
 
 def own_tables(conn: Connection, *, derived: bool = False) -> list[Table]:
@@ -192,10 +201,7 @@ def create_backup(*, session: Session, actor: User, as_json: bool = False) -> Ba
     require(actor, Permission.backup)
     engine = session.get_bind()
     assert isinstance(engine, Engine)
-    try:
-        path = write_backup(engine, as_json=as_json)
-    except (OSError, SQLAlchemyError) as exc:
-        raise DatabaseUnavailable("error.backup.failed", detail=str(exc)) from exc
+    path = write_backup(engine, as_json=as_json)
     audit.record(
         session=session,
         actor=actor,

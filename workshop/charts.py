@@ -6,8 +6,6 @@ offer as a CSV download (`to_csv`): French CSV uses ";" and a decimal comma.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +15,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from workshop import dates, i18n
+from workshop import dates, i18n, spreadsheets
 from workshop.impact import (
     WASTE_HIERARCHY,
     HoursRow,
@@ -89,22 +87,10 @@ class Table:
     rows: list[list[Any]]
 
 
-def _csv_value(value: Any, lang: str) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        text = f"{value:.3f}".rstrip("0").rstrip(".")
-        return text.replace(".", ",") if lang == "fr" else text
-    return value
-
-
 def to_csv(table: Table, lang: str) -> bytes:
     """The table as CSV (UTF-8 with BOM; French: ";" and decimal comma, as Excel expects)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if lang == "fr" else ",", lineterminator="\r\n")
-    writer.writerow(table.header)
-    writer.writerows([_csv_value(v, lang) for v in row] for row in table.rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    # Market, design, venue and metric names are typed by people: never a formula.
+    return spreadsheets.csv_bytes([table.header, *table.rows], lang, decimals=3)
 
 
 def kg_table(rows: Sequence[MonthRow], lang: str) -> Table:

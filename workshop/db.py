@@ -3,7 +3,9 @@
 SQLite is set up for a shared workshop server: WAL (readers never block the
 writer), foreign keys on, a 10 s busy timeout, and write transactions opened
 with BEGIN IMMEDIATE so that two writers queue instead of failing halfway with
-"database is locked" when both read-then-write.
+"database is locked" when both read-then-write. A writer kept waiting longer than
+the busy timeout (another process holding the lock) gets the named DatabaseBusy,
+on PostgreSQL too (`lock_timeout`), and nothing of its transaction is written.
 """
 
 from __future__ import annotations
@@ -15,14 +17,18 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from workshop import config
-from workshop.errors import DatabaseUnavailable
+from workshop.errors import DatabaseBusy, DatabaseUnavailable
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another's lock (read when connecting)
+# The driver's "another writer holds the lock": SQLite's SQLITE_BUSY (and its variants),
+# PostgreSQL's lock_not_available once `lock_timeout` has passed.
+_SQLITE_BUSY = "SQLITE_BUSY"
+_PG_LOCK_NOT_AVAILABLE = "55P03"
 _IMMEDIATE = "workshop_immediate"
 # Key of the PostgreSQL advisory lock write sessions queue on (any fixed 64-bit number).
 PG_WRITE_LOCK = 0x61746C6965720001
@@ -92,19 +98,32 @@ def write_session(engine: Engine) -> Iterator[Session]:
     """One user action in one transaction: committed on success, rolled back on any error."""
     # expire_on_commit=False: the page still reads the returned model after commit.
     with Session(engine, expire_on_commit=False) as session:
-        # On SQLite take the write lock at BEGIN (see module docstring).
-        conn = session.connection(execution_options={_IMMEDIATE: True})
-        if conn.dialect.name == "postgresql":
-            # The same on PostgreSQL: writers queue on one transaction-level lock, so a
-            # read-then-write (lot not over-tagged, 12 h a day) cannot race another
-            # instance's; readers are never blocked, the lock goes with COMMIT/ROLLBACK.
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
         try:
+            # On SQLite take the write lock at BEGIN (see module docstring).
+            conn = session.connection(execution_options={_IMMEDIATE: True})
+            if conn.dialect.name == "postgresql":
+                # The same on PostgreSQL: writers queue on one transaction-level lock, so a
+                # read-then-write (lot not over-tagged, 12 h a day) cannot race another
+                # instance's; readers are never blocked, the lock goes with COMMIT/ROLLBACK.
+                # They wait as long as on SQLite, then give up like it (DatabaseBusy).
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(BUSY_TIMEOUT_MS)}")
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            if isinstance(exc, OperationalError) and _is_busy(exc):
+                raise DatabaseBusy() from exc
             raise
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    """True when the write waited for another writer's lock and gave up."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == _PG_LOCK_NOT_AVAILABLE:
+        return True
+    name = getattr(orig, "sqlite_errorname", "") or ""
+    return name.startswith(_SQLITE_BUSY) or "database is locked" in str(orig)
 
 
 def check_writable(engine: Engine) -> None:

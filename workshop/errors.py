@@ -63,6 +63,12 @@ class DatabaseUnavailable(DomainError):
     key = "error.db.unavailable"
 
 
+class DatabaseBusy(DatabaseUnavailable):
+    """Another writer held the database longer than the busy timeout; nothing was written."""
+
+    key = "error.db.busy"
+
+
 class TooManyAttempts(DomainError):
     """Too many failed sign-ins or PINs in a row: wait `seconds` before trying again."""
 

@@ -7,7 +7,6 @@ hour. French CSV uses ";" and a decimal comma, as French spreadsheets expect.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from workshop import dates, i18n, typed_input
+from workshop import dates, i18n, spreadsheets
 from workshop.hours import MonthReport
 from workshop.models import Activity
 
@@ -61,21 +60,11 @@ def report_rows(report: MonthReport, lang: str, *, pseudonymised: bool) -> list[
     return rows
 
 
-def _csv_number(value: Any, lang: str) -> Any:
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        text = f"{value:.4f}".rstrip("0").rstrip(".")
-        return text.replace(".", ",") if lang == "fr" else text
-    return value
-
-
 def report_csv(report: MonthReport, lang: str = "fr", *, pseudonymised: bool = False) -> bytes:
     """The report as CSV (UTF-8 with BOM so spreadsheets read the accents)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if lang == "fr" else ",", lineterminator="\r\n")
-    writer.writerow(report_header(lang, pseudonymised=pseudonymised))
-    for row in report_rows(report, lang, pseudonymised=pseudonymised):
-        writer.writerow([_csv_number(v, lang) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    header = report_header(lang, pseudonymised=pseudonymised)
+    rows = report_rows(report, lang, pseudonymised=pseudonymised)
+    return spreadsheets.csv_bytes([header, *rows], lang, decimals=ETP_DECIMALS)
 
 
 def report_xlsx(report: MonthReport, lang: str = "fr", *, pseudonymised: bool = False) -> bytes:
@@ -84,9 +73,9 @@ def report_xlsx(report: MonthReport, lang: str = "fr", *, pseudonymised: bool = 
     sheet = book.active
     assert sheet is not None
     sheet.title = _t("report.sheet.hours", lang)
-    sheet.append(report_header(lang, pseudonymised=pseudonymised))
+    sheet.append(spreadsheets.safe_row(report_header(lang, pseudonymised=pseudonymised)))
     for row in report_rows(report, lang, pseudonymised=pseudonymised):
-        sheet.append(_xlsx_cells(row))
+        sheet.append(spreadsheets.safe_row(row))
     n_cols = len(Activity) + 3
     for cells in sheet.iter_rows(min_row=2, min_col=2, max_col=n_cols):
         for cell in cells[:-1]:
@@ -111,19 +100,12 @@ def report_xlsx(report: MonthReport, lang: str = "fr", *, pseudonymised: bool = 
         ),
         ("report.about.made", i18n.fmt_datetime(dates.now(), lang)),
     ):
-        about.append(_xlsx_cells([_t(key, lang), value]))
+        about.append(spreadsheets.safe_row([_t(key, lang), value]))
     about.column_dimensions["A"].width = 30
     about.column_dimensions["B"].width = 60
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def _xlsx_cells(values: list[Any]) -> list[Any]:
-    """`values` as an XLSX row can hold them: text with control characters replaced."""
-    # Names kept before such characters were refused would stop openpyxl
-    # (IllegalCharacterError), and with it the month's report for every programme.
-    return [typed_input.printable(v) if isinstance(v, str) else v for v in values]
 
 
 def report_filename(report: MonthReport, ext: str, *, pseudonymised: bool) -> str:
@@ -139,7 +121,6 @@ def personal_data_json(data: dict[str, Any]) -> bytes:
 
 def personal_data_csv(data: dict[str, Any], lang: str = "fr") -> bytes:
     """A trainee's hours (from `hours.personal_data`) as CSV, one line per entry."""
-    out = io.StringIO()
     columns = [
         "date",
         "start",
@@ -152,10 +133,5 @@ def personal_data_csv(data: dict[str, Any], lang: str = "fr") -> bytes:
         "source",
         "reason",
     ]
-    writer = csv.DictWriter(
-        out, fieldnames=columns, delimiter=";" if lang == "fr" else ",", lineterminator="\r\n"
-    )
-    writer.writeheader()
-    for row in data["hours"]:
-        writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    rows = [[entry.get(column) for column in columns] for entry in data["hours"]]
+    return spreadsheets.csv_bytes([columns, *rows], lang, decimals=ETP_DECIMALS)

@@ -15,8 +15,23 @@ from workshop.models import Activity, BuildStatus, Design, Market, Role, User
 pytestmark = pytest.mark.e2e
 
 
+def _tagged_crates(session: Any, lead: User, market: Market, n: int) -> list[Any]:
+    """`n` crates picked up at `market` on 3 June 2026, tagged."""
+    standard = pickups.crate_kinds(session=session)[0]
+    lot = pickups.log_pickup(
+        session=session,
+        actor=lead,
+        fields=pickups.PickupFields(
+            market_id=market.id or 0, pickup_date=date(2026, 6, 3), counts={standard.id or 0: n}
+        ),
+    )
+    return crates.sort_lot(
+        session=session, actor=lead, lot_id=lot.id or 0, tag={standard.id or 0: n}
+    )
+
+
 def _finished_piece(engine: Any) -> str:
-    """A 3-crate shelf from Marché Télégraphe, finished, with approved hours of two trainees."""
+    """A 3-crate shelf from Marché Télégraphe, finished, with approved hours of three trainees."""
     with db.write_session(engine) as session:
         lead = session.exec(select(User).where(User.role == Role.lead)).first()
         if lead is None:
@@ -34,17 +49,7 @@ def _finished_piece(engine: Any) -> str:
                 role=Role.lead,
             )
         market = session.exec(select(Market).where(Market.name == "Marché Télégraphe")).one()
-        standard = pickups.crate_kinds(session=session)[0]
-        lot = pickups.log_pickup(
-            session=session,
-            actor=lead,
-            fields=pickups.PickupFields(
-                market_id=market.id or 0, pickup_date=date(2026, 6, 3), counts={standard.id or 0: 3}
-            ),
-        )
-        made = crates.sort_lot(
-            session=session, actor=lead, lot_id=lot.id or 0, tag={standard.id or 0: 3}
-        )
+        made = _tagged_crates(session, lead, market, 3)
         design = session.exec(select(Design).where(Design.name == "Étagère 3 cagettes")).one()
         piece = builds.create_build(session=session, actor=lead, design_id=design.id or 0)
         for crate in made:
@@ -55,7 +60,7 @@ def _finished_piece(engine: Any) -> str:
             session=session, actor=lead, build_id=piece.id or 0, status=BuildStatus.finished
         )
         programme = hours.programmes(session=session)[0]
-        for first, consent in (("Nadia", True), ("Bertrand", False)):
+        for first, consent in (("Nadia", True), ("Bertrand", False), ("Chloé", False)):
             trainee = hours.create_trainee(
                 session=session,
                 actor=lead,
@@ -100,9 +105,10 @@ def test_passport_on_a_phone_without_sign_in(
             page.get_by_text("Fabriqué avec 3 cagettes collectées sur les marchés")
         ).to_be_visible()
         expect(page.get_by_text("3 au Marché Télégraphe, 3 juin 2026")).to_be_visible()
-        expect(page.get_by_text("4,0\u00a0h")).to_be_visible()  # 2 h + 2 h of training
+        expect(page.get_by_text("6,0\u00a0h")).to_be_visible()  # 3 trainees × 2 h of training
         expect(page.get_by_text("Avec : Nadia.")).to_be_visible()
         expect(page.get_by_text("Bertrand")).to_have_count(0)  # did not consent
+        expect(page.get_by_text("Chloé")).to_have_count(0)
         expect(page.get_by_text("Source : ADEME", exact=False)).to_be_visible()
         expect(page.get_by_role("button", name="Se connecter")).to_have_count(0)
         no_traceback(page)
@@ -112,5 +118,49 @@ def test_passport_on_a_phone_without_sign_in(
         app_ready(page)
         expect(page.get_by_role("heading", name="Meuble introuvable")).to_be_visible()
         no_traceback(page)
+    finally:
+        context.close()
+
+
+LINKS = "http://evil.example www.evil.example HTTPS://evil.example/x contact@evil.example"
+
+
+def _piece_with_links(engine: Any) -> str:
+    """A piece in progress whose design and market names hold a URL, a `www.` and an e-mail."""
+    with db.write_session(engine) as session:
+        lead = session.exec(select(User).where(User.role == Role.lead)).first()
+        assert lead is not None  # made by _finished_piece
+        market = Market(name=f"Marché {LINKS}"[:120])
+        design = Design(name=f"Banc {LINKS}"[:120], crates_needed=2, typical_hours=2)
+        session.add_all([market, design])
+        session.flush()
+        [crate] = _tagged_crates(session, lead, market, 1)
+        piece = builds.create_build(session=session, actor=lead, design_id=design.id or 0)
+        builds.attach_crate(session=session, actor=lead, build_id=piece.id or 0, text=crate.code)
+        return piece.code
+
+
+def test_urls_in_a_pieces_names_are_plain_text_not_links(
+    browser: Any, app_url: str, app_engine: Any, artifacts: Any
+) -> None:
+    """Streamlit's markdown links bare URLs, `www.` and e-mails: on the passport, none is."""
+    _finished_piece(app_engine)  # a lead to log the pickup
+    code = _piece_with_links(app_engine)
+    context = browser.new_context(base_url=app_url, locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(f"/?code={code}")
+        app_ready(page)
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_contain_text("Banc http")
+        shown = heading.inner_text().replace("\u2060", "")
+        assert shown.strip() == f"Banc {LINKS}"[:120]  # as typed, to the eye
+        expect(page.get_by_text("au Marché http", exact=False)).to_be_visible()
+        no_traceback(page)
+        links = page.locator("a[href*='evil.example']")
+        assert links.count() == 0, [
+            links.nth(i).get_attribute("href") for i in range(links.count())
+        ]
+        page.screenshot(path=str(artifacts / "passport-links.png"), full_page=True)
     finally:
         context.close()

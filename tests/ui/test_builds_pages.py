@@ -172,8 +172,32 @@ def test_passport_for_a_signed_out_visitor(ui):
 def test_passport_of_a_piece_in_progress_in_english(ui):
     lead = factories.user(ui, Role.lead)
     build = factories.build(ui, lead)
+    [crate] = factories.crates_in_stock(ui, lead, 1)
+    factories.attach(ui, lead, build, crate)
     at = _visitor(codes.url_for(build.code), lang="en")
     assert texts(at.info) == ["Being made."]
+
+
+def test_passport_of_a_planned_piece_is_the_neutral_not_found(ui):
+    """Only planned (its label maybe printed ahead): the same page as an unknown code."""
+    lead = factories.user(ui, Role.lead)
+    build = factories.build(ui, lead)
+    planned, unknown = _visitor(build.code), _visitor(codes.mint("M"))
+    assert not planned.exception
+    assert texts(planned.title) == texts(unknown.title) == ["Meuble introuvable"]
+    assert texts(planned.markdown) == texts(unknown.markdown)
+
+
+def test_passport_of_a_sole_makers_piece_names_them_but_not_their_hours(ui):
+    lead = factories.user(ui, Role.lead)
+    build = _finished_piece(ui, lead)
+    factories.maker(ui, lead, build, "Awa", 150, consent=True)
+    at = _visitor(build.code)
+    assert not at.exception
+    assert "Avec : Awa." in texts(at.markdown)
+    hours = next(m for m in at.metric if m.label == "Heures de formation")
+    assert hours.value == "non publiées" and "2,5" not in str(at)
+    assert hours.help.startswith("Moins de trois personnes")
 
 
 def test_passport_not_found_is_neutral(ui):

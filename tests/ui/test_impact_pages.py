@@ -11,6 +11,7 @@ from tests import factories
 from tests.ui.conftest import open_page, page_alone, start, texts
 from workshop import crates, dates, db, i18n
 from workshop.models import MetricValue, Outcome, Role
+from workshop.ui.common import public_text
 
 GUIGNIER = "Édicule de la place du Guignier"
 
@@ -216,6 +217,20 @@ def test_public_summary_off_by_default(ui):
         "Le résumé public n'est pas activé (réglage WORKSHOP_PUBLIC_SUMMARY)."
     ]
     assert not alone.metric
+
+
+def test_public_summary_shows_names_with_urls_as_plain_text(ui, monkeypatch):
+    """The workshop's name and the CO2e source are settings, shown as text, never as links."""
+    monkeypatch.setenv("WORKSHOP_PUBLIC_SUMMARY", "1")
+    monkeypatch.setenv("WORKSHOP_NAME", "Atelier **gras** www.evil.example")
+    monkeypatch.setenv("WORKSHOP_CO2E_SOURCE", "ADEME, https://evil.example/x")
+    _some_pickups(ui, factories.user(ui, Role.lead))
+    at = page_alone("summary.py", None)
+    assert not at.exception and not at.error
+    captions = texts(at.caption)
+    assert public_text("Atelier **gras** www.evil.example") in captions
+    assert any(public_text("ADEME, https://evil.example/x") in c for c in captions)
+    assert not [c for c in captions if "www.evil" in c or "https://evil" in c or "**gras" in c]
 
 
 def test_public_summary_on_for_a_signed_out_visitor(ui, monkeypatch):

@@ -178,6 +178,26 @@ def test_bad_pickup_keeps_the_form_and_writes_nothing(ui, lang, count, message):
     assert _lots(ui) == 0
 
 
+def test_a_busy_database_keeps_the_form_says_so_and_writes_nothing(ui, monkeypatch):
+    """Another process holds the write lock: the lead reads why, in French, and keeps the form."""
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 300)  # the app's engine is made after this
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead), "pickups.py")
+    at.number_input[0].set_value(12)
+    at.text_input[0].input("note gardée")
+    with factories.another_writer(ui):
+        at.button[0].click().run()
+    assert not at.exception
+    assert texts(at.error) == [
+        "La base est occupée, réessayez dans un instant ; rien n'a été enregistré."
+    ]
+    assert at.number_input[0].value == 12
+    assert at.text_input[0].value == "note gardée"
+    assert _lots(ui) == 0
+    at.button[0].click().run()  # the lock gone, the same form goes through
+    assert texts(at.success) and _lots(ui) == 1
+
+
 def test_future_date_and_heavy_sample_are_refused(ui):
     lead = factories.user(ui, Role.lead)
     at = open_page(start(lead), "pickups.py")

@@ -18,9 +18,9 @@ from tests import factories
 from tests.conftest import APP
 from tests.ui.conftest import open_page, scan, start, texts
 from workshop import codes, db, hours
-from workshop.models import Design, Market, Role, Trainee, User
+from workshop.models import BuildStatus, Design, Market, Role, Trainee, User
 from workshop.ui import nav
-from workshop.ui.common import plain
+from workshop.ui.common import plain, public_text
 
 SCRIPT = "<script>alert(1)</script>"
 MARKDOWN = "**gras** [lien](http://x)"
@@ -127,14 +127,15 @@ def can_open(user: User, spec: nav.PageSpec) -> bool:
     return spec.permission is None or can(user, spec.permission)
 
 
-def test_passport_shows_the_design_name_as_plain_text(hostile):
-    _, build = hostile
+def test_passport_shows_the_design_name_as_plain_text(hostile, ui):
+    users, build = hostile
+    factories.set_build_status(ui, users[Role.lead], build, BuildStatus.in_progress)  # public
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["code"] = build.code
     at.run()
     assert not at.exception
     assert raw_markup(at) == []
-    assert plain(f"Banc {HOSTILE}") in texts(at.title)
+    assert public_text(f"Banc {HOSTILE}") in texts(at.title)  # its "http://x" no link either
 
 
 @pytest.mark.parametrize("text", [HOSTILE, LONG, f"C-{MARKDOWN}"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 
 import pytest
@@ -30,6 +31,57 @@ def test_sqlite_backup_is_a_checked_standalone_file(engine, data_dir):
         conn.close()
     # Two backups in the same second get two names.
     assert backup.write_backup(engine, label="test") != path
+
+
+def _disk_full(*_args: object, **_kwargs: object) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+class _FullDiskSource:
+    """A source database whose copy fails halfway, the copy already begun."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def backup(self, target: sqlite3.Connection, **_kwargs: object) -> None:
+        target.execute("CREATE TABLE half_written(x)")
+        raise sqlite3.OperationalError("database or disk is full")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_backup_that_fails_while_writing_leaves_no_file(engine, data_dir, monkeypatch, as_json):
+    """A full disk: the admin is told, and no `.partial` (nor any backup) is left behind."""
+    if not as_json and POSTGRES_URL:
+        pytest.skip("SQLite files only")
+    factories.fill(engine)
+    admin = factories.user(engine, Role.admin, "admin-2")
+    if as_json:
+        real_dump = backup.json.dump
+
+        def dump_half(data: object, fh: object, **kwargs: object) -> None:
+            real_dump({"format": backup.FORMAT}, fh)  # the start of the file is on disk
+            _disk_full()
+
+        monkeypatch.setattr(backup.json, "dump", dump_half)
+    else:
+        real_connect = sqlite3.connect
+
+        def connect(path: str, **kwargs: object) -> object:
+            conn = real_connect(path, **kwargs)
+            return conn if path.endswith(".partial") else _FullDiskSource(conn)
+
+        monkeypatch.setattr(backup.sqlite3, "connect", connect)
+    out = data_dir / "backups"
+    with pytest.raises(DomainError) as caught, db.write_session(engine) as session:
+        backup.create_backup(session=session, actor=admin, as_json=as_json)
+    assert caught.value.key == "error.backup.failed"
+    assert sorted(p.name for p in out.iterdir()) == []
+    with pytest.raises(DomainError):  # the command line's way in, the same
+        backup.write_backup(engine, as_json=as_json)
+    assert sorted(p.name for p in out.iterdir()) == []
 
 
 def test_create_backup_is_for_admins_and_audited(engine, data_dir):

@@ -20,6 +20,9 @@ def test_passport(engine):
         engine, lead, 1, market_name="Marché Belgrand", on=date(2026, 5, 9)
     )
     build = factories.build(engine, lead)
+    with db.read_session(engine) as session, pytest.raises(NotFound) as planned:
+        builds.public_passport(session=session, text=build.code)  # nothing made yet: not public
+    assert planned.value.key == "error.passport.not_found"
     for code in [*davout, belgrand]:
         factories.attach(engine, lead, build, code)
     with db.read_session(engine) as session:
@@ -45,11 +48,18 @@ def test_passport(engine):
             assert err.value.key == "error.passport.not_found"
 
 
+def _started_piece(engine, lead):
+    build = factories.build(engine, lead)
+    [crate] = factories.crates_in_stock(engine, lead, 1)
+    factories.attach(engine, lead, build, crate)  # in progress: its passport is public
+    return build
+
+
 def test_passport_training_hours_and_consent(engine):
     from workshop.models import Activity, HourEntry, HourSource, HourStatus, Programme, Trainee
 
     lead = factories.user(engine, Role.lead)
-    build = factories.build(engine, lead)
+    build = _started_piece(engine, lead)
     with db.write_session(engine) as session:
         programme = session.exec(select(Programme)).first()
         if programme is None:
@@ -92,6 +102,22 @@ def test_passport_training_hours_and_consent(engine):
             )
     with db.read_session(engine) as session:
         story = builds.public_passport(session=session, text=build.code)
-    assert story.training_hours == pytest.approx(4.0)
     assert story.makers == ["Awa"]
     assert [p.name for p in story.programmes] == [programme.name]
+    # Two makers: the total would tell Awa's time to Karim (and anyone who knows him).
+    assert story.training_hours is None
+    factories.maker(engine, lead, build, "Inès", 60)
+    with db.read_session(engine) as session:
+        story = builds.public_passport(session=session, text=build.code)
+    assert story.training_hours == pytest.approx(5.0) and story.makers == ["Awa"]
+
+
+def test_a_sole_makers_hours_are_not_on_the_passport(engine):
+    """One consenting trainee built it: their name shows, never their hours."""
+    lead = factories.user(engine, Role.lead)
+    build = _started_piece(engine, lead)
+    factories.maker(engine, lead, build, "Awa", 150, consent=True)
+    factories.set_build_status(engine, lead, build, BuildStatus.finished)
+    with db.read_session(engine) as session:
+        story = builds.public_passport(session=session, text=build.code)
+    assert story.makers == ["Awa"] and story.training_hours is None  # 2,5 h: hers

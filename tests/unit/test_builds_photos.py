@@ -10,7 +10,7 @@ from PIL import Image
 from tests import factories
 from workshop import builds, db
 from workshop.errors import InvalidInput
-from workshop.models import Role
+from workshop.models import BuildStatus, Role
 
 
 def test_photos_are_resized_and_kept_on_disk(engine, tmp_path, monkeypatch):
@@ -36,6 +36,7 @@ def test_design_photo_shows_on_the_passport(engine, tmp_path, monkeypatch):
     monkeypatch.setenv("WORKSHOP_DATA_DIR", str(tmp_path))
     lead = factories.user(engine, Role.lead)
     build = factories.build(engine, lead)
+    factories.set_build_status(engine, lead, build, BuildStatus.in_progress)  # a public passport
     with db.write_session(engine) as session:
         design = builds.set_design_photo(
             session=session, actor=lead, design_id=build.design_id, data=factories.jpeg((800, 600))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
 import pytest
@@ -74,3 +76,31 @@ def test_small_multiples_share_the_months():
     assert list(fig.data[1].y) == [None, 3.0, None]
     table = charts.series_table(series, date(2026, 1, 1), date(2026, 3, 31), "fr")
     assert table.rows[1] == [date(2026, 2, 1), "", 3.0, ""]
+
+
+def _csv(data: bytes, lang: str) -> list[list[str]]:
+    text = data.decode("utf-8").removeprefix("\ufeff")
+    return list(csv.reader(io.StringIO(text), delimiter=";" if lang == "fr" else ","))
+
+
+def test_every_table_writes_typed_names_as_text_never_as_formulas():
+    """Market, design, programme, venue and metric names starting with = + - @ are text."""
+    month = date(2026, 1, 1)
+    outcome = impact.OutcomeRow("=HYPERLINK(1)", month, Outcome.in_build, 2, 2.5, 0.0, 0.0)
+    tables = [
+        charts.kg_table([impact.MonthRow("+Marché", month, 10, 5.0, 7.0, 1.5)], "fr"),
+        charts.outcomes_table([outcome], "fr"),
+        charts.pieces_table([impact.PiecesRow(month, "-Banc", 3)], "fr"),
+        charts.hours_table([impact.HoursRow(month, "@Régie", 12.5)], "fr"),
+        charts.co2e_table([outcome], 0.0366, "=ADEME", "fr"),
+        charts.trend_table([(month, -3.0)], "\tMarché", "fr"),
+        charts.series_table(
+            [charts.Series("=Lieu · visiteurs", {month: -3.0})], month, month, "fr"
+        ),
+    ]
+    files = [_csv(charts.to_csv(table, "fr"), "fr") for table in tables]
+    cells = [cell for rows in files for row in rows for cell in row]
+    typed = ["'+Marché", "'=HYPERLINK(1)", "'-Banc", "'@Régie", "'=ADEME", "'\tMarché"]
+    assert set(typed) <= set(cells) and "'=Lieu · visiteurs" in cells
+    assert not [c for c in cells if c[:1] in "=+@\t\r" or (c[:1] == "-" and c != "-3")]
+    assert cells.count("-3") == 2  # negative numbers stay numbers

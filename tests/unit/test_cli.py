@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 import subprocess
 import sys
 
@@ -10,7 +12,7 @@ from sqlmodel import func, select
 
 from tests import factories
 from tests.conftest import ROOT
-from workshop import accounts, cli, db, demo
+from workshop import accounts, backup, cli, db, demo, startup
 from workshop.models import Lot, Role
 
 
@@ -87,3 +89,58 @@ def test_cli_backup_and_restore(engine, tmp_path, other_url, monkeypatch, capsys
     assert cli.main(["restore", str(files[0])]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "vide" in err
+
+
+def _hostile_copy(genuine, tmp_path, change) -> str:
+    data = json.loads(genuine.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+def _count_to_text(data: dict) -> None:
+    lines = data["tables"]["lotline"]
+    lines["rows"][0][lines["columns"].index("count")] = "douze"
+
+
+def _market_not_a_table(data: dict) -> None:
+    data["tables"]["market"] = "oops"
+
+
+def test_cli_restore_of_a_hostile_backup_is_a_plain_message_and_changes_nothing(
+    engine, tmp_path, other_url, monkeypatch, capsys, data_dir
+):
+    """Exit 1, the table, row and reason in plain French, never a traceback; nothing written."""
+    factories.fill(engine)
+    genuine = backup.write_backup(engine, as_json=True, out_dir=tmp_path / "out")
+    startup.open_database(other_url).dispose()  # seeded reference data, no user yet
+    before = factories.table_rows(other_url)
+    monkeypatch.setenv("WORKSHOP_DATABASE_URL", other_url)
+    for change, said in (
+        (_count_to_text, "table lotline, ligne 1, colonne count"),
+        (lambda data: data["tables"].clear(), "sa table market est vide"),
+        (_market_not_a_table, "pas une sauvegarde d'Atelier Cagettes"),
+    ):
+        assert cli.main(["restore", _hostile_copy(genuine, tmp_path, change)]) == 1
+        err = capsys.readouterr().err
+        assert said in err and "Traceback" not in err
+        assert factories.table_rows(other_url) == before
+    # The real command, in its own process: the same message, no traceback.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "workshop",
+            "restore",
+            _hostile_copy(genuine, tmp_path, _count_to_text),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "WORKSHOP_DATABASE_URL": other_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "table lotline, ligne 1, colonne count" in result.stderr
+    assert factories.table_rows(other_url) == before

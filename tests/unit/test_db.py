@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from tests import factories
 from tests.conftest import POSTGRES_URL
 from workshop import db
-from workshop.errors import DatabaseUnavailable
+from workshop.errors import DatabaseBusy, DatabaseUnavailable
 from workshop.models import Market
 
 sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite set-up only")
@@ -61,6 +63,28 @@ def test_concurrent_read_then_write_does_not_fail(engine):
     with db.read_session(engine) as session:
         market = session.exec(select(Market).where(Market.name == "Compteur")).one()
     assert market.location == "100"  # no lost update
+
+
+def test_a_writer_kept_waiting_too_long_is_told_the_database_is_busy(
+    engine, database_url, monkeypatch
+):
+    """Another process holds the write lock: a named DatabaseBusy, not the driver's error."""
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 300)  # read by the new engine's connections
+    waiting = db.make_engine(database_url)
+    try:
+        with factories.another_writer(engine):
+            started = time.monotonic()
+            with pytest.raises(DatabaseBusy) as caught, db.write_session(waiting) as session:
+                session.add(Market(name="Marché bloqué"))
+            assert 0.2 < time.monotonic() - started < 5  # it waited its busy timeout, no more
+        assert caught.value.key == "error.db.busy" and caught.value.params == {}
+        with db.write_session(waiting) as session:  # once the lock is gone, writes go through
+            session.add(Market(name="Marché débloqué"))
+        with db.read_session(engine) as session:
+            names = set(session.exec(select(Market.name)))
+        assert "Marché débloqué" in names and "Marché bloqué" not in names
+    finally:
+        waiting.dispose()
 
 
 def test_bad_url_is_explained():

@@ -257,3 +257,54 @@ def test_names_stored_with_control_characters_do_not_stop_the_xlsx_report(engine
         )
         about = [row[1] for row in book.worksheets[1].iter_rows(values_only=True)]
         assert {"fr": "Régie\ufffd de quartier", "en": "Régie\ufffd (company)"}[lang] in about
+
+
+# Names and notes a spreadsheet would run as formulas (OWASP's list of first characters).
+FORMULAS = [
+    '=HYPERLINK("http://evil.example","clic")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def test_every_export_writes_formulas_as_text_and_numbers_as_numbers(engine):
+    """A trainee named `=HYPERLINK(…)` is text in the CSV and XLSX, never a live formula."""
+    lead = factories.user(engine, Role.lead)
+    people = [trainee(engine, name=name) for name in FORMULAS]
+    with db.write_session(engine) as session:  # a programme renamed by hand
+        programme = session.get(Programme, people[0].programme_id)
+        programme.name = "=cmd()"
+        session.add(programme)
+    add_hours(engine, lead, people[0], date(2026, 3, 9), 90, reason="-1+1 oublié")
+    write(engine, hours.approve_week, actor=lead, trainee_id=people[0].id, week=date(2026, 3, 9))
+    report = read(
+        engine,
+        hours.monthly_report,
+        actor=lead,
+        programme_id=people[0].programme_id,
+        month=date(2026, 3, 1),
+    )
+    expected = {f"'{name} D." for name in FORMULAS}
+    hyperlink = f"'{FORMULAS[0]} D."
+    for lang, hours_text in (("fr", "1,5"), ("en", "1.5")):
+        rows = _csv_table(exports.report_csv(report, lang), lang)
+        assert {row[0] for row in rows[1:-1]} == expected
+        assert next(row for row in rows if row[0] == hyperlink)[-2] == hours_text
+    book = load_workbook(io.BytesIO(exports.report_xlsx(report, "fr")))
+    hours_sheet, about = book.worksheets
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    names = [cell.value for cell in hours_sheet["A"][1:-1]]  # (XML reads "\r" back as "\n")
+    assert len(names) == len(FORMULAS) and all(name.startswith("'") for name in names)
+    assert "'=cmd()" in [cell.value for cell in about["B"]]
+    row = next(r for r in hours_sheet.iter_rows(min_row=2) if r[0].value == hyperlink)
+    assert row[-2].value == 1.5 and row[-2].data_type == "n"  # a number stays a number
+    data = read(engine, hours.personal_data, actor=lead, trainee_id=people[0].id)
+    rows = _csv_table(exports.personal_data_csv(data, "fr"), "fr")
+    line = dict(zip(rows[0], rows[1], strict=True))
+    assert (line["reason"], line["programme"], line["minutes"]) == ("'-1+1 oublié", "'=cmd()", "90")
+    # The JSON is data, not a spreadsheet: kept exactly as typed.
+    assert json.loads(exports.personal_data_json(data))["hours"][0]["reason"] == "-1+1 oublié"

@@ -27,6 +27,9 @@ from workshop.models import (
     Trainee,
 )
 
+# Below this many trainees on a piece, its hours are one or two people's own: not public.
+MIN_MAKERS_FOR_HOURS = 3
+
 
 @dataclass(frozen=True)
 class CrateOrigin:
@@ -96,7 +99,8 @@ class Passport:
     co2e_factor: float
     co2e_source: str
     finished_on: date | None
-    training_hours: float
+    # None below MIN_MAKERS_FOR_HOURS trainees: a sole maker's total is their own hours.
+    training_hours: float | None
     programmes: list[Programme]
     makers: list[str]  # first names of trainees who agreed to be named
 
@@ -110,7 +114,8 @@ def public_passport(*, session: Session, text: str) -> Passport:
     """The public story of a piece from its scanned code; NotFound for anything else.
 
     No sign-in: the same neutral NotFound answers a malformed code, a code of
-    another kind and an unknown build, so nothing is learnt about other codes.
+    another kind, an unknown build and a piece only planned (nothing made yet, its
+    label maybe printed ahead), so nothing is learnt about other codes.
     """
     try:
         code = codes.parse(text, expect="M")
@@ -118,14 +123,16 @@ def public_passport(*, session: Session, text: str) -> Passport:
         raise NotFound("error.passport.not_found") from None
     build = session.exec(select(Build).where(Build.code == code)).first()
     design = session.get(Design, build.design_id) if build else None
-    if build is None or design is None:
+    if build is None or design is None or build.status == BuildStatus.planned:
         raise NotFound("error.passport.not_found")
     origins = crate_origins(session=session, build_id=build.id or 0)
     shares: dict[str, list[date]] = {}
     for origin in origins:
         shares.setdefault(origin.market, []).append(origin.pickup_date)
     kg = sum(o.kg for o in origins)
-    hours, programmes, makers = training(session=session, build_id=build.id or 0)
+    work = _approved_work(session=session, build_id=build.id or 0)
+    hours, programmes, makers = _training_of(work)
+    people = len({trainee.id for _, trainee, _ in work})
     first_photo = list_photos(session=session, build_id=build.id or 0)[:1]
     return Passport(
         code=build.code,
@@ -142,7 +149,7 @@ def public_passport(*, session: Session, text: str) -> Passport:
         co2e_factor=config.co2e_factor(),
         co2e_source=config.co2e_source(),
         finished_on=build.finished_on,
-        training_hours=hours,
+        training_hours=hours if people >= MIN_MAKERS_FOR_HOURS else None,
         programmes=programmes,
         makers=makers,
     )
@@ -153,6 +160,11 @@ def training(*, session: Session, build_id: int) -> tuple[float, list[Programme]
 
     Never hours per person, and nothing about a trainee who did not consent.
     """
+    return _training_of(_approved_work(session=session, build_id=build_id))
+
+
+def _approved_work(*, session: Session, build_id: int) -> list[tuple[int, Trainee, Programme]]:
+    """Minutes, trainee and programme of every approved hour entry in a build."""
     rows = session.exec(
         select(HourEntry.minutes, Trainee, Programme)
         .join(Trainee, col(Trainee.id) == HourEntry.trainee_id)
@@ -163,14 +175,20 @@ def training(*, session: Session, build_id: int) -> tuple[float, list[Programme]
         )
         .where(HourEntry.build_id == build_id, HourEntry.status == HourStatus.approved)
     ).all()
-    programmes = {programme.id: programme for _, _, programme in rows}
+    return [(minutes, trainee, programme) for minutes, trainee, programme in rows]
+
+
+def _training_of(
+    work: list[tuple[int, Trainee, Programme]],
+) -> tuple[float, list[Programme], list[str]]:
+    programmes = {programme.id: programme for _, _, programme in work}
     makers = {
         trainee.display_name.split()[0]
-        for _, trainee, _ in rows
+        for _, trainee, _ in work
         if trainee.consent_name and trainee.anonymised_at is None and trainee.display_name.strip()
     }
     return (
-        sum(minutes for minutes, _, _ in rows) / 60,
+        sum(minutes for minutes, _, _ in work) / 60,
         sorted(programmes.values(), key=lambda p: p.name),
         sorted(makers),
     )

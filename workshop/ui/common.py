@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -201,6 +202,18 @@ def plain(text: str) -> str:
     # "-", "+" and "." only mean something at a line's start; codes and names use them.
     specials = "\\`*_{}[]#!|<>~$"
     return "".join("\\" + c if c in specials else c for c in text)
+
+
+# Streamlit's markdown makes links of bare URLs, "www." and e-mail addresses from the text
+# itself, escaped or not; an invisible word joiner where those patterns start (before "://"
+# and the dot of "www.", after "@") keeps the text as it looks and makes no link.
+_AUTOLINK_STARTS = re.compile(r"(?<=http)(?=s?://)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
+def public_text(text: str) -> str:
+    """`plain(text)` for the pages anyone may open: no URL or e-mail in it becomes a link."""
+    return _AUTOLINK_STARTS.sub(WORD_JOINER, plain(text))
 
 
 def flash(key: str, **params: Any) -> None:

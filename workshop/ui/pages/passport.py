@@ -19,7 +19,7 @@ except DomainError:
     st.write(t("passport.not_found"))
     st.stop()
 
-st.title(common.plain(common.design_name(story.design)))
+st.title(common.public_text(common.design_name(story.design)))
 st.caption(t("passport.made_by"))
 # The piece's own photo, else its design's catalogue photo.
 photo = builds.photo_bytes(story.photo) if story.photo else None
@@ -45,25 +45,33 @@ else:
             )
         )
         st.write(
-            t("passport.market_line", n=share.crates, market=common.plain(share.market), when=when)
+            t(
+                "passport.market_line",
+                n=share.crates,
+                market=common.public_text(share.market),
+                when=when,
+            )
         )
 
 c1, c2, c3 = st.columns(3)
 c1.metric(t("passport.kg"), i18n.fmt_kg(story.kg, lang))
 c2.metric(t("passport.co2e"), f"{i18n.fmt_number(story.co2e_kg, lang, 2)}\u00a0kg CO2e")
-c3.metric(t("passport.hours"), f"{i18n.fmt_number(story.training_hours, lang, 1)}\u00a0h")
+if story.training_hours is None:  # one or two makers: their own hours, kept private
+    c3.metric(t("passport.hours"), t("passport.hours_private"), help=t("passport.hours_why"))
+else:
+    c3.metric(t("passport.hours"), f"{i18n.fmt_number(story.training_hours, lang, 1)}\u00a0h")
 st.caption(
     t(
         "passport.co2e_source",
         factor=i18n.fmt_number(story.co2e_factor, lang, 4),
-        source=common.plain(story.co2e_source),
+        source=common.public_text(story.co2e_source),
     )
 )
 if story.programmes:
     names = [p.name_en if lang == "en" and p.name_en else p.name for p in story.programmes]
-    st.write(t("passport.programmes", names=", ".join(common.plain(n) for n in names)))
+    st.write(t("passport.programmes", names=", ".join(common.public_text(n) for n in names)))
 if story.makers:
-    st.write(t("passport.makers", names=", ".join(common.plain(m) for m in story.makers)))
+    st.write(t("passport.makers", names=", ".join(common.public_text(m) for m in story.makers)))
 if story.finished_on:
     st.caption(t("passport.finished_on", date=i18n.fmt_date(story.finished_on, lang)))
 st.divider()

@@ -31,7 +31,7 @@ except DomainError as err:
     st.stop()
     raise AssertionError from err  # unreachable: st.stop() ends the run
 
-st.caption(config.workshop_name())
+st.caption(common.public_text(config.workshop_name()))  # public text: plain, never a link
 if data.since is None:
     st.info(t("summary.empty"))
     st.stop()
@@ -67,6 +67,6 @@ st.caption(
         band=i18n.fmt_kg(data.uncertainty_kg, lang),
         kept=i18n.fmt_kg(kept, lang),
         factor=i18n.fmt_number(data.co2e.factor * 1000, lang, 1),
-        source=data.co2e.source,
+        source=common.public_text(data.co2e.source),
     )
 )
