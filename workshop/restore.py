@@ -54,7 +54,6 @@ from workshop.errors import DatabaseUnavailable, InvalidInput
 
 # Seeded on the first start, never deleted: a backup without them is not the app's.
 REFERENCE_TABLES = ("market", "cratekind")
-FIRST_DATE = date(2000, 1, 1)
 YEARS_AHEAD = 10  # a contract's end or a delivery may be planned; 9999-12-31 is not
 MAX_INTEGER = 2**31 - 1  # PostgreSQL's integer
 MAX_NUMBER = 1e9  # kilos, hours, euros, a venue's monthly figure: never more
@@ -193,9 +192,9 @@ def _date_problem(value: Any, *, with_time: bool) -> tuple[str, dict[str, Any]] 
     except (TypeError, ValueError):
         moment = None
     day = moment.date() if isinstance(moment, datetime) else moment
-    if day is not None and FIRST_DATE <= day <= last:
+    if day is not None and dates.EARLIEST <= day <= last:
         return None
-    return "error.backup.value.date", {"first": FIRST_DATE, "last": last}
+    return "error.backup.value.date", {"first": dates.EARLIEST, "last": last}
 
 
 def _unique_columns(model: Table) -> Iterator[tuple[str, ...]]:
