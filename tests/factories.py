@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import struct
 import uuid
+import zlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -173,6 +175,37 @@ def jpeg(size: tuple[int, int] = (3000, 2000)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (180, 120, 60)).save(out, "JPEG")
     return out.getvalue()
+
+
+def png_bomb(width: int = 13_300, height: int = 13_300) -> bytes:
+    """A real decompression bomb: an RGBA PNG of `width` x `height` transparent pixels.
+
+    The default is the attack's: 700 KB on disk, 707 MB once decoded. Built in
+    milliseconds: one deflated MiB of zeros repeated (each ends in a full flush, so
+    it stands alone), and the zlib checksum of n zeros, which is ((n % 65521) << 16) | 1.
+    """
+    size = height * (width * 4 + 1)  # every row starts with its filter byte
+    block = zlib.compressobj(9, zlib.DEFLATED, -15)
+    repeated = block.compress(bytes(2**20)) + block.flush(zlib.Z_FULL_FLUSH)
+    end = zlib.compressobj(9, zlib.DEFLATED, -15)
+    last = end.compress(bytes(size % 2**20)) + end.flush()
+    pixels = (
+        b"\x78\xda"
+        + repeated * (size // 2**20)
+        + last
+        + struct.pack(">I", (size % 65521) << 16 | 1)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", pixels)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
 def write(engine: Engine, action: Callable[..., Any], **kwargs: Any) -> Any:
