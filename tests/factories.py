@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import struct
 import uuid
+import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from openpyxl import Workbook
 from PIL import Image
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -206,6 +208,49 @@ def png_bomb(width: int = 13_300, height: int = 13_300) -> bytes:
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def xlsx(rows: list[list[Any]], parts: dict[str, bytes] | None = None) -> bytes:
+    """An XLSX workbook of `rows` written by openpyxl; `parts` added, or put in place of its own."""
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    if not parts:
+        return out.getvalue()
+    everything = {**xlsx_parts(out.getvalue()), **parts}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in everything.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def xlsx_parts(data: bytes) -> dict[str, bytes]:
+    """The parts of an XLSX workbook by name, unzipped."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def bloated_xlsx(rows: list[list[Any]], strings: int) -> bytes:
+    """An XLSX of `rows` with a shared-strings table of `strings` copies of "ab" (the attack).
+
+    Declared in the workbook's manifest, so openpyxl reads the whole table.
+    """
+    manifest = xlsx_parts(xlsx(rows))["[Content_Types].xml"]
+    declared = (
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    )
+    table = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    return xlsx(
+        rows,
+        {
+            "[Content_Types].xml": manifest.replace(b"</Types>", declared),
+            "xl/sharedStrings.xml": table + b"<si><t>ab</t></si>" * strings + b"</sst>",
+        },
+    )
 
 
 def write(engine: Engine, action: Callable[..., Any], **kwargs: Any) -> Any:
