@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import struct
 import uuid
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -12,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from openpyxl import Workbook
 from PIL import Image
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy import inspect as sa_inspect
@@ -178,6 +182,80 @@ def jpeg(size: tuple[int, int] = (3000, 2000)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (180, 120, 60)).save(out, "JPEG")
     return out.getvalue()
+
+
+def png_bomb(width: int = 13_300, height: int = 13_300) -> bytes:
+    """A real decompression bomb: an RGBA PNG of `width` x `height` transparent pixels.
+
+    The default is the attack's: 700 KB on disk, 707 MB once decoded. Built in
+    milliseconds: one deflated MiB of zeros repeated (each ends in a full flush, so
+    it stands alone), and the zlib checksum of n zeros, which is ((n % 65521) << 16) | 1.
+    """
+    size = height * (width * 4 + 1)  # every row starts with its filter byte
+    block = zlib.compressobj(9, zlib.DEFLATED, -15)
+    repeated = block.compress(bytes(2**20)) + block.flush(zlib.Z_FULL_FLUSH)
+    end = zlib.compressobj(9, zlib.DEFLATED, -15)
+    last = end.compress(bytes(size % 2**20)) + end.flush()
+    pixels = (
+        b"\x78\xda"
+        + repeated * (size // 2**20)
+        + last
+        + struct.pack(">I", (size % 65521) << 16 | 1)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", pixels)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def xlsx(rows: list[list[Any]], parts: dict[str, bytes] | None = None) -> bytes:
+    """An XLSX workbook of `rows` written by openpyxl; `parts` added, or put in place of its own."""
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    if not parts:
+        return out.getvalue()
+    everything = {**xlsx_parts(out.getvalue()), **parts}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in everything.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def xlsx_parts(data: bytes) -> dict[str, bytes]:
+    """The parts of an XLSX workbook by name, unzipped."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def bloated_xlsx(rows: list[list[Any]], strings: int) -> bytes:
+    """An XLSX of `rows` with a shared-strings table of `strings` copies of "ab" (the attack).
+
+    Declared in the workbook's manifest, so openpyxl reads the whole table.
+    """
+    manifest = xlsx_parts(xlsx(rows))["[Content_Types].xml"]
+    declared = (
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    )
+    table = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    return xlsx(
+        rows,
+        {
+            "[Content_Types].xml": manifest.replace(b"</Types>", declared),
+            "xl/sharedStrings.xml": table + b"<si><t>ab</t></si>" * strings + b"</sst>",
+        },
+    )
 
 
 def write(engine: Engine, action: Callable[..., Any], **kwargs: Any) -> Any:

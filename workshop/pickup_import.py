@@ -1,10 +1,12 @@
 """Import of past pickups from the spreadsheet the workshop kept before the app.
 
-A CSV (`;` or `,`, UTF-8 or the Latin-1/Windows-1252 of a French Excel) or an XLSX
-file; one row per pickup: date, market, crates counted per kind, and optionally a
-weighed sample (crates weighed, kg). Cells, numbers and names are read by
-workshop/textfiles.py, as in the venues' import. Columns are mapped to fields
-(guessed from the headers, the user can change it). Every row goes through `pickups.log_pickup`, so
+A CSV (`;`, `,` or tabs; UTF-8, Excel's UTF-16 "Unicode text", or the
+Latin-1/Windows-1252 of a French Excel) or an XLSX file; one row per pickup: date,
+market, crates counted per kind, and optionally a weighed sample (crates weighed,
+kg). Files, cells, numbers and names are read by workshop/textfiles.py, as in the
+venues' import: as they go, within LIMITS, and a file past them is refused whole
+with the row and the reason. Columns are mapped to fields (guessed from the
+headers, the user can change it). Every row goes through `pickups.log_pickup`, so
 imported pickups obey the same rules as typed ones and get normal lot codes and
 audit events. All or nothing: a single bad row and nothing is written. A row
 identical to a pickup already recorded (same market, date and counts) is skipped
@@ -13,8 +15,6 @@ and reported, so importing the same file twice adds nothing the second time.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,6 +32,7 @@ from workshop.textfiles import RowError, RowProblem, blank, norm, parse_number, 
 
 MAX_ROWS = 5000
 MAX_BYTES = 20 * 1024 * 1024
+LIMITS = textfiles.Limits(max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (with its 1900 leap-year bug)
 EXCEL_SERIALS = (20_000, 80_000)  # 1954 to 2119: a bare number in a date column
 DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
@@ -95,81 +96,32 @@ class ImportReport:
 # --- reading the file ---------------------------------------------------------------
 
 
-def read_table(data: bytes, filename: str) -> Table:
-    """Read a CSV or XLSX file into a header and rows; InvalidInput if it cannot be read."""
-    if len(data) > MAX_BYTES:
-        raise InvalidInput("error.import.too_large", max_mb=MAX_BYTES // (1024 * 1024))
+def read_table(data: bytes, filename: str, limits: textfiles.Limits = LIMITS) -> Table:
+    """Read a CSV or XLSX file into a header and rows; InvalidInput if it cannot be read whole."""
+    if len(data) > limits.max_bytes:
+        raise InvalidInput("error.import.too_large", max_mb=limits.max_bytes // (1024 * 1024))
     name = filename.lower()
     if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data)
+        return _read_xlsx(data, limits)
     if name.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise InvalidInput("error.import.old_excel")
-    return _read_csv(data)
+    found = textfiles.read_csv(data, limits)
+    return _table(found.rows, "csv", found.codec, found.delimiter)
 
 
-def _read_csv(data: bytes) -> Table:
-    text, encoding = textfiles.decode(data)
-    if "\x00" in text:
-        raise InvalidInput("error.import.unreadable")
-    delimiter = textfiles.separator(text)
+def _read_xlsx(data: bytes, limits: textfiles.Limits) -> Table:
     try:
-        return _table(textfiles.csv_rows(text, delimiter), "csv", encoding, delimiter)
-    except csv.Error as exc:  # a cell longer than the csv module reads
-        raise InvalidInput("error.import.unreadable") from exc
-
-
-def _read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return _table(textfiles.xlsx_rows(data, limits), "xlsx", "", "")
+    except InvalidInput:
+        raise  # a limit passed, said as such
     except Exception as exc:  # noqa: BLE001 - openpyxl raises its own kinds for broken files
         raise InvalidInput("error.import.unreadable") from exc
-    try:
-        # Nothing past MAX_COLUMNS is read: a sheet formatted up to column XFD pads
-        # every row to 16 384 cells.
-        rows = book.worksheets[0].iter_rows(values_only=True, max_col=textfiles.MAX_COLUMNS + 1)
-        numbered = (
-            (n, list(values))
-            for n, values in enumerate(rows, start=1)
-            if values.count(None) < len(values)  # the empty rows up to a stray cell far below
-        )
-        return _table(numbered, "xlsx", "", "")
-    except InvalidInput:
-        raise  # too many rows or columns: said as such
-    except Exception as exc:  # noqa: BLE001 - a broken sheet can fail while its rows are read
-        raise InvalidInput("error.import.unreadable") from exc
-    finally:
-        book.close()
-
-
-def _trimmed(row: list[Any]) -> list[Any]:
-    """The row without the blank cells at its end (spreadsheets pad rows to the widest)."""
-    end = len(row)
-    while end and blank(row[end - 1]):
-        end -= 1
-    return row[:end]
-
-
-def _filled(numbered: Iterable[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
-    """The rows that are not blank, trimmed; InvalidInput as soon as there are too many."""
-    filled: list[tuple[int, list[Any]]] = []
-    for n, row in numbered:
-        cells = _trimmed(row)
-        if not cells:
-            continue
-        if len(cells) > textfiles.MAX_COLUMNS:
-            raise InvalidInput("error.import.too_many_columns", max=textfiles.MAX_COLUMNS)
-        filled.append((n, cells))
-        if len(filled) > MAX_ROWS + 1:  # the header, then one row too many
-            raise InvalidInput("error.import.too_many_rows", max=MAX_ROWS)
-    return filled
 
 
 def _table(
     numbered: Iterable[tuple[int, list[Any]]], source: str, encoding: str, sep: str
 ) -> Table:
-    filled = _filled(numbered)
+    filled = list(numbered)  # the rows that are not blank, trimmed, within the limits
     if not filled:
         raise InvalidInput("error.import.empty")
     (_, header), body = filled[0], filled[1:]

@@ -1,5 +1,9 @@
 """Read QR codes from photos (camera input or uploaded pictures), with zxing-cpp.
 
+Every uploaded picture, here and for builds' photos, is opened by `open_picture`:
+JPEG, PNG or WebP only, and at most MAX_PIXELS, checked on the header before any
+pixel is decoded (a small PNG can hold a picture of gigabytes).
+
 Phone photos are big (12 MP, up to ~20 MB) while a label's QR only needs a few
 pixels per module, so we first read a greyscale copy whose long side is at most
 ``WORK_SIDE`` pixels; JPEGs are decoded straight to grey and at reduced size by
@@ -21,28 +25,49 @@ from PIL import Image, UnidentifiedImageError
 from workshop.errors import InvalidInput
 
 MAX_BYTES: Final = 25 * 1024 * 1024
-MAX_PIXELS: Final = 100_000_000  # above any phone camera but a 200 MP mode
+# 40 MP: more than three times a phone's usual 12 MP photo, and a 40 MP PNG still
+# decodes in 160 MB. A phone's 48 or 50 MP mode is refused with a word to use the
+# normal one.
+MAX_PIXELS: Final = 40_000_000
 WORK_SIDE: Final = 1600
 _QR: Final = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
-# Formats a phone or a browser hands us (Pillow's JPEG opener also returns the
-# "MPO" JPEGs some phones write); refusing the rest keeps odd decoders out.
-_FORMATS: Final = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
+# What a phone or a browser hands us (Pillow's JPEG opener also returns the "MPO"
+# JPEGs some phones write); Pillow tries no other decoder on an upload.
+FORMATS: Final = ("JPEG", "PNG", "WEBP")
+# Other pictures people send, known by their first bytes, to say what was sent. HEIC
+# (iPhones) is not read: iOS sends JPEG when a photo is uploaded from the browser,
+# and its decoders (libheif, libde265) are more native code facing the Internet.
+_HEIC_BRANDS: Final = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1")
+_OTHER_FORMATS: Final = (
+    (b"GIF8", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+)
 
 
-def _open(data: bytes) -> Image.Image:
-    """Open and check the image without decoding its pixels yet."""
+def open_picture(data: bytes, unreadable: str) -> Image.Image:
+    """An uploaded picture, opened but not decoded yet: JPEG, PNG or WebP, MAX_PIXELS at most.
+
+    InvalidInput `unreadable` for what is no picture at all.
+    """
+    if data[4:8] == b"ftyp" and data[8:12] in _HEIC_BRANDS:
+        raise InvalidInput("error.picture.heic")
+    for start, name in _OTHER_FORMATS:
+        if data.startswith(start):
+            raise InvalidInput("error.picture.other_format", format=name)
+    too_big = InvalidInput("error.picture.too_many_pixels", max_mp=MAX_PIXELS // 1_000_000)
     try:
         with warnings.catch_warnings():
             # Our own pixel cap below replaces Pillow's decompression-bomb warning.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=_FORMATS)
-    except Image.DecompressionBombError:
-        raise InvalidInput("error.scan.too_large", max_mb=MAX_BYTES // 2**20) from None
+            image = Image.open(io.BytesIO(data), formats=FORMATS)
+    except Image.DecompressionBombError:  # Pillow's own cap, far above ours
+        raise too_big from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise InvalidInput("error.scan.not_an_image") from None
+        raise InvalidInput(unreadable) from None
     if image.width * image.height > MAX_PIXELS:
-        raise InvalidInput("error.scan.too_large", max_mb=MAX_BYTES // 2**20)
+        raise too_big
     return image
 
 
@@ -61,7 +86,7 @@ _ORIENTATION: Final = {
 
 def _load(data: bytes, max_side: int | None) -> tuple[Image.Image, bool]:
     """Decode to upright greyscale, at most `max_side` px long; also say if it was shrunk."""
-    image = _open(data)
+    image = open_picture(data, "error.scan.not_an_image")
     full = max(image.size)
     try:
         orientation = image.getexif().get(0x0112, 1)
@@ -72,10 +97,13 @@ def _load(data: bytes, max_side: int | None) -> tuple[Image.Image, bool]:
             ratio = min(1.0, max_side / full) if max_side else 1.0
             image.draft("L", (round(image.width * ratio), round(image.height * ratio)))
         if "A" in image.mode or "transparency" in image.info:
-            # A transparent background would turn black and hide a black code.
-            rgba = image.convert("RGBA")
-            image = Image.new("RGBA", rgba.size, "white")
-            image.alpha_composite(rgba)
+            # Laid on white: a transparent background would turn black and hide a black
+            # code. In grey rather than RGBA: a quarter of the memory for a big picture
+            # (each rebinding of `image` frees the pixels before it).
+            image = image if image.mode == "RGBA" else image.convert("RGBA")
+            alpha = image.getchannel("A")
+            image = image.convert("L")
+            image = Image.composite(image, Image.new("L", image.size, 255), alpha)
         grey = image if image.mode == "L" else image.convert("L")
         grey.load()
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):

@@ -3,12 +3,13 @@
 Values are monthly (stored on the month's first day). Entering or importing a month
 that already has a value updates it, so re-importing the same file changes nothing.
 
-CSV import is all or nothing: the file is read whole, every row is checked, and
-only a file without a single error is written. Files from French Excel are read
-as they come (workshop/textfiles.py, as the pickups import reads them): UTF-8
-(with or without BOM) or Windows-1252/Latin-1, separated by ",", ";" or tabs,
-numbers with a decimal comma and spaces between thousands, names compared without
-case, accents or punctuation.
+CSV import is all or nothing: every row of the file is checked, and only a file
+without a single error is written. Files from French Excel are read as they come
+(workshop/textfiles.py, as the pickups import reads them): UTF-8 (with or without
+BOM), Excel's UTF-16 "Unicode text" or Windows-1252/Latin-1, separated by ",", ";"
+or tabs, numbers with a decimal comma and spaces between thousands, names compared
+without case, accents or punctuation. The file is read as it goes, within LIMITS;
+past them it is refused whole with the row and the reason.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from workshop.textfiles import RowError, RowProblem, norm, parse_number, shown
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # years of monthly figures fit in a few kilobytes
 MAX_ROWS = 10_000
+LIMITS = textfiles.Limits(max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS)
 MAX_VALUE = 1e9
 MAX_SOURCE_LENGTH = 200
 
@@ -236,16 +238,21 @@ class ImportPreview:
 
 
 # How the import preview names the codec that read the file.
-_CODEC_NAMES = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252", "latin-1": "Latin-1"}
+_CODEC_NAMES = {
+    "utf-16": "UTF-16",
+    "utf-8-sig": "UTF-8",
+    "cp1252": "Windows-1252",
+    "latin-1": "Latin-1",
+}
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput("error.venues.csv.too_large", max_mb=MAX_FILE_BYTES / 1024 / 1024)
-    if b"\x00" in data:
+def _read(data: bytes, limits: textfiles.Limits) -> textfiles.CsvFile:
+    """Start reading an import file; InvalidInput if it is too big or a workbook."""
+    if len(data) > limits.max_bytes:
+        raise InvalidInput("error.venues.csv.too_large", max_mb=limits.max_bytes / 1024 / 1024)
+    if data[:4] == b"PK\x03\x04":  # an Excel workbook: its message says to save it as CSV
         raise InvalidInput("error.venues.csv.not_text")
-    text, codec = textfiles.decode(data)
-    return text, _CODEC_NAMES[codec]
+    return textfiles.read_csv(data, limits)
 
 
 def _columns(header: list[str]) -> dict[str, int]:
@@ -380,10 +387,6 @@ def _check_lines(
     rows: list[ImportRow] = []
     errors: list[RowError] = []
     for number, record in lines:
-        if number > MAX_ROWS + 1:
-            raise InvalidInput("error.venues.csv.too_many_rows", max=MAX_ROWS)
-        if len(record) > textfiles.MAX_COLUMNS:
-            raise InvalidInput("error.venues.csv.too_many_columns", max=textfiles.MAX_COLUMNS)
         cells = {name: record[i].strip() if i < len(record) else "" for name, i in index.items()}
         try:
             rows.append(_check_line(number, cells, known, today, filename))
@@ -408,22 +411,23 @@ def _without_duplicates(rows: list[ImportRow]) -> tuple[list[ImportRow], list[Ro
 
 
 def parse_csv(
-    *, session: Session, actor: User, data: bytes, filename: str = "", today: date | None = None
+    *,
+    session: Session,
+    actor: User,
+    data: bytes,
+    filename: str = "",
+    today: date | None = None,
+    limits: textfiles.Limits = LIMITS,
 ) -> ImportPreview:
-    """Read an import file and check every line, writing nothing."""
+    """Read an import file and check every line, writing nothing (within `limits`)."""
     require(actor, Permission.venues)
-    text, encoding = _decode(data)
-    sep = textfiles.separator(text)
-    lines = textfiles.csv_rows(text, sep)
-    try:
-        checked, errors = _check_lines(lines, _known(session), today or dates.today(), filename)
-    except csv.Error as exc:  # a cell longer than the csv module reads
-        raise InvalidInput("error.venues.csv.unreadable") from exc
+    found = _read(data, limits)
+    checked, errors = _check_lines(found.rows, _known(session), today or dates.today(), filename)
     rows, duplicates = _without_duplicates(checked)
     errors = sorted(errors + duplicates, key=lambda e: e.row)
     if not rows and not errors:
         raise InvalidInput("error.venues.csv.empty")
-    return ImportPreview(encoding, sep, rows, errors)
+    return ImportPreview(_CODEC_NAMES[found.codec], found.delimiter, rows, errors)
 
 
 @dataclass(frozen=True)

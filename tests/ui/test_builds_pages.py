@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
@@ -11,7 +12,7 @@ from tests import factories
 from tests.conftest import APP
 from tests.ui.conftest import open_page, page_alone, scan, start, texts
 from workshop import builds, codes, db
-from workshop.models import BuildStatus, Role
+from workshop.models import BuildStatus, Design, Role
 
 
 def _button(at, label):
@@ -120,6 +121,41 @@ def test_photo_upload_and_bad_photo(ui, tmp_path, monkeypatch):
     at.file_uploader[0].upload("meuble.jpg", factories.jpeg((2000, 1500)), "image/jpeg").run()
     assert texts(at.success) == ["Photo enregistrée."]
     assert len(list((tmp_path / "photos").rglob("*.jpg"))) == 1
+
+
+BOMB_REFUSED = {
+    "fr": "Image trop grande : plus de 40 mégapixels. Prenez la photo en mode normal, "
+    "ou envoyez-en une copie plus petite.",
+    "en": "Picture too big: more than 40 megapixels. Take the photo in the camera's normal "
+    "mode, or send a smaller copy of it.",
+}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_decompression_bomb_is_a_message_and_nothing_is_kept(ui, tmp_path, monkeypatch, lang):
+    monkeypatch.setenv("WORKSHOP_DATA_DIR", str(tmp_path))
+    lead = factories.user(ui, Role.lead)
+    build = factories.build(ui, lead)
+    at = open_page(start(lead, lang=lang), "builds.py")
+    at.file_uploader[0].upload("meuble.png", factories.png_bomb(), "image/png").run()
+    assert not at.exception
+    assert texts(at.error) == [BOMB_REFUSED[lang]]
+    assert not at.success
+    with db.read_session(ui) as session:
+        assert builds.list_photos(session=session, build_id=build.id) == []
+    assert not (tmp_path / "photos").exists()
+
+
+def test_a_decompression_bomb_as_a_design_photo_is_a_message(ui, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_DATA_DIR", str(tmp_path))
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead, lang="en"), "designs.py")
+    at.selectbox[0].set_value(_design_id(ui)).run()
+    at.file_uploader[0].upload("etagere.png", factories.png_bomb(), "image/png").run()
+    assert texts(at.error) == [BOMB_REFUSED["en"]] and not at.success
+    with db.read_session(ui) as session:
+        assert session.exec(select(Design.photo).where(Design.id == _design_id(ui))).one() == ""
+    assert not (tmp_path / "photos").exists()
 
 
 def test_trainee_views_builds_but_cannot_manage(ui):

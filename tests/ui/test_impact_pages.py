@@ -189,16 +189,46 @@ def test_lead_imports_a_file_and_a_bad_file_imports_nothing(ui):
         assert [v.value for v in session.exec(select(MetricValue))] == [1250.0]
 
 
-def test_a_file_with_a_huge_cell_is_a_message_not_a_crash(ui):
-    at = _venue_page(ui)
-    huge = "lieu;indicateur;mois;valeur\r\n" + "x" * (1024 * 1024) + ";visiteurs;2026-01;1\r\n"
-    at.file_uploader[0].upload("lieux.csv", huge.encode(), "text/csv").run()
+HOSTILE_VENUES = {
+    "huge-cell": (
+        "lieu;indicateur;mois;valeur\r\n" + "x" * (1024 * 1024) + ";visiteurs;2026-01;1\r\n",
+        "Ligne 2 : plus de 1\u202f048\u202f576 caractères sur une seule ligne ; ce n'est pas un "
+        "tableau exporté d'un tableur. Rien n'a été importé.",
+        "Row 2: more than 1,048,576 characters on one line; this is not a table exported "
+        "from a spreadsheet. Nothing was imported.",
+    ),
+    "open-quote": (
+        f'lieu;indicateur;mois;valeur;source\r\n{GUIGNIER};visiteurs;2026-01;1;"compté\r\n'
+        f"{GUIGNIER};visiteurs;2026-02;2;\r\n",
+        'Ligne 2 : un guillemet (") ouvre une cellule',
+        'Row 2: a quote (") opens a cell',
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("case", HOSTILE_VENUES)
+def test_a_hostile_file_is_a_message_not_a_crash_and_imports_nothing(ui, case, lang):
+    text, french, english = HOSTILE_VENUES[case]
+    at = open_page(start(factories.user(ui, Role.lead), lang=lang), "venues.py")
+    at.file_uploader[0].upload("lieux.csv", text.encode(), "text/csv").run()
     assert not at.exception
-    assert texts(at.error) == [
-        "Ce fichier ne se lit pas comme un CSV (une cellule beaucoup trop longue ?). "
-        "Rien n'a été importé."
-    ]
+    assert len(at.error) == 1 and at.error[0].value.startswith(french if lang == "fr" else english)
     assert not at.dataframe
+    with db.read_session(ui) as session:
+        assert session.exec(select(MetricValue)).all() == []
+
+
+def test_excel_unicode_text_is_read_and_imported(ui):
+    at = _venue_page(ui)
+    month = dates.today().replace(day=1)
+    text = f"lieu\tindicateur\tmois\tvaleur\r\n{GUIGNIER}\tvisiteurs\t{month:%m/%Y}\t1 250\r\n"
+    at.file_uploader[0].upload("lieux.txt", text.encode("utf-16"), "text/plain").run()
+    assert not at.error
+    assert any("UTF-16" in c for c in texts(at.caption))
+    next(b for b in at.button if b.label == "Importer les 1 lignes").click().run()
+    with db.read_session(ui) as session:
+        assert [v.value for v in session.exec(select(MetricValue))] == [1250.0]
 
 
 def test_market_manager_sees_the_venues_but_cannot_enter_figures(ui):

@@ -127,6 +127,53 @@ def test_unreadable_file_is_a_message(ui):
     ]
 
 
+HOSTILE = {
+    "bloated": (
+        "collectes.xlsx",
+        factories.bloated_xlsx([["Date", "Marché", "Cagettes"]], 1_000_000),
+        "Une fois décompressé, ce classeur ferait 17,2 Mo (au plus 10 Mo).",
+        "Once unzipped, this workbook would take 17.2 MB (at most 10 MB).",
+    ),
+    "blank-lines": (
+        "vide.csv",
+        b"\n" * 1_100_000,
+        "Ligne 1\u202f048\u202f577 : plus de 1\u202f048\u202f576 lignes, vides comprises",
+        "Row 1,048,577: more than 1,048,576 rows, blank ones included",
+    ),
+    "open-quote": (
+        "ancien.csv",
+        (CSV + '07/03/2024;Davout;"2;;;\n08/03/2024;Davout;4;;;\n').encode(),
+        'Ligne 4 : un guillemet (") ouvre une cellule',
+        'Row 4: a quote (") opens a cell',
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("case", HOSTILE)
+def test_a_hostile_file_is_a_message_and_nothing_is_imported(ui, case, lang):
+    name, data, french, english = HOSTILE[case]
+    at = open_page(start(factories.user(ui, Role.lead), lang=lang), "import_pickups.py")
+    at.file_uploader[0].upload(name, data, "application/octet-stream").run()
+    assert not at.exception
+    assert len(at.error) == 1 and at.error[0].value.startswith(french if lang == "fr" else english)
+    assert not at.metric  # no preview
+    assert not [b for b in at.button if b.label.startswith(("Importer", "Import"))]
+    assert _lots(ui) == 0
+
+
+def test_excel_unicode_text_is_imported_from_the_page(ui):
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead), "import_pickups.py")
+    text = CSV.replace(";", "\t").replace("\n", "\r\n")
+    at.file_uploader[0].upload("ancien.txt", text.encode("utf-16"), "text/plain").run()
+    assert not at.exception and not at.error
+    assert any("encodage utf-16" in c and "« TAB »" in c for c in texts(at.caption))
+    next(b for b in at.button if b.label == "Importer 2 collecte(s)").click().run()
+    assert texts(at.success) == ["2 collecte(s) importée(s), 0 déjà enregistrée(s)."]
+    assert _lots(ui) == 2
+
+
 def test_audit_log_filters_and_shows_json_as_text(ui):
     admin = factories.user(ui, Role.admin, display_name="Camille")
     lead = factories.user(ui, Role.lead, "lea", display_name="Léa")

@@ -11,7 +11,7 @@ from sqlmodel import func, select
 from tests import factories
 from tests.ui.conftest import open_page, scan, start, texts
 from workshop import codes, crates, db, labels
-from workshop.models import Crate, Outcome, Role
+from workshop.models import AuditEvent, Crate, Outcome, Role
 
 
 def _crate_count(engine) -> int:
@@ -215,6 +215,35 @@ def test_bad_photos_are_explained(ui, content, message):
     at.file_uploader[0].upload("photo.png", content, "image/png").run()
     assert not at.exception
     assert len(at.error) == 1 and at.error[0].value.startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("lang", "picture", "message"),
+    [
+        ("fr", "bomb", "Image trop grande : plus de 40 mégapixels."),
+        ("en", "bomb", "Picture too big: more than 40 megapixels."),
+        ("fr", "gif", "Les images GIF ne sont pas lues : envoyez une photo JPEG, PNG ou WebP."),
+        ("en", "gif", "GIF pictures are not read: send a JPEG, PNG or WebP photo."),
+    ],
+)
+def test_a_hostile_picture_is_a_message_and_changes_nothing(ui, lang, picture, message):
+    lead = factories.user(ui, Role.lead)
+    _tagged(ui, lead)
+    if picture == "bomb":
+        content = factories.png_bomb()  # 700 KB, 13 300 x 13 300 pixels
+    else:
+        out = io.BytesIO()
+        Image.open(io.BytesIO(_png_of(codes.mint("C")))).save(out, "GIF")
+        content = out.getvalue()
+    with db.read_session(ui) as session:
+        events = session.exec(select(func.count()).select_from(AuditEvent)).one()
+    at = open_page(start(lead, lang=lang), "scan.py")
+    at.file_uploader[0].upload("photo.png", content, "image/png").run()
+    assert not at.exception
+    assert len(at.error) == 1 and at.error[0].value.startswith(message)
+    assert not at.subheader  # nothing scanned
+    with db.read_session(ui) as session:
+        assert session.exec(select(func.count()).select_from(AuditEvent)).one() == events
 
 
 def test_code_link_from_a_phone_camera(ui):

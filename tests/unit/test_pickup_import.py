@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 from sqlmodel import func, select
 
 from tests import factories
@@ -50,15 +48,6 @@ def _import(engine, actor, table, mapping=None, filename="ancien-tableur.csv"):
             mapping=mapping or _mapping(engine, table),
             filename=filename,
         )
-
-
-def _xlsx(rows: list[list[object]]) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    data = io.BytesIO()
-    book.save(data)
-    return data.getvalue()
 
 
 # --- reading files -------------------------------------------------------------------
@@ -117,7 +106,7 @@ def test_bad_dates(value):
 
 def test_xlsx_with_date_cells_and_day_numbers(engine):
     lead = factories.user(engine, Role.lead)
-    data = _xlsx(
+    data = factories.xlsx(
         [
             ["Jour", "Marché", "Cagettes bois", "Plateaux", "Caisses", "Pesées", "Kilos"],
             [datetime(2024, 3, 5), "Marché Davout", 12, 2, None, 3, 3.9],
@@ -146,37 +135,55 @@ def test_xlsx_with_date_cells_and_day_numbers(engine):
         (b"\n;;\n\n", "vide.csv", "error.import.empty"),
         (b"PK\x03\x04 not really a zip", "faux.xlsx", "error.import.unreadable"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "vieux.xls", "error.import.old_excel"),
-        (b"a;b\x00c\n", "binaire.csv", "error.import.unreadable"),
+        (b"a;b\x00c\n", "binaire.csv", "error.file.not_text"),
         # Hostile files: refused whole, with a message, before anything is read as a pickup.
         pytest.param(b"\n" * 1_000_000, "vide.csv", "error.import.empty", id="blank-lines"),
         pytest.param(
             (HEADER[:-1] + ";x" * 50_000 + "\n05/03/2024;Davout;3\n").encode(),
             "large.csv",
-            "error.import.too_many_columns",
+            "error.file.too_many_columns",
             id="wide-header",
         ),
         pytest.param(
             (HEADER + "05/03/2024;Davout;3" + ";x" * 50_000 + "\n").encode(),
             "large.csv",
-            "error.import.too_many_columns",
+            "error.file.too_many_columns",
             id="wide-row",
         ),
         pytest.param(
-            _xlsx([["x"] * (textfiles.MAX_COLUMNS + 1)]),
+            factories.xlsx([["x"] * (textfiles.MAX_COLUMNS + 1)]),
             "large.xlsx",
-            "error.import.too_many_columns",
+            "error.file.too_many_columns",
             id="wide-xlsx",
         ),
         pytest.param(
             (HEADER + "05/03/2024;" + "D" * (1024 * 1024) + ";3\n").encode(),
             "cellule.csv",
-            "error.import.unreadable",
-            id="1MB-cell",
+            "error.file.line_too_long",
+            id="1MB-line",
+        ),
+        pytest.param(
+            (HEADER + "05/03/2024;" + "D" * (200 * 1024) + ";3\n").encode(),
+            "cellule.csv",
+            "error.file.cell_too_long",
+            id="200KB-cell",
+        ),
+        pytest.param(
+            b"\n" * textfiles.SHEET_ROWS + HEADER.encode(),
+            "vide.csv",
+            "error.file.too_many_lines",
+            id="more-lines-than-a-sheet",
+        ),
+        pytest.param(
+            factories.bloated_xlsx([["Date", "Marché", "Cagettes"]], 1_000_000),
+            "collectes.xlsx",
+            "error.file.xlsx_unzipped",
+            id="bloated-shared-strings",
         ),
         pytest.param(
             (HEADER + "05/03/2024;Davout;3\n" * (pickup_import.MAX_ROWS + 1)).encode(),
             "long.csv",
-            "error.import.too_many_rows",
+            "error.file.too_many_rows",
             id="rows",
         ),
     ],
@@ -217,9 +224,67 @@ def test_blank_rows_between_rows_do_not_cut_a_sheet_short():
     rows = [["Date", "Marché", "Cagettes"]]
     for day in range(pickup_import.MAX_ROWS // 2 + 100):
         rows += [[None, None, None], [date(2024, 3, 5) + timedelta(days=day), "Davout", 1]]
-    table = pickup_import.read_table(_xlsx(rows), "collectes.xlsx")
+    table = pickup_import.read_table(factories.xlsx(rows), "collectes.xlsx")
     assert len(table.rows) == pickup_import.MAX_ROWS // 2 + 100
     assert table.rows[-1][0] == 2 * len(table.rows) + 1
+
+
+def _days(n: int) -> list[list[object]]:
+    return [[date(2020, 1, 1) + timedelta(days=day), "Davout", 1] for day in range(n)]
+
+
+def test_a_sheet_that_says_it_is_smaller_is_read_whole():
+    # Point 12: 200 blank rows, then 4 900 pickups, in a sheet whose recorded size (its
+    # <dimension>, which some programs write wrong) is 50 rows short: openpyxl stopped
+    # there, and 4 850 pickups were imported without a word.
+    data = factories.xlsx([["Date", "Marché", "Cagettes"], *[[None]] * 200, *_days(4900)])
+    sheet = factories.xlsx_parts(data)["xl/worksheets/sheet1.xml"]
+    assert b'<dimension ref="A1:C5101"' in sheet
+    short = sheet.replace(b'<dimension ref="A1:C5101"', b'<dimension ref="A1:C5051"')
+    table = pickup_import.read_table(
+        factories.xlsx([], {"xl/worksheets/sheet1.xml": short}), "collectes.xlsx"
+    )
+    assert len(table.rows) == 4900 and table.rows[-1][0] == 5101
+
+
+def _refused(data: bytes, name: str) -> tuple[str, dict]:
+    with pytest.raises(InvalidInput) as caught:
+        pickup_import.read_table(data, name)
+    return caught.value.key, caught.value.params
+
+
+def test_nothing_in_a_file_is_left_out_without_a_word():
+    # A quote left open in a note made the next rows part of it: 2 pickups of 4.
+    text = HEADER[:-1] + ';Remarque\n05/03/2024;Davout;3;"grosse\n06/03/2024;Davout;4;\n'
+    text += '07/03/2024;Davout;5;"fin"\n08/03/2024;Davout;6;\n'
+    assert _refused(text.encode(), "collectes.csv") == ("error.file.open_quote", {"row": 2})
+    # A count typed far to the right, past the columns read.
+    data = factories.xlsx([["Date", "Marché", "Cagettes"], *_days(3), [None] * 250 + [4]])
+    assert _refused(data, "collectes.xlsx") == (
+        "error.file.too_many_columns",
+        {"row": 5, "n": 251, "max": textfiles.MAX_COLUMNS},
+    )
+    # A formula whose result was never saved (a file written by a program) read as empty.
+    rows = [["Date", "Marché", "Cagettes"], [date(2024, 3, 5), "Davout", "=2+3"]]
+    assert _refused(factories.xlsx(rows), "collectes.xlsx") == (
+        "error.file.formula_without_value",
+        {"cell": "C2"},
+    )
+
+
+def test_excel_unicode_text_is_imported(engine):
+    # Point 13: Excel's "Unicode text": UTF-16 with its byte-order mark, tabs between columns.
+    lead = factories.user(engine, Role.lead)
+    text = "Date\tMarché\tCagettes\tRemarque\r\n05/03/2024\tMarché Davout\t12\tété\r\n"
+    table = pickup_import.read_table(text.encode("utf-16"), "collectes.txt")
+    assert (table.encoding, table.delimiter, table.headers) == (
+        "utf-16",
+        "\t",
+        ["Date", "Marché", "Cagettes", "Remarque"],
+    )
+    report = _import(engine, lead, table, filename="collectes.txt")
+    assert [(r.market, r.note) for r in report.imported] == [("Marché Davout", "été")]
+    assert _lots(engine) == 1
 
 
 # --- importing ---------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -183,6 +184,27 @@ def test_french_excel_file_semicolons_latin1_decimal_comma(engine):
     assert preview.rows[1].metric == "kg vegetables processed (légumerie/conserverie)"
 
 
+def test_excel_unicode_text_is_imported(engine):
+    # Excel's "Unicode text": UTF-16 with its byte-order mark, tabs between columns.
+    lead = factories.user(engine, Role.lead)
+    text = f"lieu\tindicateur\tmois\tvaleur\r\n{REGIE}\templois\t03/2026\t42,5\r\n"
+    preview = _preview(engine, lead, text.encode("utf-16"))
+    assert preview.ok, preview.errors
+    assert (preview.encoding, preview.separator) == ("UTF-16", "\t")
+    assert _import(engine, lead, text.encode("utf-16")).created == 1
+    assert [v.value for v in _values(engine)] == [42.5]
+
+
+def test_the_limits_can_be_passed(engine):
+    lead = factories.user(engine, Role.lead)
+    limits = replace(venues.LIMITS, max_rows=2)
+    with pytest.raises(InvalidInput) as err, db.read_session(engine) as session:
+        venues.parse_csv(
+            session=session, actor=lead, data=GOOD.encode(), today=TODAY, limits=limits
+        )
+    assert (err.value.key, err.value.params) == ("error.file.too_many_rows", {"row": 4, "max": 2})
+
+
 @pytest.mark.parametrize(
     ("line", "key", "params"),
     [
@@ -239,27 +261,38 @@ GOOD_LINE = f"{GUIGNIER},visitors,2026-04,1250,\n"
         pytest.param(b"\n" * 1_000_000, "error.venues.csv.empty", id="blank-lines"),
         pytest.param(
             (HEADER + GOOD_LINE + f"{GUIGNIER},visitors,2026-05,1\x002,\n").encode(),
-            "error.venues.csv.not_text",
+            "error.file.not_text",
             id="NUL",
         ),
         pytest.param(
             (HEADER[:-1] + ",x" * 50_000 + "\n" + GOOD_LINE).encode(),
-            "error.venues.csv.bad_header",
+            "error.file.too_many_columns",
             id="wide-header",
         ),
         pytest.param(
             (HEADER + GOOD_LINE[:-1] + ",x" * 50_000 + "\n").encode(),
-            "error.venues.csv.too_many_columns",
+            "error.file.too_many_columns",
             id="wide-row",
         ),
         pytest.param(
             (HEADER + GOOD_LINE[:-1] + "x" * (1024 * 1024) + "\n").encode(),
-            "error.venues.csv.unreadable",
-            id="1MB-cell",
+            "error.file.line_too_long",
+            id="1MB-line",
+        ),
+        pytest.param(
+            (HEADER + GOOD_LINE[:-1] + "x" * (200 * 1024) + "\n").encode(),
+            "error.file.cell_too_long",
+            id="200KB-cell",
+        ),
+        # A quote left open in the last column: the lines after it would vanish into it.
+        pytest.param(
+            (HEADER + GOOD_LINE[:-1] + '"comptage\n' + GOOD_LINE.replace("04", "05")).encode(),
+            "error.file.open_quote",
+            id="open-quote",
         ),
         pytest.param(
             (HEADER + GOOD_LINE * (venues.MAX_ROWS + 1)).encode(),
-            "error.venues.csv.too_many_rows",
+            "error.file.too_many_rows",
             id="rows",
         ),
     ],

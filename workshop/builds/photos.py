@@ -1,11 +1,15 @@
-"""Photos: a build's photos and a design's catalogue photo, resized and kept on disk."""
+"""Photos: a build's photos and a design's catalogue photo, resized and kept on disk.
+
+Pictures are opened by `qr_photos.open_picture` (JPEG, PNG or WebP, their pixels
+counted before they are decoded), as on the Scan page.
+"""
 
 from __future__ import annotations
 
 import io
 import uuid
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 from PIL.JpegImagePlugin import JpegImageFile
 from sqlmodel import Session, col, select
 
@@ -14,22 +18,27 @@ from workshop.accounts import Permission, require
 from workshop.builds.lifecycle import get_build
 from workshop.errors import InvalidInput, NotFound
 from workshop.models import BuildPhoto, Design, User
+from workshop.qr_photos import open_picture
 
 MAX_PHOTO_BYTES = 25 * 1024 * 1024
 PHOTO_MAX_SIDE = 1600  # px; a phone screen never needs more, and it keeps files < 1 MB
 
 
 def _resized_jpeg(data: bytes) -> bytes:
+    """A photo as we keep it; InvalidInput for a file too big, not a picture, or too many pixels."""
     if len(data) > MAX_PHOTO_BYTES:
         raise InvalidInput("error.photo.too_large", max_mb=MAX_PHOTO_BYTES // (1024 * 1024))
+    image = open_picture(data, "error.photo.not_an_image")
     try:
-        image: Image.Image = Image.open(io.BytesIO(data))
         if isinstance(image, JpegImageFile):
             image.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))  # fast JPEG downscale on load
+        # Shrunk first, in place: turning and converting then copy a small picture, not
+        # the decoded one (a 40 MP PNG is 160 MB).
+        image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
         image = ImageOps.exif_transpose(image).convert("RGB")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        # Truncated or corrupt pixel data only shows up when decoding.
         raise InvalidInput("error.photo.not_an_image") from None
-    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=82, optimize=True)
     return out.getvalue()
