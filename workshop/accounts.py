@@ -23,6 +23,7 @@ from workshop.errors import (
 from workshop.models import AuditEvent, Market, Role, User, utcnow
 
 MIN_PASSWORD_LENGTH = 8
+MAX_DISPLAY_NAME = 120  # app_user.display_name's size
 
 # Guessing throttle (issue 8): after FREE_TRIES failures the next attempt waits
 # FIRST_WAIT_S, doubled for each further failure, at most MAX_WAIT_S. Failures are
@@ -102,6 +103,8 @@ def _check_new_user_fields(username: str, display_name: str, password: str) -> t
     display_name = typed_input.text(display_name)
     if not display_name:
         raise InvalidInput("error.user.display_name_empty")
+    if len(display_name) > MAX_DISPLAY_NAME:
+        raise InvalidInput("error.user.display_name_long", max=MAX_DISPLAY_NAME)
     check_password(password)
     return username, display_name
 

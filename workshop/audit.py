@@ -14,6 +14,8 @@ from sqlmodel import Session
 from workshop.models import AuditEvent, User, utcnow
 
 _TABLE = cast(Table, cast(Any, AuditEvent).__table__)
+# The longest reason an event keeps (its column's size).
+MAX_REASON = 500
 _INSERT = insert(_TABLE)
 
 

@@ -332,8 +332,15 @@ def _parse_row(number: int, row: list[Any], lookups: _Lookups) -> PickupRow:
         pickup_date=pickup_date,
         counts=counts,
         sample=_sample(row, counts, lookups),
-        note="" if blank(note) else str(note).strip(),
+        note=_one_line(note),
     )
+
+
+def _one_line(cell: Any) -> str:
+    """A note cell as one line: a line break typed in a spreadsheet cell (Alt+Enter) is a space
+    (the note of a pickup is one line; other invisible characters are still refused)."""
+    lines = re.split(r"[\r\n]+", "" if blank(cell) else str(cell))
+    return " ".join(line.strip() for line in lines if line.strip())
 
 
 def _date(raw: Any) -> date:

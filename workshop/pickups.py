@@ -286,6 +286,8 @@ def _reason(typed: str) -> str:
     reason = typed_input.text(typed)
     if not reason:
         raise InvalidInput("error.pickup.reason_required")
+    if len(reason) > audit.MAX_REASON:
+        raise InvalidInput("error.reason_too_long", max=audit.MAX_REASON)
     return reason
 
 

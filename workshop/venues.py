@@ -363,7 +363,11 @@ def _check_line(
     venue, metric = _venue_and_metric(cells, known)
     month = _month(cells["month"], today)
     value = _value(cells["value"])
-    source = cells.get("source", "") or filename
+    try:
+        # Checked as when typed in the form (no control character), cut to the column's size.
+        source = typed_input.text(cells.get("source", "") or filename)[:MAX_SOURCE_LENGTH]
+    except InvalidInput as err:
+        raise RowProblem(err.key, **err.params) from None
     return ImportRow(
         row=number,
         venue=venue.name,
@@ -371,7 +375,7 @@ def _check_line(
         metric=metric.name,
         month=month,
         value=value,
-        source=source[:MAX_SOURCE_LENGTH],
+        source=source,
         before=known.values.get((metric.id or 0, month)),
     )
 

@@ -46,6 +46,11 @@ def test_lead_starts_a_piece_and_scans_its_crates(ui):
     _button(at, "Créer le meuble et son code").click().run()
     [message] = texts(at.success)
     assert message.startswith("Meuble M-")
+    # Planned, it has no public passport yet: no link to one, a word saying when.
+    assert "Le passeport public de ce meuble s'ouvrira quand sa fabrication aura commencé." in (
+        texts(at.caption)
+    )
+    assert not at.get("link_button")
     _button(at, "Scanner des cagettes dans ce meuble").click().run()
     assert texts(at.title) == ["Scanner"]
     assert texts(at.subheader)[0].startswith("Session de scan : meuble M-")

@@ -164,6 +164,20 @@ def test_invisible_characters_in_a_new_user_or_an_email_are_refused_and_write_no
     )
 
 
+def test_a_display_name_longer_than_its_column_is_refused(engine):
+    admin = factories.user(engine, Role.admin, "admin")
+    factories.refused(
+        engine,
+        "error.user.display_name_long",
+        accounts.create_user,
+        actor=admin,
+        username="camille",
+        display_name="C" * (accounts.MAX_DISPLAY_NAME + 1),
+        password="long-enough",
+        role=Role.lead,
+    )
+
+
 def test_bidirectional_controls_are_taken_out_of_a_display_name(engine):
     admin = factories.user(engine, Role.admin, "admin")
     made = factories.write(

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from tests import factories
-from workshop import builds, dates, db
+from workshop import audit, builds, dates, db
 from workshop.errors import InvalidInput
 from workshop.models import AuditEvent, BuildStatus, Outcome, Role
 
@@ -132,3 +132,16 @@ def test_a_destination_is_kept_without_bidirectional_controls(engine):
         engine, lead, _finished(engine, lead), BuildStatus.donated, destination="\u202eÉcole\u202c"
     )
     assert donated.destination == "École"
+
+
+def test_a_deletion_reason_longer_than_the_audit_log_keeps_is_refused(engine):
+    lead = factories.user(engine, Role.lead)
+    build = factories.build(engine, lead)
+    factories.refused(
+        engine,
+        "error.reason_too_long",
+        builds.delete_build,
+        actor=lead,
+        build_id=build.id,
+        reason="r" * (audit.MAX_REASON + 1),
+    )

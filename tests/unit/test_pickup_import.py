@@ -310,6 +310,15 @@ def test_import_french_csv_gives_lots_with_codes_samples_and_audit(engine):
     assert "ancien-tableur.csv" in events[-1].after and report.lot_codes[0] in events[-1].after
 
 
+def test_a_note_written_over_two_lines_in_a_cell_is_imported_as_one_line(engine):
+    lead = factories.user(engine, Role.lead)
+    table = _csv('Date;Marché;Cagettes;Remarque\n05/03/2024;Davout;12;"pluie\r\nvent  fort"\n')
+    report = _import(engine, lead, table)
+    with db.read_session(engine) as session:
+        lot = session.exec(select(Lot).where(Lot.code == report.lot_codes[0])).one()
+    assert lot.note == "pluie vent  fort"
+
+
 def test_importing_the_same_file_twice_adds_nothing(engine):
     lead = factories.user(engine, Role.lead)
     table = _csv(FRENCH_CSV)

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import func, select
 
 from tests import factories
-from workshop import codes, dates, db, pickups
+from workshop import audit, codes, dates, db, pickups
 from workshop.errors import InvalidInput, NotFound, PermissionDenied
 from workshop.models import AuditEvent, Lot, LotLine, Role
 
@@ -222,6 +222,20 @@ def test_update_without_reason_or_with_bad_values_changes_nothing(engine):
         assert pickups.lot_counts(session=session, lot_id=lot.id) == {kinds[0].id: 10}
     with pytest.raises(NotFound):
         update(999, fields, "typo")
+
+
+def test_a_reason_longer_than_the_audit_log_keeps_is_refused(engine):
+    lead = factories.user(engine, Role.lead)
+    lot = factories.lot(engine, lead)
+    too_long = "r" * (audit.MAX_REASON + 1)
+    factories.refused(
+        engine,
+        "error.reason_too_long",
+        pickups.delete_pickup,
+        actor=lead,
+        lot_id=lot.id,
+        reason=too_long,
+    )
 
 
 def test_delete_pickup(engine):

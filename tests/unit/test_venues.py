@@ -227,6 +227,11 @@ def test_the_limits_can_be_passed(engine):
             "error.venues.csv.unknown_metric",
             {"metric": "jobs", "venue": GUIGNIER},
         ),
+        (
+            f"{GUIGNIER},visitors,2026-04,10,compt\x08age",
+            "error.text.invisible",
+            {"code": "U+0008", "position": 6},
+        ),
     ],
 )
 def test_a_bad_line_is_refused_with_its_row_and_nothing_is_imported(engine, line, key, params):

@@ -180,6 +180,8 @@ def delete_build(*, session: Session, actor: User, build_id: int, reason: str) -
     reason = typed_input.text(reason)
     if not reason:
         raise InvalidInput("error.build.reason_required")
+    if len(reason) > audit.MAX_REASON:
+        raise InvalidInput("error.reason_too_long", max=audit.MAX_REASON)
     build = get_build(session=session, build_id=build_id)
     before = audit.snapshot(build)
     links = list(session.exec(select(BuildCrate).where(BuildCrate.build_id == build_id)))

@@ -105,9 +105,14 @@ if build.status in builds.OPEN and st.button(
 ):
     st.session_state["open_build"] = build.id
     st.switch_page(nav.page_path("scan.py"))
-st.link_button(
-    t("builds.open_passport"), f"{config.base_url()}/?code={build.code}", icon=":material/public:"
-)
+if build.status == BuildStatus.planned:
+    st.caption(t("builds.passport_once_started"))  # a planned piece is not public yet
+else:
+    st.link_button(
+        t("builds.open_passport"),
+        f"{config.base_url()}/?code={build.code}",
+        icon=":material/public:",
+    )
 
 crates_tab, status_tab, photos_tab, label_tab = st.tabs(
     [t("builds.tab.crates"), t("builds.tab.status"), t("builds.tab.photos"), t("builds.tab.label")]
