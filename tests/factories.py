@@ -79,6 +79,14 @@ def user(
         return u
 
 
+def sign_in_token(engine: Engine, signed_in: User, now: datetime | None = None) -> str:
+    """A new sign-in token for `signed_in`, as the sign-in page issues it."""
+    from workshop import signin_tokens
+
+    with db.write_session(engine) as session:
+        return signin_tokens.issue(session=session, user=signed_in, now=now).token
+
+
 def market(engine: Engine, name: str = "Marché Davout") -> Market:
     """A seeded market by name."""
     with db.read_session(engine) as session:

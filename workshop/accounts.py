@@ -197,14 +197,21 @@ def create_user(
     return user
 
 
-def reset_password(*, session: Session, actor: User, user_id: int, password: str) -> User:
-    """Set a new password for a user (admin only)."""
+def _user_to_change(session: Session, actor: User, user_id: int) -> User:
+    """The user an admin is about to change, or PermissionDenied / NotFound."""
     require(actor, Permission.manage_users)
-    check_password(password)
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("error.user.unknown")
+    return user
+
+
+def reset_password(*, session: Session, actor: User, user_id: int, password: str) -> User:
+    """Set a new password for a user (admin only); their sign-ins end."""
+    user = _user_to_change(session, actor, user_id)
+    check_password(password)
     user.password_hash = hash_password(password)
+    end_sign_ins(user)
     session.add(user)
     audit.record(
         session=session, actor=actor, action="reset_password", entity="user", entity_id=user.id
@@ -213,16 +220,38 @@ def reset_password(*, session: Session, actor: User, user_id: int, password: str
 
 
 def set_active(*, session: Session, actor: User, user_id: int, active: bool) -> User:
-    """Disable or re-enable a user's sign-in (admin only; never oneself)."""
-    require(actor, Permission.manage_users)
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("error.user.unknown")
+    """Disable or re-enable a user's sign-in (admin only; never oneself); their sign-ins end."""
+    user = _user_to_change(session, actor, user_id)
     if user.id == actor.id:
         raise InvalidInput("error.user.cannot_disable_self")
     with audit.change(session=session, actor=actor, obj=user, entity="user", entity_id=user.id):
-        user.active = active
+        if user.active != active:
+            user.active = active
+            end_sign_ins(user)
     return user
+
+
+def set_role(
+    *, session: Session, actor: User, user_id: int, role: Role, market_id: int | None = None
+) -> User:
+    """Give a user another role (admin only; never oneself); their sign-ins end."""
+    user = _user_to_change(session, actor, user_id)
+    if user.id == actor.id:
+        raise InvalidInput("error.user.cannot_change_own_role")
+    role = Role(role)
+    if market_id is not None and session.get(Market, market_id) is None:
+        raise NotFound("error.market.unknown")
+    market = market_id if role == Role.market_manager else None
+    with audit.change(session=session, actor=actor, obj=user, entity="user", entity_id=user.id):
+        if (user.role, user.market_id) != (role, market):
+            user.role, user.market_id = role, market
+            end_sign_ins(user)
+    return user
+
+
+def end_sign_ins(user: User) -> None:
+    """End every sign-in `user` has now: tokens carry the generation this moves past."""
+    user.sign_in_generation += 1
 
 
 def throttle_wait(failures: int, last_failure: datetime | None, now: datetime) -> int:
@@ -336,15 +365,15 @@ def _clean_email(email: str) -> str | None:
 
 def set_email(*, session: Session, actor: User, user_id: int, email: str) -> User:
     """Set (or clear, with "") the e-mail a user signs in with through single sign-on (admin)."""
-    require(actor, Permission.manage_users)
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("error.user.unknown")
+    user = _user_to_change(session, actor, user_id)
     clean = _clean_email(email)
     if clean and session.exec(select(User).where(User.email == clean, User.id != user_id)).first():
         raise InvalidInput("error.user.email_taken", email=clean)
     with audit.change(session=session, actor=actor, obj=user, entity="user", entity_id=user.id):
-        user.email = clean
+        if user.email != clean:
+            # A single-sign-on session was opened by the old address: it ends.
+            user.email = clean
+            end_sign_ins(user)
     return user
 
 
@@ -355,12 +384,6 @@ def user_for_email(*, session: Session, email: str | None) -> User:
     if user is None or not user.active:
         raise AuthenticationFailed("error.auth.no_account_for_email")
     return user
-
-
-def active_user(*, session: Session, user_id: int) -> User | None:
-    """The user with this id if their account is active (re-read on every page run)."""
-    user = session.get(User, user_id)
-    return user if user is not None and user.active else None
 
 
 def list_users(*, session: Session, actor: User) -> list[User]:

@@ -8,7 +8,7 @@ from sqlmodel import select
 from tests import factories
 from workshop import accounts, db
 from workshop.accounts import PERMISSIONS, Permission
-from workshop.errors import AuthenticationFailed, InvalidInput, PermissionDenied
+from workshop.errors import AuthenticationFailed, DomainError, InvalidInput, PermissionDenied
 from workshop.models import AuditEvent, Role, User
 
 
@@ -78,6 +78,31 @@ def test_disabled_user_cannot_sign_in(engine):
         accounts.set_active(session=session, actor=admin, user_id=admin.id, active=False)
 
 
+def test_admin_changes_a_role(engine):
+    admin = factories.user(engine, Role.admin, "admin")
+    lead = factories.user(engine, Role.lead, "lea")
+    davout = factories.market(engine)
+    role = {"actor": admin, "user_id": lead.id, "market_id": davout.id}
+    changed = factories.write(engine, accounts.set_role, role=Role.market_manager, **role)
+    assert (changed.role, changed.market_id) == (Role.market_manager, davout.id)
+    changed = factories.write(engine, accounts.set_role, role=Role.lead, **role)
+    assert (changed.role, changed.market_id) == (Role.lead, None)  # a market for managers only
+    with db.read_session(engine) as session:
+        logged = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "update").order_by(AuditEvent.id)
+        ).all()
+    assert [(e.user_id, e.entity_id) for e in logged] == [(admin.id, str(lead.id))] * 2
+    assert '"role": "lead"' in logged[0].before and '"role": "market_manager"' in logged[0].after
+    for refused, key in [
+        ({"user_id": admin.id, "role": Role.lead}, "error.user.cannot_change_own_role"),
+        ({"user_id": 999, "role": Role.lead}, "error.user.unknown"),
+        ({"user_id": lead.id, "role": Role.lead, "market_id": 999}, "error.market.unknown"),
+    ]:
+        with pytest.raises(DomainError) as err, db.write_session(engine) as session:
+            accounts.set_role(session=session, actor=admin, **refused)
+        assert err.value.key == key
+
+
 def test_admin_adds_user_and_resets_password(engine):
     admin = factories.user(engine, Role.admin, "admin")
     davout = factories.market(engine)
@@ -129,6 +154,8 @@ def test_only_admin_manages_users(engine, role):
         accounts.reset_password(
             session=session, actor=actor, user_id=actor.id, password="long-enough"
         )
+    with pytest.raises(PermissionDenied), db.write_session(engine) as session:
+        accounts.set_role(session=session, actor=actor, user_id=actor.id, role=Role.admin)
     with pytest.raises(PermissionDenied), db.read_session(engine) as session:
         accounts.list_users(session=session, actor=actor)
 
