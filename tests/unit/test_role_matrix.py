@@ -412,6 +412,10 @@ def _set_role(w: World, _: User) -> dict[str, Any]:
     return {"user_id": w.target_user().id, "role": Role.trainee}
 
 
+def _unlock(w: World, _: User) -> dict[str, Any]:
+    return {"user_id": w.target_user().id, "reason": "la personne a appelé"}
+
+
 def _sign_out_other(w: World, _: User) -> dict[str, Any]:
     return {"user_id": w.target_user().id}
 
@@ -528,6 +532,7 @@ CASES = [
     Case("accounts.set_active", Permission.manage_users, _set_active),
     Case("accounts.set_email", Permission.manage_users, _set_email),
     Case("accounts.set_role", Permission.manage_users, _set_role),
+    Case("accounts.unlock_sign_in", Permission.manage_users, _unlock),
     # sessions
     Case(
         "signin_tokens.sign_out_everywhere",

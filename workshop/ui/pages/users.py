@@ -1,5 +1,5 @@
 """Users (admin): list, add, reset a password, disable or re-enable, change a role,
-sign out everywhere."""
+sign out everywhere, unlock a sign-in kept waiting by failures."""
 
 from collections.abc import Callable
 from typing import Any
@@ -38,7 +38,7 @@ st.dataframe(
     width="stretch",
 )
 
-add_tab, reset_tab, active_tab, role_tab, email_tab, everywhere_tab = st.tabs(
+add_tab, reset_tab, active_tab, role_tab, email_tab, everywhere_tab, unlock_tab = st.tabs(
     [
         t("users.add"),
         t("users.reset"),
@@ -46,6 +46,7 @@ add_tab, reset_tab, active_tab, role_tab, email_tab, everywhere_tab = st.tabs(
         t("users.role_tab"),
         t("users.email_tab"),
         t("users.everywhere"),
+        t("users.unlock"),
     ]
 )
 role_names = {r: t(f"role.{r.value}") for r in Role}
@@ -130,6 +131,13 @@ with role_tab, st.form("user_role"):
     )
     if st.form_submit_button(t("common.save")):
         _change("users.role_saved", accounts.set_role, target, role=new_role, market_id=new_market)
+
+with unlock_tab, st.form("user_unlock"):
+    st.caption(t("users.unlock_help"))
+    target = st.selectbox(t("users.who"), list(by_id), format_func=_label, key="unlock_who")
+    reason = st.text_input(t("users.unlock_reason"), key="unlock_reason", max_chars=500)
+    if st.form_submit_button(t("users.unlock")):
+        _change("users.unlocked", accounts.unlock_sign_in, target, reason=reason)
 
 with email_tab, st.form("user_email"):
     target = st.selectbox(t("users.who"), list(by_id), format_func=_label, key="email_who")
