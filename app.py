@@ -53,7 +53,7 @@ if not shop_floor:
 # A phone's camera app opens `/?code=…`. A piece of furniture (M…, or anything
 # unreadable) opens its public passport; a crate or lot code is kept (across a
 # sign-in if needed) and handed to the scan page.
-code = st.query_params.get("code")
+code = st.query_params.get("code") or ""
 passport_first = bool(code) and codes.kind_or_none(code) in (None, codes.BUILD)
 if code and not passport_first:
     st.session_state["pending_code"] = code

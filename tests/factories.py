@@ -88,6 +88,49 @@ def user(
         return u
 
 
+def sign_in_token(engine: Engine, signed_in: User, now: datetime | None = None) -> str:
+    """A new sign-in token for `signed_in`, as the sign-in page issues it."""
+    from workshop import signin_tokens
+
+    with db.write_session(engine) as session:
+        return signin_tokens.issue(session=session, user=signed_in, now=now).token
+
+
+def write_lock_is_free(engine: Engine) -> bool:
+    """Whether another writer could start now (SQLite's lock, or PostgreSQL's advisory one)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            free = conn.exec_driver_sql(
+                f"SELECT pg_try_advisory_xact_lock({db.PG_WRITE_LOCK})"
+            ).scalar()
+            conn.rollback()
+            return bool(free)
+    other = sqlite3.connect(str(engine.url.database), timeout=0.2, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:  # database is locked
+        return False
+    finally:
+        other.close()
+
+
+def lock_seen_by_password_checks(monkeypatch: Any, engine: Engine) -> list[bool]:
+    """From now on, note at each password or PIN check whether another writer could start."""
+    from workshop import passwords
+
+    seen: list[bool] = []
+    real = passwords.matches
+
+    def spy(stored_hash: str | None, secret: str) -> bool:
+        seen.append(write_lock_is_free(engine))
+        return real(stored_hash, secret)
+
+    monkeypatch.setattr(passwords, "matches", spy)
+    return seen
+
+
 def market(engine: Engine, name: str = "Marché Davout") -> Market:
     """A seeded market by name."""
     with db.read_session(engine) as session:

@@ -39,7 +39,9 @@ JSON_SUFFIX = ".json"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # Tables that say a database has been used: restore never goes over them.
 IN_USE_TABLES = ("app_user", "auditevent")
-_SKIP_TABLES = {"alembic_version"}
+# `installation`: a database's own identity (signed into its sign-in tokens); a
+# restored copy keeps the one its migration made, so old tokens do not open it.
+_SKIP_TABLES = {"alembic_version", "installation"}
 # Kept by database triggers from the other tables (migration 0007): not exported,
 # rebuilt by those triggers as the rows are restored.
 DERIVED_TABLES = ("tally_counted", "tally_outcome")

@@ -93,10 +93,14 @@ def default_weight_uncertainty() -> float:
     return value if 0 <= value <= 1 else 0.25
 
 
+def _switched_on(variable: str) -> bool:
+    """A yes/no setting: on for 1, true, yes, on (or oui), in any case."""
+    return os.environ.get(variable, "").strip().lower() in ("1", "true", "yes", "on", "oui")
+
+
 def public_summary_enabled() -> bool:
     """Whether the read-only public summary page is open to everyone (`WORKSHOP_PUBLIC_SUMMARY`)."""
-    value = os.environ.get("WORKSHOP_PUBLIC_SUMMARY", "").strip().lower()
-    return value in ("1", "true", "yes", "on", "oui")
+    return _switched_on("WORKSHOP_PUBLIC_SUMMARY")
 
 
 def photos_dir() -> Path:
@@ -188,6 +192,13 @@ def session_hours() -> float:
     except ValueError:
         return 12.0
     return value if 0 < value <= 24 * 30 else 12.0
+
+
+def behind_proxy() -> bool:
+    """True when the app is reached only through the reverse proxy of docs/DEPLOYMENT.md
+    (`WORKSHOP_BEHIND_PROXY`): the sign-in throttles then believe the client address it
+    writes in X-Forwarded-For. Off, that header is ignored: anyone could write it."""
+    return _switched_on("WORKSHOP_BEHIND_PROXY")
 
 
 def check_secrets() -> None:

@@ -71,6 +71,10 @@ class User(SQLModel, table=True):
     market_id: int | None = Field(default=None, foreign_key="market.id")
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Signed into every sign-in token; raised by a password reset, a role or e-mail
+    # change, a disable or re-enable and "sign out everywhere", so that every sign-in
+    # made before stops at its next page run.
+    sign_in_generation: int = 0
 
 
 # One pickup at a market: the crates collected on one day.
@@ -112,6 +116,28 @@ class AuditEvent(SQLModel, table=True):
     before: str = Field(default="")
     after: str = Field(default="")
     reason: str = Field(default="", max_length=500)
+    # Sign-in, PIN and badge tries: the client address (a /64 for IPv6) they came
+    # from, so that the throttles count per address too (accounts.check_throttle).
+    client: str = Field(default="", max_length=60)
+
+
+# This database's own identity, made once (migration 0009): signed into every sign-in
+# token, so a token opens only the database that issued it, even when another one
+# shares the same data folder and session key. Never backed up: a restored copy is
+# a new database and makes its own.
+class Installation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    install_id: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# A sign-in token ended before its time (its holder signed out): refused from then
+# on, even where it was copied. Kept only until the token would have expired anyway.
+class EndedToken(SQLModel, table=True):
+    __tablename__ = "ended_token"
+
+    token_id: str = Field(primary_key=True, max_length=32)
+    expires_at: datetime = Field(index=True)
 
 
 # A crate that got a QR label; it comes from one lot and goes to one outcome.
@@ -389,3 +415,9 @@ class MetricValue(SQLModel, table=True):
 # read them from the index alone, in group order (docs/PERFORMANCE.md, "Dashboard").
 _crate = Crate.__table__.c  # type: ignore[attr-defined]
 Index("ix_crate_lot_kind_outcome", _crate.lot_id, _crate.crate_kind_id, _crate.outcome)
+
+# The sign-in throttles count an entity's tries by key and by client address since a
+# moment (accounts.check_throttle): these keep each count to its own rows.
+_event = AuditEvent.__table__.c  # type: ignore[attr-defined]
+Index("ix_auditevent_entity_key_at", _event.entity, _event.entity_id, _event.at)
+Index("ix_auditevent_client_at", _event.client, _event.at)

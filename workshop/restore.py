@@ -125,7 +125,13 @@ def _records(name: str, content: Any) -> list[dict[str, Any]]:
     unknown += sorted({c for c in columns if columns.count(c) > 1})  # named twice
     if unknown:
         raise InvalidInput("error.backup.unknown_columns", table=name, columns=", ".join(unknown))
-    required = [c.name for c in model.columns if not c.nullable and c.server_default is None]
+    # A column with a default may be missing: an older version's backup lacks the
+    # columns added since, and the upgrade after the restore fills them in.
+    required = [
+        c.name
+        for c in model.columns
+        if not c.nullable and c.server_default is None and c.default is None
+    ]
     if rows and (missing := [c for c in required if c not in columns]):
         raise InvalidInput("error.backup.missing_columns", table=name, columns=", ".join(missing))
     records = []

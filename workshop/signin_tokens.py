@@ -1,10 +1,22 @@
-"""Sign-in tokens kept in a cookie, so a reload or a locked phone does not sign a lead out.
+"""Sign-in tokens: what a browser session holds (and the device's cookie keeps) to stay signed in.
 
-A token is `user id . issued at . expires at (ms) . signature`, the signature an
-HMAC-SHA256 over the rest with `config.session_key()` (standard library: no
-dependency needed for 20 lines). It is checked on every page run: signature,
-expiry, the user still active, and not issued before the user's last "sign out
-everywhere" (an audit event, so revoking needs no extra table).
+A token is `v1 . user id . sign-in generation . token id . expires at (ms) . signature`,
+the signature an HMAC-SHA256 with `config.session_key()` over this database's
+install id (`Installation`) and the rest (standard library: no dependency needed).
+The session keeps its token and `user_for` checks it on every page run, in one
+indexed read, so a sign-in ends everywhere at once when:
+
+- it expires;
+- it was made for another database, even one sharing the data folder and its key
+  (the install id is that database's own);
+- the user's sign-in generation moved on (password reset, role or e-mail changed,
+  disabled or re-enabled, "sign out everywhere": `accounts.end_sign_ins`);
+- its holder signed out (`end`): the token id is kept in `ended_token` until the
+  token would have expired, so a copy of the cookie is refused too;
+- the account is disabled.
+
+Issuing and checking never touch the browser: writing the cookie is the page's
+part (workshop/ui/cookies.py), so moving it to a server-set cookie changes nothing here.
 """
 
 from __future__ import annotations
@@ -12,80 +24,140 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from workshop import audit, config, dates
+from workshop import accounts, audit, config, dates
 from workshop.accounts import Permission, can
 from workshop.errors import NotFound, PermissionDenied
-from workshop.models import AuditEvent, User
+from workshop.models import EndedToken, Installation, User
 
 COOKIE = "atelier_session"
 REVOKE = "sign_out_everywhere"
+VERSION = "v1"
+MAX_LENGTH = 200
 
 
-def _sign(payload: str) -> str:
-    digest = hmac.new(config.session_key(), payload.encode("ascii"), hashlib.sha256).digest()
+@dataclass(frozen=True)
+class Issued:
+    """A new token and how long it lasts (the cookie's Max-Age)."""
+
+    token: str
+    lifetime_s: int
+
+
+@dataclass(frozen=True)
+class _Claims:
+    """What a token says, before it is checked against the database."""
+
+    user_id: int
+    generation: int
+    token_id: str
+    expires: datetime
+    payload: str
+    signature: str
+
+
+def _sign(install_id: str, payload: str) -> str:
+    message = f"{install_id}|{payload}".encode("ascii")
+    digest = hmac.new(config.session_key(), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
-def issue(user: User, *, now: datetime | None = None) -> tuple[str, int]:
-    """A signed token for `user` and its lifetime in seconds."""
+def _install_id(session: Session) -> str | None:
+    return session.exec(select(Installation.install_id).order_by(col(Installation.id))).first()
+
+
+def _install_id_or_new(session: Session) -> str:
+    # Migration 0009 makes it; made again only if someone deleted it by hand.
+    if (known := _install_id(session)) is not None:
+        return known
+    made = Installation(install_id=secrets.token_hex(16))
+    session.add(made)
+    session.flush()
+    return made.install_id
+
+
+def issue(*, session: Session, user: User, now: datetime | None = None) -> Issued:
+    """A new signed token for `user` (a write session: see `_install_id_or_new`)."""
     now = now or dates.utcnow()
+    current = session.get(User, user.id)
+    if current is None:
+        raise NotFound("error.user.unknown")
     lifetime = int(timedelta(hours=config.session_hours()).total_seconds())
-    issued_ms = int(now.timestamp() * 1000)
-    payload = f"{user.id}.{issued_ms}.{issued_ms + lifetime * 1000}"
-    return f"{payload}.{_sign(payload)}", lifetime
+    expires_ms = int(now.timestamp() * 1000) + lifetime * 1000
+    token_id = secrets.token_urlsafe(16)
+    payload = f"{VERSION}.{current.id}.{current.sign_in_generation}.{token_id}.{expires_ms}"
+    return Issued(f"{payload}.{_sign(_install_id_or_new(session), payload)}", lifetime)
 
 
-def _read(token: str, now: datetime) -> tuple[int, datetime] | None:
-    parts = token.split(".")
-    if len(parts) != 4 or not all(parts):
+def _claims(token: str | None) -> _Claims | None:
+    if not token or len(token) > MAX_LENGTH or not token.isascii():
         return None
-    payload = ".".join(parts[:3])
-    if not hmac.compare_digest(parts[3], _sign(payload)):
+    parts = token.split(".")
+    if len(parts) != 6 or parts[0] != VERSION or not all(parts):
         return None
     try:
-        user_id, issued, expires = (int(p) for p in parts[:3])
-    except ValueError:
+        user_id, generation, expires_ms = int(parts[1]), int(parts[2]), int(parts[4])
+        expires = datetime.fromtimestamp(expires_ms / 1000, UTC)
+    except (ValueError, OverflowError, OSError):
         return None
-    if expires <= now.timestamp() * 1000:
-        return None
-    return user_id, datetime.fromtimestamp(issued / 1000, UTC)
+    return _Claims(user_id, generation, parts[3], expires, ".".join(parts[:5]), parts[5])
+
+
+def _signed_here(claims: _Claims, install_id: str | None) -> bool:
+    return install_id is not None and hmac.compare_digest(
+        claims.signature, _sign(install_id, claims.payload)
+    )
 
 
 def user_for(*, session: Session, token: str | None, now: datetime | None = None) -> User | None:
-    """The active user a cookie's token signs in, or None (bad, expired or revoked token)."""
-    if not token or len(token) > 200:
+    """The user a token signs in, or None: bad, expired, ended, outdated or another database's."""
+    claims = _claims(token)
+    if claims is None or claims.expires <= (now or dates.utcnow()):
         return None
-    read = _read(token, now or dates.utcnow())
-    if read is None:
-        return None
-    user_id, issued = read
-    user = session.get(User, user_id)
-    if user is None or not user.active:
-        return None
-    revoked = session.exec(
-        select(AuditEvent.at)
-        .where(AuditEvent.action == REVOKE, AuditEvent.entity_id == str(user_id))
-        .order_by(col(AuditEvent.at).desc())
+    # One read: the user, this database's install id and whether the token was ended.
+    install = select(Installation.install_id).order_by(col(Installation.id)).limit(1)
+    ended = select(EndedToken.token_id).where(EndedToken.token_id == claims.token_id)
+    row = session.exec(
+        select(User, install.scalar_subquery(), ended.exists()).where(User.id == claims.user_id)
     ).first()
-    if revoked is not None and issued <= _aware(revoked):
+    if row is None:
+        return None
+    user, install_id, was_ended = row
+    if not _signed_here(claims, install_id) or was_ended:
+        return None
+    if not user.active or user.sign_in_generation != claims.generation:
         return None
     return user
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def end(*, session: Session, token: str | None, now: datetime | None = None) -> None:
+    """Sign out: this token is refused from now on, wherever it was copied to."""
+    now = now or dates.utcnow()
+    claims = _claims(token)
+    if claims is None or claims.expires <= now or not _signed_here(claims, _install_id(session)):
+        return  # nothing that could sign anyone in
+    # Ended tokens are only kept while they could still be used.
+    session.execute(delete(EndedToken).where(col(EndedToken.expires_at) <= now))
+    if session.get(EndedToken, claims.token_id) is None:
+        session.add(EndedToken(token_id=claims.token_id, expires_at=claims.expires))
 
 
-def sign_out_everywhere(*, session: Session, actor: User, user_id: int) -> User:
+def sign_out_everywhere(*, session: Session, actor: User | None, user_id: int) -> User:
     """End every sign-in of a user on every device (an admin, or the user themself)."""
-    if actor.id != user_id and not can(actor, Permission.manage_users):
+    own = actor is not None and actor.active and actor.id == user_id
+    if not (own or can(actor, Permission.manage_users)):
         raise PermissionDenied(permission=Permission.manage_users.value)
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("error.user.unknown")
-    audit.record(session=session, actor=actor, action=REVOKE, entity="user", entity_id=user_id)
+    with audit.change(
+        session=session, actor=actor, obj=user, action=REVOKE, entity="user", entity_id=user_id
+    ):
+        accounts.end_sign_ins(user)
     return user

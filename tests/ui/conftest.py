@@ -5,17 +5,30 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests import factories
 from tests.conftest import APP, ROOT
+from workshop import db
 from workshop.models import User
+from workshop.ui import common
 
 PAGES = "workshop/ui/pages"
+
+
+def sign_in(at: AppTest, user: User) -> None:
+    """Sign `user` in as the sign-in page does: a new token in the session (checked each run)."""
+    engine = db.make_engine()  # the test's database (WORKSHOP_DATABASE_URL)
+    try:
+        at.session_state[common.TOKEN] = factories.sign_in_token(engine, user)
+    finally:
+        engine.dispose()
+    at.session_state["user_id"] = user.id
 
 
 def start(user: User | None = None, lang: str | None = None) -> AppTest:
     """The app after its first run, signed in as `user`, in `lang`."""
     at = AppTest.from_file(APP, default_timeout=30)
     if user is not None:
-        at.session_state["user_id"] = user.id
+        sign_in(at, user)
     if lang is not None:
         at.session_state["lang"] = lang
     return at.run()
@@ -30,7 +43,7 @@ def page_alone(page: str, user: User | None) -> AppTest:
     """Run a page file directly, as if its URL were opened without the navigation's filter."""
     at = AppTest.from_file(str(ROOT / PAGES / page), default_timeout=30)
     if user is not None:
-        at.session_state["user_id"] = user.id
+        sign_in(at, user)
     return at.run()
 
 

@@ -14,6 +14,7 @@ from tests import factories
 from tests.factories import PIN, add_hours, hour_entries, trainee, write
 from tests.ui.conftest import open_page, page_alone, start, texts
 from workshop import codes, dates, db, hours
+from workshop.hours.kiosk import KIOSK_FREE_TRIES
 from workshop.models import (
     Activity,
     AuditEvent,
@@ -112,6 +113,21 @@ def test_shop_floor_refusals_and_english(ui, frozen):
     _button(at, "English").click().run()
     assert texts(at.title) == ["Hello!"]
     assert texts(at.subheader) == ["Hold your badge in front of the reader."]
+
+
+def test_shop_floor_unknown_badges_are_throttled_on_the_tablet(ui, frozen):
+    """Hardening 8: badges could be tried without limit (548 in 30 s)."""
+    tr = trainee(ui)
+    at = _tablet(ui)
+    for _ in range(KIOSK_FREE_TRIES):
+        at.chat_input[0].set_value(codes.mint("B")).run()
+        assert texts(at.error) == ["Badge inconnu. Demande à ton encadrant·e."]
+    at.chat_input[0].set_value(tr.badge_code).run()  # even a real badge waits now
+    assert texts(at.error) == ["Trop d'essais. Attends 1 minutes ou demande à ton encadrant·e."]
+    assert texts(at.title) == ["Bonjour !"]
+    frozen.current = NOW + timedelta(seconds=61)
+    at.chat_input[0].set_value(tr.badge_code).run()
+    assert texts(at.title) == ["Bonjour Awa D. !"]
 
 
 def test_shop_floor_name_and_pin_then_direct_hours(ui, frozen):

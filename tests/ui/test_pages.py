@@ -370,7 +370,7 @@ def test_admin_signs_a_user_out_everywhere(ui):
 
     admin = factories.user(ui, Role.admin, "admin")
     lead = factories.user(ui, Role.lead, "lea")
-    token, _ = signin_tokens.issue(lead)
+    token = factories.sign_in_token(ui, lead)
     at = open_page(start(admin), "users.py")
     next(s for s in at.selectbox if s.key == "everywhere_who").set_value(lead.id)
     next(b for b in at.button if b.label == "Déconnecter partout").click().run()

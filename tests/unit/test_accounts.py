@@ -8,7 +8,7 @@ from sqlmodel import select
 from tests import factories
 from workshop import accounts, db
 from workshop.accounts import PERMISSIONS, Permission
-from workshop.errors import AuthenticationFailed, InvalidInput, PermissionDenied
+from workshop.errors import AuthenticationFailed, DomainError, InvalidInput, PermissionDenied
 from workshop.models import AuditEvent, Role, User
 
 
@@ -53,17 +53,14 @@ def test_bad_new_user_writes_nothing(engine, username, name, password, key):
 
 def test_authenticate(engine):
     lead = factories.user(engine, Role.lead, "lea")
-    with db.read_session(engine) as session:
-        assert (
-            accounts.authenticate(session=session, username="LEA ", password=factories.PASSWORD).id
-            == lead.id
-        )
-        with pytest.raises(AuthenticationFailed):
-            accounts.authenticate(session=session, username="lea", password="wrong-password")
-        with pytest.raises(AuthenticationFailed):
-            accounts.authenticate(session=session, username="nobody", password=factories.PASSWORD)
-        with pytest.raises(InvalidInput) as err:
-            accounts.authenticate(session=session, username="", password="x")
+    signed_in = accounts.authenticate(engine=engine, username="LEA ", password=factories.PASSWORD)
+    assert signed_in.id == lead.id
+    with pytest.raises(AuthenticationFailed):
+        accounts.authenticate(engine=engine, username="lea", password="wrong-password")
+    with pytest.raises(AuthenticationFailed):
+        accounts.authenticate(engine=engine, username="nobody", password=factories.PASSWORD)
+    with pytest.raises(InvalidInput) as err:
+        accounts.authenticate(engine=engine, username="", password="x")
     assert err.value.key == "error.user.username_empty"
 
 
@@ -72,10 +69,53 @@ def test_disabled_user_cannot_sign_in(engine):
     lead = factories.user(engine, Role.lead, "lea")
     with db.write_session(engine) as session:
         accounts.set_active(session=session, actor=admin, user_id=lead.id, active=False)
-    with pytest.raises(AuthenticationFailed), db.read_session(engine) as session:
-        accounts.authenticate(session=session, username="lea", password=factories.PASSWORD)
+    with pytest.raises(AuthenticationFailed):
+        accounts.authenticate(engine=engine, username="lea", password=factories.PASSWORD)
     with pytest.raises(InvalidInput), db.write_session(engine) as session:
         accounts.set_active(session=session, actor=admin, user_id=admin.id, active=False)
+
+
+def test_admin_changes_a_role(engine):
+    admin = factories.user(engine, Role.admin, "admin")
+    lead = factories.user(engine, Role.lead, "lea")
+    davout = factories.market(engine)
+    role = {"actor": admin, "user_id": lead.id, "market_id": davout.id}
+    changed = factories.write(engine, accounts.set_role, role=Role.market_manager, **role)
+    assert (changed.role, changed.market_id) == (Role.market_manager, davout.id)
+    changed = factories.write(engine, accounts.set_role, role=Role.lead, **role)
+    assert (changed.role, changed.market_id) == (Role.lead, None)  # a market for managers only
+    with db.read_session(engine) as session:
+        logged = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "update").order_by(AuditEvent.id)
+        ).all()
+    assert [(e.user_id, e.entity_id) for e in logged] == [(admin.id, str(lead.id))] * 2
+    assert '"role": "lead"' in logged[0].before and '"role": "market_manager"' in logged[0].after
+    for refused, key in [
+        ({"user_id": admin.id, "role": Role.lead}, "error.user.cannot_change_own_role"),
+        ({"user_id": 999, "role": Role.lead}, "error.user.unknown"),
+        ({"user_id": lead.id, "role": Role.lead, "market_id": 999}, "error.market.unknown"),
+    ]:
+        with pytest.raises(DomainError) as err, db.write_session(engine) as session:
+            accounts.set_role(session=session, actor=admin, **refused)
+        assert err.value.key == key
+
+
+def test_unlocking_a_sign_in_needs_a_reason_and_is_logged(engine):
+    admin = factories.user(engine, Role.admin, "admin")
+    lead = factories.user(engine, Role.lead, "lea")
+    with pytest.raises(InvalidInput) as err, db.write_session(engine) as session:
+        accounts.unlock_sign_in(session=session, actor=admin, user_id=lead.id, reason="  ")
+    assert err.value.key == "error.user.unlock_reason"
+    with db.write_session(engine) as session:
+        accounts.unlock_sign_in(
+            session=session, actor=admin, user_id=lead.id, reason="Léa a appelé"
+        )
+    with db.read_session(engine) as session:
+        logged = session.exec(
+            select(AuditEvent).where(AuditEvent.action == accounts.UNLOCKED)
+        ).one()
+    assert (logged.user_id, logged.entity, logged.entity_id) == (admin.id, "user", "lea")
+    assert logged.reason == "Léa a appelé"
 
 
 def test_admin_adds_user_and_resets_password(engine):
@@ -106,8 +146,7 @@ def test_admin_adds_user_and_resets_password(engine):
         accounts.reset_password(
             session=session, actor=admin, user_id=manager.id, password="nouveau-mdp"
         )
-    with db.write_session(engine) as session:
-        assert accounts.authenticate(session=session, username="placier", password="nouveau-mdp")
+    assert accounts.authenticate(engine=engine, username="placier", password="nouveau-mdp")
     with db.read_session(engine) as session:
         actions = [e.action for e in session.exec(select(AuditEvent))]
     assert actions == ["create", "reset_password", "sign_in"]
@@ -129,6 +168,10 @@ def test_only_admin_manages_users(engine, role):
         accounts.reset_password(
             session=session, actor=actor, user_id=actor.id, password="long-enough"
         )
+    with pytest.raises(PermissionDenied), db.write_session(engine) as session:
+        accounts.set_role(session=session, actor=actor, user_id=actor.id, role=Role.admin)
+    with pytest.raises(PermissionDenied), db.write_session(engine) as session:
+        accounts.unlock_sign_in(session=session, actor=actor, user_id=actor.id, reason="moi")
     with pytest.raises(PermissionDenied), db.read_session(engine) as session:
         accounts.list_users(session=session, actor=actor)
 

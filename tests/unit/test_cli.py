@@ -25,10 +25,7 @@ def test_migrate_and_create_admin(engine, monkeypatch, capsys):
         )
         == 0
     )
-    with db.read_session(engine) as session:
-        user = accounts.authenticate(
-            session=session, username="camille", password="un-mot-de-passe"
-        )
+    user = accounts.authenticate(engine=engine, username="camille", password="un-mot-de-passe")
     assert user.role == Role.admin
     # A second first admin is refused with a plain message, not a traceback.
     monkeypatch.setattr(sys, "stdin", io.StringIO("un-mot-de-passe\n"))

@@ -113,6 +113,7 @@ def test_yes_no_settings(monkeypatch):
     for variable, read in (
         ("WORKSHOP_PUBLIC_SUMMARY", config.public_summary_enabled),
         ("WORKSHOP_PRODUCTION", config.production),
+        ("WORKSHOP_BEHIND_PROXY", config.behind_proxy),
     ):
         monkeypatch.delenv(variable, raising=False)
         assert read() is False

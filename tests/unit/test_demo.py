@@ -24,7 +24,7 @@ def test_seed_demo(engine):
             session=session, actor=admin, start=date(2025, 1, 1), end=date(2025, 12, 31)
         ).months
         for username, _name, _role, password in demo.DEMO_USERS:
-            accounts.authenticate(session=session, username=username, password=password)
+            accounts.authenticate(engine=engine, username=username, password=password)
     assert lots == added and (last - first).days >= 700
     by_month: dict[int, float] = {}
     for row in rows:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests import factories
 from tests.factories import MONDAY, PIN, at, hour_entries, read, trainee, write
@@ -17,59 +17,129 @@ from workshop.errors import (
     TooManyAttempts,
     WrongCodeKind,
 )
+from workshop.hours.kiosk import KIOSK_FREE_TRIES
 from workshop.models import Activity, AuditEvent, HourSource, HourStatus, Role
+
+KIOSK = "192.0.2.10"  # the shop-floor tablet's address
+OTHER_KIOSK = "192.0.2.11"
+
+
+def badge(engine, text: str, now=None, client: str = KIOSK):
+    """A badge scanned on a tablet (the call opens its own transactions)."""
+    return hours.identify_badge(engine=engine, text=text, client=client, now=now)
+
+
+def pin(engine, trainee_id: int, typed: str, now=None, client: str = KIOSK):
+    """A name tapped and a PIN typed on a tablet."""
+    return hours.identify_pin(
+        engine=engine, trainee_id=trainee_id, pin=typed, client=client, now=now
+    )
 
 
 def test_badge_identifies_the_trainee(engine):
     tr = trainee(engine)
-    found = read(engine, hours.identify_badge, text=codes.url_for(tr.badge_code), now=at(MONDAY, 9))
+    found = badge(engine, codes.url_for(tr.badge_code), now=at(MONDAY, 9))
     assert found.id == tr.id
-    found = read(engine, hours.identify_badge, text=codes.format_code(tr.badge_code).lower())
+    found = badge(engine, codes.format_code(tr.badge_code).lower())
     assert found.id == tr.id
 
 
 def test_badge_of_an_ended_contract_is_refused_politely(engine):
     tr = trainee(engine, end=date(2026, 2, 28))
     with pytest.raises(InvalidInput) as err:
-        read(engine, hours.identify_badge, text=tr.badge_code, now=at(MONDAY, 9))
+        badge(engine, tr.badge_code, now=at(MONDAY, 9))
     assert err.value.key == "error.hours.contract_ended"
     assert err.value.params == {"name": "Awa D."}
     late = trainee(engine, name="Bob", start=date(2026, 4, 1))
     with pytest.raises(InvalidInput) as err:
-        read(engine, hours.identify_badge, text=late.badge_code, now=at(MONDAY, 9))
+        badge(engine, late.badge_code, now=at(MONDAY, 9))
     assert err.value.key == "error.hours.contract_not_started"
 
 
 def test_unknown_badge_and_wrong_kind(engine):
     with pytest.raises(NotFound) as err:
-        read(engine, hours.identify_badge, text=codes.mint("B"))
+        badge(engine, codes.mint("B"))
     assert err.value.key == "error.hours.unknown_badge"
     with pytest.raises(WrongCodeKind):
-        read(engine, hours.identify_badge, text=codes.mint("C"))
+        badge(engine, codes.mint("C"))
+
+
+def _kiosk_events(engine) -> list[tuple[str, str, str]]:
+    with db.read_session(engine) as session:
+        found = session.exec(
+            select(AuditEvent)
+            .where(col(AuditEvent.entity).in_(["trainee_pin", "badge"]))
+            .order_by(AuditEvent.id)
+        )
+        return [(e.entity, e.action, e.client) for e in found]
 
 
 def test_pin_and_its_limit(engine):
     tr = trainee(engine)
     nine = at(MONDAY, 9)
     assert [t.id for t in read(engine, hours.pin_trainees, now=nine)] == [tr.id]
-    assert write(engine, hours.identify_pin, trainee_id=tr.id, pin=PIN, now=nine).id
+    assert pin(engine, tr.id, PIN, nine).id
     for n in range(accounts.FREE_TRIES):
         with pytest.raises(AuthenticationFailed) as err:
-            write(engine, hours.identify_pin, trainee_id=tr.id, pin="0000", now=nine)
+            pin(engine, tr.id, "0000", nine)
         assert err.value.key == "error.hours.wrong_pin", n
     # The right PIN is refused (not even checked) until the wait is over.
     with pytest.raises(TooManyAttempts) as err:
-        write(engine, hours.identify_pin, trainee_id=tr.id, pin=PIN, now=nine)
+        pin(engine, tr.id, PIN, nine)
     assert err.value.key == "error.auth.pin_throttled"
     assert err.value.params == {"seconds": 60, "minutes": 1}
     later = nine + timedelta(seconds=61)
-    assert write(engine, hours.identify_pin, trainee_id=tr.id, pin=PIN, now=later).id
-    with db.read_session(engine) as session:
-        actions = [
-            e.action
-            for e in session.exec(select(AuditEvent).where(AuditEvent.entity == "trainee_pin"))
-        ]
+    assert pin(engine, tr.id, PIN, later).id
+    actions = [action for _, action, _ in _kiosk_events(engine)]
     assert actions == ["sign_in", *["sign_in_failed"] * accounts.FREE_TRIES, "sign_in"]
+
+
+def test_unknown_badges_are_throttled_per_tablet(engine):
+    """Hardening 8: badges guessed on a tablet (548 in 30 s before)."""
+    tr = trainee(engine)
+    nine = at(MONDAY, 9)
+    for _ in range(KIOSK_FREE_TRIES):
+        with pytest.raises(NotFound):
+            badge(engine, codes.mint("B"), nine)
+    with pytest.raises(TooManyAttempts) as err:  # even a real badge, not even looked up
+        badge(engine, tr.badge_code, nine)
+    assert err.value.key == "error.auth.pin_throttled"
+    with pytest.raises(TooManyAttempts):  # nor a PIN on that tablet
+        pin(engine, tr.id, PIN, nine)
+    # Another tablet is not slowed down; a misread code is not a guess.
+    assert badge(engine, tr.badge_code, nine, client=OTHER_KIOSK).id == tr.id
+    with pytest.raises(WrongCodeKind):
+        badge(engine, codes.mint("C"), nine, client=OTHER_KIOSK)
+    assert badge(engine, tr.badge_code, nine + timedelta(seconds=61)).id == tr.id
+    logged = _kiosk_events(engine)
+    assert logged == [("badge", "sign_in_failed", KIOSK)] * KIOSK_FREE_TRIES
+
+
+def test_a_trainees_success_does_not_wipe_pin_failures_from_another_tablet(engine):
+    """Hardening 8: the trainee's own sign-in used to give the guesser a fresh count."""
+    awa = trainee(engine)
+    nine = at(MONDAY, 9)
+    for _ in range(accounts.FREE_TRIES - 1):
+        with pytest.raises(AuthenticationFailed):
+            pin(engine, awa.id, "0000", nine)
+    assert pin(engine, awa.id, PIN, nine, client=OTHER_KIOSK).id == awa.id
+    with pytest.raises(AuthenticationFailed):
+        pin(engine, awa.id, "1111", nine)  # the fifth failure on the guesser's tablet
+    with pytest.raises(TooManyAttempts):
+        pin(engine, awa.id, "2222", nine)
+    # Awa herself still gets in where nobody failed for her.
+    assert pin(engine, awa.id, PIN, nine, client=OTHER_KIOSK).id == awa.id
+
+
+def test_one_tablet_guessing_many_pins_is_throttled(engine):
+    people = [trainee(engine, name=f"T{n}") for n in range(3)]
+    nine = at(MONDAY, 9)
+    for n in range(KIOSK_FREE_TRIES):  # never more than 4 on one trainee
+        with pytest.raises(AuthenticationFailed):
+            pin(engine, people[n % 3].id, "0000", nine)
+    with pytest.raises(TooManyAttempts):
+        pin(engine, people[0].id, PIN, nine)
+    assert pin(engine, people[0].id, PIN, nine, client=OTHER_KIOSK).id == people[0].id
 
 
 def test_clock_in_then_out_rounds_to_the_quarter(engine):

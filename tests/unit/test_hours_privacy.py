@@ -52,7 +52,7 @@ def test_purge_anonymises_after_the_retention_period(engine, monkeypatch):
     assert all(t.anonymised_at is None for t in kept)
     assert "Awa" not in log
     with pytest.raises(NotFound):
-        read(engine, hours.identify_badge, text=old.badge_code)
+        hours.identify_badge(engine=engine, text=old.badge_code)
     assert write(engine, hours.anonymise_expired, actor=None, today=today, months=24) == []
     with pytest.raises(PermissionDenied):
         write(engine, hours.anonymise_expired, actor=lead, today=today)

@@ -167,7 +167,7 @@ def test_new_badge_and_pin_removal(engine):
     )
     assert updated.badge_code != tr.badge_code and updated.pin_hash == ""
     with pytest.raises(NotFound):
-        read(engine, hours.identify_badge, text=tr.badge_code, now=at(MONDAY, 9))
+        hours.identify_badge(engine=engine, text=tr.badge_code, now=at(MONDAY, 9))
 
 
 @pytest.mark.parametrize("typed", factories.INVISIBLE)

@@ -101,8 +101,11 @@ UNGUARDED = {
 }
 # Writes without an `actor` at all, guarded otherwise (not walked here):
 # accounts.create_first_admin (refused once any user exists: see the test at the end),
-# accounts.authenticate (the sign-in itself), hours.shop_floor_hours / clock_in /
-# clock_out (a trainee identified by badge or PIN on the shop-floor tablet).
+# accounts.authenticate (the sign-in itself), signin_tokens.end (signing out: the token
+# is the proof), hours.shop_floor_hours / clock_in / clock_out (a trainee identified by
+# badge or PIN on the shop-floor tablet).
+# Writes whose `actor` may be None on purpose: the command line runs them.
+NO_ACTOR_ALLOWED = {"hours.anonymise_expired"}
 
 TODAY = dates.today()
 WORK_DAY = TODAY - timedelta(days=7)  # a day of last week: open, past, inside contracts
@@ -405,6 +408,14 @@ def _set_email(w: World, _: User) -> dict[str, Any]:
     return {"user_id": w.target_user().id, "email": f"cible{w.n()}@example.org"}
 
 
+def _set_role(w: World, _: User) -> dict[str, Any]:
+    return {"user_id": w.target_user().id, "role": Role.trainee}
+
+
+def _unlock(w: World, _: User) -> dict[str, Any]:
+    return {"user_id": w.target_user().id, "reason": "la personne a appelé"}
+
+
 def _sign_out_other(w: World, _: User) -> dict[str, Any]:
     return {"user_id": w.target_user().id}
 
@@ -520,6 +531,8 @@ CASES = [
     Case("accounts.reset_password", Permission.manage_users, _reset_password),
     Case("accounts.set_active", Permission.manage_users, _set_active),
     Case("accounts.set_email", Permission.manage_users, _set_email),
+    Case("accounts.set_role", Permission.manage_users, _set_role),
+    Case("accounts.unlock_sign_in", Permission.manage_users, _unlock),
     # sessions
     Case(
         "signin_tokens.sign_out_everywhere",
@@ -626,6 +639,21 @@ def test_domain_write_for_every_role(world, case, tmp_path):
                 call(session=session, actor=actor, **args)
             assert _snapshot(world.engine) == before, f"{label}: refused but changed the database"
             assert _files(tmp_path / "data") == files_before, f"{label}: refused but wrote files"
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if c.function not in NO_ACTOR_ALLOWED],
+    ids=lambda c: c.id,
+)
+def test_no_actor_is_refused_with_the_permission_error(world, case, tmp_path):
+    """Hardening 9: a write called without an actor refuses as any write does (no crash)."""
+    args = case.build(world, world.admin)
+    before, files_before = _snapshot(world.engine), _files(tmp_path / "data")
+    with pytest.raises(PermissionDenied), db.write_session(world.engine) as session:
+        case.call()(session=session, actor=None, **args)
+    assert _snapshot(world.engine) == before
+    assert _files(tmp_path / "data") == files_before
 
 
 def test_first_admin_only_while_there_are_no_users(engine):

@@ -12,17 +12,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from workshop import accounts, audit, codes, dates, passwords
+from workshop import accounts, audit, codes, dates, db
 from workshop.errors import AuthenticationFailed, InvalidInput, NotFound
 from workshop.hours import rules
 from workshop.hours.entries import AUDIT_ENTRY, EntryFields, add_entry
 from workshop.hours.trainees import get_trainee, is_current
 from workshop.models import Activity, HourEntry, HourSource, HourStatus, Trainee
 
-# Audit-log entity of shop-floor PIN tries (the throttle counts them, as for passwords).
+# Audit-log entities of shop-floor tries: PINs (key: the trainee's id) and unknown
+# badges (key: the code). The throttles count them per trainee and per tablet (its
+# client address), as for passwords; a success wipes only that tablet's failures.
 PIN_ENTITY = "trainee_pin"
+BADGE_ENTITY = "badge"
+KIOSK_FREE_TRIES = 10
+_KIOSK_ENTITIES = (PIN_ENTITY, BADGE_ENTITY)
+PIN_LIMITS = accounts.Limits(
+    accounts.FREE_TRIES, KIOSK_FREE_TRIES, _KIOSK_ENTITIES, message="error.auth.pin_throttled"
+)
+# A guessed badge is a new code each time: only the tablet's count can slow it down.
+BADGE_LIMITS = accounts.Limits(
+    None, KIOSK_FREE_TRIES, _KIOSK_ENTITIES, message="error.auth.pin_throttled"
+)
 
 
 def _check_current(trainee: Trainee, today: date) -> None:
@@ -34,13 +47,30 @@ def _check_current(trainee: Trainee, today: date) -> None:
         raise InvalidInput("error.hours.contract_ended", name=trainee.display_name)
 
 
-def identify_badge(*, session: Session, text: str, now: datetime | None = None) -> Trainee:
-    """The current trainee whose badge was scanned or typed; ended contracts refused politely."""
+def identify_badge(
+    *,
+    engine: Engine,
+    text: str,
+    client: str = accounts.LOCAL_CLIENT,
+    now: datetime | None = None,
+) -> Trainee:
+    """The current trainee whose badge was scanned or typed; ended contracts refused politely.
+
+    Its own transactions (the engine, not a session): an unknown badge is recorded
+    in a short write, and after KIOSK_FREE_TRIES of them from one tablet (`client`)
+    every badge waits there, as for passwords. A misread code is not counted.
+    """
+    moment = now or dates.utcnow()
     code = codes.parse(text, expect=codes.BADGE)
-    trainee = session.exec(select(Trainee).where(Trainee.badge_code == code)).first()
+    attempt = accounts.Attempt(BADGE_ENTITY, code, client, moment)
+    with db.read_session(engine) as session:
+        accounts.check_throttle(session=session, attempt=attempt, limits=BADGE_LIMITS)
+        trainee = session.exec(select(Trainee).where(Trainee.badge_code == code)).first()
     if trainee is None:
+        with db.write_session(engine) as session:
+            accounts.record_attempt(session=session, attempt=attempt, ok=False)
         raise NotFound("error.hours.unknown_badge")
-    _check_current(trainee, dates.today(now))
+    _check_current(trainee, dates.today(moment))
     return trainee
 
 
@@ -54,24 +84,33 @@ def pin_trainees(*, session: Session, now: datetime | None = None) -> list[Train
 
 
 def identify_pin(
-    *, session: Session, trainee_id: int, pin: str, now: datetime | None = None
+    *,
+    engine: Engine,
+    trainee_id: int,
+    pin: str,
+    client: str = accounts.LOCAL_CLIENT,
+    now: datetime | None = None,
 ) -> Trainee:
-    """The trainee, if `pin` is theirs; a write: every try is audit-logged.
+    """The trainee, if `pin` is theirs; every try is audit-logged (`accounts.check_secret`).
 
-    After accounts.FREE_TRIES wrong PINs in a row the PIN is refused (TooManyAttempts,
-    not even checked) for a wait that grows, as for passwords, counted from the log.
+    After accounts.FREE_TRIES wrong PINs for a trainee from a tablet, or
+    KIOSK_FREE_TRIES wrong PINs and unknown badges on that tablet (`client`), the
+    PIN is refused there (TooManyAttempts, not even checked) for a wait that grows.
+    The trainee's own success on another tablet does not wipe those failures.
     """
     moment = now or dates.utcnow()
-    trainee = get_trainee(session=session, trainee_id=trainee_id)
-    key = str(trainee_id)
-    accounts.check_throttle(
-        session=session, entity=PIN_ENTITY, key=key, now=moment, message="error.auth.pin_throttled"
+    attempt = accounts.Attempt(PIN_ENTITY, str(trainee_id), client, moment)
+
+    def load(session: Session) -> tuple[Trainee | None, str | None]:
+        trainee = get_trainee(session=session, trainee_id=trainee_id)
+        return trainee, trainee.pin_hash
+
+    trainee = accounts.check_secret(
+        engine=engine, attempt=attempt, limits=PIN_LIMITS, secret=pin, load=load
     )
-    if not passwords.matches(trainee.pin_hash, pin):
-        accounts.record_attempt(session=session, entity=PIN_ENTITY, key=key, ok=False, now=moment)
+    if trainee is None:
         raise AuthenticationFailed("error.hours.wrong_pin")
     _check_current(trainee, dates.today(moment))
-    accounts.record_attempt(session=session, entity=PIN_ENTITY, key=key, ok=True, now=moment)
     return trainee
 
 

@@ -117,33 +117,54 @@ def act(action: Callable[..., T], **kwargs: Any) -> T | None:
         return None
 
 
+# The session's sign-in token (signin_tokens): checked on every run, so a sign-in
+# ended anywhere (signed out, expired, password reset, role changed, disabled,
+# signed out everywhere) stops an open tab at its next run. `user_id` mirrors it.
+TOKEN = "sign_in_token"
+
+
 def current_user() -> User | None:
-    """The signed-in user, re-read on every run so a disabled account stops at once."""
-    user_id = st.session_state.get("user_id")
-    if user_id is None:
+    """The signed-in user: the session's token checked on every run (one indexed read)."""
+    token = st.session_state.get(TOKEN)
+    if token is None:
+        st.session_state.pop("user_id", None)
         return None
     with reading() as session:
-        user = accounts.active_user(session=session, user_id=user_id)
+        user = signin_tokens.user_for(session=session, token=token)
     if user is None:
-        st.session_state.pop("user_id", None)
+        _forget_sign_in()
+        return None
+    st.session_state["user_id"] = user.id
     return user
 
 
-def sign_in_as(user: User) -> None:
-    """Remember the user in this browser session and, by a signed cookie, on this device."""
-    st.session_state["user_id"] = user.id
-    st.session_state.pop("signed_out", None)
-    token, lifetime = signin_tokens.issue(user)
-    cookies.remember(token, lifetime)
-
-
-def sign_out() -> None:
-    """Forget the signed-in user, here and in the device's cookie."""
+def _forget_sign_in() -> None:
+    """This session is signed out: the token, the device's cookie, and the cookie sent at
+    the session's start (ignored from now on)."""
+    st.session_state.pop(TOKEN, None)
     if st.session_state.pop("user_id", None) is not None or not st.session_state.get("signed_out"):
         cookies.forget()
     st.session_state.pop("via_sso", None)
-    # The browser sent its cookie when the session began: ignore it from now on.
     st.session_state["signed_out"] = True
+
+
+def sign_in_as(user: User, *, remember: bool = True) -> None:
+    """Sign this browser session in with a new token, and (`remember`) keep it in a cookie."""
+    issued = act(signin_tokens.issue, user=user)
+    if issued is None:
+        return
+    st.session_state[TOKEN] = issued.token
+    st.session_state["user_id"] = user.id
+    st.session_state.pop("signed_out", None)
+    if remember:
+        cookies.remember(issued.token, issued.lifetime_s)
+
+
+def sign_out() -> None:
+    """Sign out here: the token is ended for good (a copy of the cookie too), and forgotten."""
+    if token := st.session_state.get(TOKEN):
+        act(signin_tokens.end, token=token)
+    _forget_sign_in()
 
 
 def sso_configured() -> bool:
@@ -164,7 +185,7 @@ def restore_sign_in() -> None:
     if st.session_state.get("via_sso") and not sso_signed_in():
         sign_out()  # the provider's session ended: so does ours
         return
-    if "user_id" in st.session_state or st.session_state.get("signed_out"):
+    if TOKEN in st.session_state or st.session_state.get("signed_out"):
         return
     if sso_signed_in():
         try:
@@ -175,8 +196,9 @@ def restore_sign_in() -> None:
         except DomainError as err:
             st.session_state["sso_error"] = err.key
             return
-        # Roles come from the app's own user table, re-read on every run.
-        st.session_state["user_id"] = known.id
+        # Roles come from the app's own user table, re-read on every run; the token
+        # lets "sign out everywhere" and the other ends reach this session too.
+        sign_in_as(known, remember=False)
         st.session_state["via_sso"] = True
         return
     if not (token := cookies.token()):
@@ -184,6 +206,7 @@ def restore_sign_in() -> None:
     with reading() as session:
         user = signin_tokens.user_for(session=session, token=token)
     if user is not None:
+        st.session_state[TOKEN] = token
         st.session_state["user_id"] = user.id
 
 

@@ -3,7 +3,10 @@
 Streamlit reads cookies (`st.context.cookies`) but has no call to set one, so a
 few lines of JavaScript do it. Set from JavaScript, the cookie cannot be
 HttpOnly; it is SameSite=Strict, Secure on HTTPS, holds only a signed token
-(workshop/signin_tokens.py), and no page renders user text as HTML.
+(workshop/signin_tokens.py), and no page renders user text as HTML. The cookie is
+only read when a browser session starts; the token is then kept in the session
+and checked on every run (common.current_user), and signing out ends it on the
+server too, so a copy of the cookie is worth nothing after that.
 """
 
 from __future__ import annotations

@@ -1,44 +1,45 @@
-"""Password sign-in for a page, with the per-browser-session guessing throttle.
+"""Throttled tries from a page: a password sign-in, a shop-floor badge or PIN.
 
-The per-username throttle lives in the domain (`accounts.authenticate`, counted
-from the audit log); this one counts the failures of this browser session, so
-one visitor trying many usernames is slowed down too (issue 8).
+The throttles live in the domain (`accounts.check_throttle`, counted from the audit
+log per key, per client address and, for passwords, for everyone per minute), so a
+new browser session starts with nothing to forget. This module only says which
+address the browser comes from and shows the domain's refusals.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import streamlit as st
 
-from workshop import accounts, dates, db
-from workshop.errors import AuthenticationFailed, DomainError
+from workshop import accounts
+from workshop.errors import DomainError
 from workshop.models import User
 from workshop.ui import common
 
-FAILURES = "sign_in_failures"
-LAST_FAILURE = "sign_in_last_failure"
+T = TypeVar("T")
+
+
+def client_address() -> str:
+    """The address this browser's tries are counted under (`accounts.client_key`)."""
+    try:
+        direct = st.context.ip_address
+        forwarded = st.context.headers.get_all("X-Forwarded-For")
+    except (AttributeError, RuntimeError, KeyError):  # no browser (e.g. a test runner)
+        direct, forwarded = None, []
+    return accounts.client_key(direct, list(forwarded))
+
+
+def attempt(action: Callable[..., T], **kwargs: Any) -> T | None:
+    """Run a throttled try (it opens its own transactions); show its error and return None."""
+    try:
+        return action(engine=common.engine(), client=client_address(), **kwargs)
+    except DomainError as err:
+        common.show_error(err)
+        return None
 
 
 def sign_in(username: str, password: str) -> User | None:
     """The user these credentials sign in, or None after showing why not."""
-    now = dates.utcnow()
-    wait = accounts.throttle_wait(
-        int(st.session_state.get(FAILURES, 0)), st.session_state.get(LAST_FAILURE), now
-    )
-    if wait:
-        common.show_error(accounts.throttled(wait))
-        return None
-    try:
-        # A write: the attempt is audit-logged, a failure committed before it is raised.
-        with db.write_session(common.engine()) as session:
-            user = accounts.authenticate(session=session, username=username, password=password)
-    except AuthenticationFailed as err:
-        st.session_state[FAILURES] = int(st.session_state.get(FAILURES, 0)) + 1
-        st.session_state[LAST_FAILURE] = now
-        common.show_error(err)
-        return None
-    except DomainError as err:
-        common.show_error(err)
-        return None
-    st.session_state.pop(FAILURES, None)
-    st.session_state.pop(LAST_FAILURE, None)
-    return user
+    return attempt(accounts.authenticate, username=username, password=password)

@@ -114,14 +114,9 @@ if step == "start":
         st.title(t("shop.hello"))
     st.subheader(t("shop.scan_badge"))
     typed = st.chat_input(t("shop.badge_field"), key="sf_badge", max_chars=200)
-    if typed:
-        try:
-            with common.reading() as session:
-                trainee = hours.identify_badge(session=session, text=typed)
-        except DomainError as err:
-            common.show_error(err)
-        else:
-            identified(trainee.id or 0, trainee.display_name)
+    # Unknown badges are counted per tablet (the throttle): a try opens its own writes.
+    if typed and (badged := throttle.attempt(hours.identify_badge, text=typed)) is not None:
+        identified(badged.id or 0, badged.display_name)
     with common.reading() as session:
         people = hours.pin_trainees(session=session)
     if people:
@@ -171,8 +166,8 @@ if step == "pin":
             t("shop.ok"), type="primary", icon=":material/check:", width="stretch"
         )
     if ok:
-        # A write: every PIN try is audit-logged (the throttle counts them).
-        known: Trainee | None = common.act(hours.identify_pin, trainee_id=trainee_id, pin=pin)
+        # Every PIN try is audit-logged, per trainee and per tablet (the throttle counts them).
+        known: Trainee | None = throttle.attempt(hours.identify_pin, trainee_id=trainee_id, pin=pin)
         if known is None:
             st.session_state[DEADLINE] = time.time() + RETURN_AFTER_S
         else:

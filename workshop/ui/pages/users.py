@@ -1,11 +1,15 @@
-"""Users (admin): list, add, reset a password, disable or re-enable."""
+"""Users (admin): list, add, reset a password, disable or re-enable, change a role,
+sign out everywhere, unlock a sign-in kept waiting by failures."""
+
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
 from workshop import accounts, dates, i18n, pickups, signin_tokens
 from workshop.accounts import Permission
 from workshop.errors import InvalidInput
-from workshop.models import Role
+from workshop.models import Role, User
 from workshop.ui import common
 from workshop.ui.common import t
 
@@ -34,20 +38,22 @@ st.dataframe(
     width="stretch",
 )
 
-add_tab, reset_tab, active_tab, email_tab, everywhere_tab = st.tabs(
+add_tab, reset_tab, active_tab, role_tab, email_tab, everywhere_tab, unlock_tab = st.tabs(
     [
         t("users.add"),
         t("users.reset"),
         t("users.enable"),
+        t("users.role_tab"),
         t("users.email_tab"),
         t("users.everywhere"),
+        t("users.unlock"),
     ]
 )
+role_names = {r: t(f"role.{r.value}") for r in Role}
 
 with add_tab, st.form("user_add"):
     username = st.text_input(t("users.username"))
     display_name = st.text_input(t("users.display_name"))
-    role_names = {r: t(f"role.{r.value}") for r in Role}
     role = st.selectbox(t("users.role"), list(Role), format_func=role_names.__getitem__)
     market_id = st.selectbox(
         t("users.market_for_manager"),
@@ -77,13 +83,18 @@ def _label(user_id: int) -> str:
     return f"{by_id[user_id].display_name} ({by_id[user_id].username})"
 
 
+def _change(done_key: str, action: Callable[..., User | None], target: int, **values: Any) -> None:
+    """One change to the `target` user; said done (after the rerun) when it worked."""
+    if common.act(action, actor=user, user_id=target, **values) is not None:
+        common.flash(done_key, username=by_id[target].username)
+        st.rerun()
+
+
 with reset_tab, st.form("user_reset"):
     target = st.selectbox(t("users.who"), list(by_id), format_func=_label, key="reset_who")
     password = st.text_input(t("users.new_password"), type="password", autocomplete="new-password")
     if st.form_submit_button(t("users.reset")):
-        if common.act(accounts.reset_password, actor=user, user_id=target, password=password):
-            common.flash("users.password_reset", username=by_id[target].username)
-            st.rerun()
+        _change("users.password_reset", accounts.reset_password, target, password=password)
 
 with active_tab, st.form("user_active"):
     target = st.selectbox(t("users.who"), list(by_id), format_func=_label, key="active_who")
@@ -96,24 +107,40 @@ with active_tab, st.form("user_active"):
     if st.form_submit_button(t("common.save")):
         if target == user.id and not enable:
             common.show_error(InvalidInput("error.user.cannot_disable_self"))
-        elif common.act(accounts.set_active, actor=user, user_id=target, active=enable):
-            common.flash("users.access_saved", username=by_id[target].username)
-            st.rerun()
+        else:
+            _change("users.access_saved", accounts.set_active, target, active=enable)
 
 with everywhere_tab, st.form("user_everywhere"):
     st.caption(t("users.everywhere_help"))
     target = st.selectbox(t("users.who"), list(by_id), format_func=_label, key="everywhere_who")
     if st.form_submit_button(t("users.everywhere")):
-        done = common.act(signin_tokens.sign_out_everywhere, actor=user, user_id=target)
-        if done is not None:
-            common.flash("users.everywhere_done", username=by_id[target].username)
-            st.rerun()
+        _change("users.everywhere_done", signin_tokens.sign_out_everywhere, target)
+
+with role_tab, st.form("user_role"):
+    st.caption(t("users.role_help"))
+    target = st.selectbox(t("users.who"), list(by_id), format_func=_label, key="role_who")
+    new_role = st.selectbox(
+        t("users.role"), list(Role), format_func=role_names.__getitem__, key="role_value"
+    )
+    new_market = st.selectbox(
+        t("users.market_for_manager"),
+        list(markets),
+        index=None,
+        format_func=markets.__getitem__,
+        key="role_market",
+    )
+    if st.form_submit_button(t("common.save")):
+        _change("users.role_saved", accounts.set_role, target, role=new_role, market_id=new_market)
+
+with unlock_tab, st.form("user_unlock"):
+    st.caption(t("users.unlock_help"))
+    target = st.selectbox(t("users.who"), list(by_id), format_func=_label, key="unlock_who")
+    reason = st.text_input(t("users.unlock_reason"), key="unlock_reason", max_chars=500)
+    if st.form_submit_button(t("users.unlock")):
+        _change("users.unlocked", accounts.unlock_sign_in, target, reason=reason)
 
 with email_tab, st.form("user_email"):
     target = st.selectbox(t("users.who"), list(by_id), format_func=_label, key="email_who")
     email = st.text_input(t("users.email"), value=by_id[target].email or "", key="email_value")
     if st.form_submit_button(t("common.save")):
-        done = common.act(accounts.set_email, actor=user, user_id=target, email=email)
-        if done is not None:
-            common.flash("users.email_saved", username=by_id[target].username)
-            st.rerun()
+        _change("users.email_saved", accounts.set_email, target, email=email)
