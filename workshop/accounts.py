@@ -539,15 +539,18 @@ def unlock_sign_in(*, session: Session, actor: User, user_id: int, reason: str) 
     from; an address that failed for other usernames too stays throttled.
     """
     user = _user_to_change(session, actor, user_id)
-    if not reason.strip():
+    reason = typed_input.text(reason)
+    if not reason:
         raise InvalidInput("error.user.unlock_reason")
+    if len(reason) > audit.MAX_REASON:
+        raise InvalidInput("error.reason_too_long", max=audit.MAX_REASON)
     audit.record(
         session=session,
         actor=actor,
         action=UNLOCKED,
         entity="user",
         entity_id=user.username,
-        reason=reason.strip()[:500],
+        reason=reason,
     )
     return user
 

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from tests import factories
-from workshop import accounts, db
+from workshop import accounts, db, typed_input
 from workshop.accounts import PERMISSIONS, Permission
 from workshop.errors import AuthenticationFailed, DomainError, InvalidInput, PermissionDenied
 from workshop.models import AuditEvent, Role, User
@@ -106,6 +106,11 @@ def test_unlocking_a_sign_in_needs_a_reason_and_is_logged(engine):
     with pytest.raises(InvalidInput) as err, db.write_session(engine) as session:
         accounts.unlock_sign_in(session=session, actor=admin, user_id=lead.id, reason="  ")
     assert err.value.key == "error.user.unlock_reason"
+    refused = {"Léa\x07 a appelé": typed_input.INVISIBLE, "x" * 501: "error.reason_too_long"}
+    for reason, key in refused.items():
+        with pytest.raises(InvalidInput) as err, db.write_session(engine) as session:
+            accounts.unlock_sign_in(session=session, actor=admin, user_id=lead.id, reason=reason)
+        assert err.value.key == key
     with db.write_session(engine) as session:
         accounts.unlock_sign_in(
             session=session, actor=admin, user_id=lead.id, reason="Léa a appelé"
