@@ -1,4 +1,5 @@
-"""Import memory benchmark: the peak memory of either spreadsheet import on a 50 MB file.
+"""Upload memory benchmark: the peak memory of either spreadsheet import on a 50 MB file,
+and of a photo upload on a decompression bomb.
 
 Run: .venv/bin/python benchmarks/bench_import_memory.py [--mb 50] [--goal-mb 300]
 
@@ -8,7 +9,11 @@ Files of `--mb` MB each, the hostile ones of the "Hardening" issue made big:
   French Excel's ";" and decimal commas), far more of them than an import takes;
 - blank.csv: nothing but blank lines (the attack was 20 MB of them);
 - bloated.xlsx: a workbook whose shared-strings table holds millions of strings
-  (the attack was 0.8 MB that openpyxl unzipped to 3.3 GB).
+  (the attack was 0.8 MB that openpyxl unzipped to 3.3 GB);
+- bomb.png: the attack's 700 KB PNG of 13 300 x 13 300 pixels (707 MB decoded; it took
+  2 GB before the 40 MP limit), given to the scan page's reader
+  (`qr_photos.decode_image`) and to a build photo's resizing (`builds.photos`, the
+  step `add_photo` and `set_design_photo` share). Its size does not follow `--mb`.
 
 Each import reads its rows file, the blank lines and the workbook: the pickups'
 (`pickup_import.read_table`: CSV and XLSX) and the venues' (`venues.parse_csv`: CSV;
@@ -38,6 +43,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests import factories  # noqa: E402 - the bomb the tests upload, built the same way
 
 MARKETS = ("Marché Davout", "Belgrand", "Marché des Pyrénées", "Télégraphe", "Réunion")
 VENUE = "Édicule de la place du Guignier"
@@ -110,6 +117,8 @@ def _bloated_xlsx(path: Path, target: int, rng: random.Random) -> None:
 CASES = {
     "pickups": ("pickups.csv", "blank.csv", "bloated.xlsx"),
     "venues": ("venues.csv", "blank.csv", "bloated.xlsx"),
+    "scan": ("bomb.png",),
+    "photo": ("bomb.png",),
 }
 
 
@@ -121,6 +130,7 @@ def _files(folder: Path, megabytes: int) -> dict[str, Path]:
     files["venues.csv"].write_bytes(_venue_rows(target, rng))
     files["blank.csv"].write_bytes(b"\n" * target)
     _bloated_xlsx(files["bloated.xlsx"], target, rng)
+    files["bomb.png"].write_bytes(factories.png_bomb())
     return files
 
 
@@ -147,7 +157,8 @@ def child(importer: str, path: Path, max_bytes: int, folder: Path) -> None:
     """One case, in this process: print the outcome, the seconds, the floor and the peak."""
     import openpyxl  # noqa: F401 - imported lazily by the import: not its data's memory
 
-    from workshop import db, pickup_import, startup, venues
+    from workshop import db, pickup_import, qr_photos, startup, venues
+    from workshop.builds import photos
     from workshop.errors import DomainError
     from workshop.models import Role, User
 
@@ -162,7 +173,11 @@ def child(importer: str, path: Path, max_bytes: int, folder: Path) -> None:
     floor = _high_water_mb()
     started = time.perf_counter()
     try:
-        if importer == "pickups":
+        if importer == "scan":
+            outcome = f"read {qr_photos.decode_image(data)}"
+        elif importer == "photo":
+            outcome = f"kept {len(photos._resized_jpeg(data))} bytes"
+        elif importer == "pickups":
             limits = replace(pickup_import.LIMITS, max_bytes=max_bytes)
             table = pickup_import.read_table(data, path.name, limits)
             outcome = f"read {len(table.rows)} rows"
