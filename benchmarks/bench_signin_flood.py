@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_scan import load, machine, percentile, summary  # noqa: E402
 
-from workshop import accounts, dates, db, pickups, startup  # noqa: E402
+from workshop import accounts, dates, db, pickups, startup, throttles  # noqa: E402
 from workshop.errors import AuthenticationFailed  # noqa: E402
 from workshop.models import Role, User  # noqa: E402
 
@@ -118,7 +118,7 @@ def main() -> int:
     parser.add_argument("--max-ratio", type=float, default=2.0)
     args = parser.parse_args()
     # Lifted: every try checks a password and records its failure (the worst case).
-    accounts.PASSWORD_LIMITS = accounts.Limits(None, 10**9, ("user",), None)
+    throttles.PASSWORD_LIMITS = throttles.Limits(None, 10**9, ("user",), None)
     tmp = Path(tempfile.mkdtemp(prefix="bench-signin-", dir="/tmp"))
     try:
         engine = startup.open_database(f"sqlite:///{tmp / 'atelier.db'}")

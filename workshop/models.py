@@ -117,7 +117,7 @@ class AuditEvent(SQLModel, table=True):
     after: str = Field(default="")
     reason: str = Field(default="", max_length=500)
     # Sign-in, PIN and badge tries: the client address (a /64 for IPv6) they came
-    # from, so that the throttles count per address too (accounts.check_throttle).
+    # from, so that the throttles count per address too (throttles.check_throttle).
     client: str = Field(default="", max_length=60)
 
 
@@ -417,7 +417,7 @@ _crate = Crate.__table__.c  # type: ignore[attr-defined]
 Index("ix_crate_lot_kind_outcome", _crate.lot_id, _crate.crate_kind_id, _crate.outcome)
 
 # The sign-in throttles count an entity's tries by key and by client address since a
-# moment (accounts.check_throttle): these keep each count to its own rows.
+# moment (throttles.check_throttle): these keep each count to its own rows.
 _event = AuditEvent.__table__.c  # type: ignore[attr-defined]
 Index("ix_auditevent_entity_key_at", _event.entity, _event.entity_id, _event.at)
 Index("ix_auditevent_client_at", _event.client, _event.at)

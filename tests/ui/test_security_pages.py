@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from tests import factories
 from tests.ui.conftest import open_page, start, texts
-from workshop import accounts, dates, db, signin_tokens
+from workshop import accounts, dates, db, signin_tokens, throttles
 from workshop.models import AuditEvent, Role, User
 
 THROTTLED = "Trop d'essais manqués. Réessayez dans 1 min (60 s)."
@@ -51,7 +51,7 @@ def _signed_out(at) -> bool:
 def test_new_browser_sessions_trying_many_usernames_are_slowed_down(ui, frozen):
     """Hardening 5: a new websocket used to start a new count (≈ 6 tries a second)."""
     factories.user(ui, Role.lead, "lea", display_name="Léa")
-    for n in range(accounts.CLIENT_FREE_TRIES):
+    for n in range(throttles.CLIENT_FREE_TRIES):
         at = _try(start(), f"guess{n}", "wrong-password")  # a new session and username each time
         assert texts(at.error) == ["Identifiant ou mot de passe incorrect."]
     at = _try(start(), "lea", factories.PASSWORD)  # the right password, but this address waits
@@ -63,7 +63,7 @@ def test_a_username_is_throttled_across_sessions(ui, frozen):
     factories.user(ui, Role.lead, "lea")
     # The clock stands still: on a busy machine a second could pass before the last try.
     with time_machine.travel(dates.utcnow(), tick=False):
-        for _ in range(accounts.FREE_TRIES):
+        for _ in range(throttles.FREE_TRIES):
             _try(start(), "lea", "wrong-password")  # a fresh browser session each time
         at = _try(start(), "lea", factories.PASSWORD)
     assert texts(at.error) == [THROTTLED]
@@ -73,7 +73,7 @@ def test_a_username_is_throttled_across_sessions(ui, frozen):
 def test_mistakes_then_the_right_password_sign_in(ui):
     factories.user(ui, Role.lead, "lea", display_name="Léa")
     at = start()
-    for _ in range(accounts.FREE_TRIES - 1):
+    for _ in range(throttles.FREE_TRIES - 1):
         _try(at, "lea", "wrong-password")
     _try(at, "lea", factories.PASSWORD)
     assert texts(at.title) == ["Bonjour Léa"]
@@ -174,7 +174,7 @@ def test_admin_unlocks_a_sign_in_with_a_reason(ui, frozen):
     """Hardening 7: one wrong guess an hour kept an account locked for good."""
     admin = factories.user(ui, Role.admin, "admin")
     lead = factories.user(ui, Role.lead, "lea", display_name="Léa")
-    for _ in range(accounts.FREE_TRIES):
+    for _ in range(throttles.FREE_TRIES):
         _try(start(), "lea", "wrong-password")
     assert texts(_try(start(), "lea", factories.PASSWORD).error) == [THROTTLED]
     at = open_page(start(admin), "users.py")

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from tests import factories
-from workshop import accounts, db, typed_input
+from workshop import accounts, db, throttles, typed_input
 from workshop.accounts import PERMISSIONS, Permission
 from workshop.errors import AuthenticationFailed, DomainError, InvalidInput, PermissionDenied
 from workshop.models import AuditEvent, Role, User
@@ -117,7 +117,7 @@ def test_unlocking_a_sign_in_needs_a_reason_and_is_logged(engine):
         )
     with db.read_session(engine) as session:
         logged = session.exec(
-            select(AuditEvent).where(AuditEvent.action == accounts.UNLOCKED)
+            select(AuditEvent).where(AuditEvent.action == throttles.UNLOCKED)
         ).one()
     assert (logged.user_id, logged.entity, logged.entity_id) == (admin.id, "user", "lea")
     assert logged.reason == "Léa a appelé"

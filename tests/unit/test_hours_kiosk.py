@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from tests import factories
 from tests.factories import MONDAY, PIN, at, hour_entries, read, trainee, write
-from workshop import accounts, codes, dates, db, hours
+from workshop import codes, dates, db, hours, throttles
 from workshop.errors import (
     AuthenticationFailed,
     InvalidInput,
@@ -79,7 +79,7 @@ def test_pin_and_its_limit(engine):
     nine = at(MONDAY, 9)
     assert [t.id for t in read(engine, hours.pin_trainees, now=nine)] == [tr.id]
     assert pin(engine, tr.id, PIN, nine).id
-    for n in range(accounts.FREE_TRIES):
+    for n in range(throttles.FREE_TRIES):
         with pytest.raises(AuthenticationFailed) as err:
             pin(engine, tr.id, "0000", nine)
         assert err.value.key == "error.hours.wrong_pin", n
@@ -91,7 +91,7 @@ def test_pin_and_its_limit(engine):
     later = nine + timedelta(seconds=61)
     assert pin(engine, tr.id, PIN, later).id
     actions = [action for _, action, _ in _kiosk_events(engine)]
-    assert actions == ["sign_in", *["sign_in_failed"] * accounts.FREE_TRIES, "sign_in"]
+    assert actions == ["sign_in", *["sign_in_failed"] * throttles.FREE_TRIES, "sign_in"]
 
 
 def test_unknown_badges_are_throttled_per_tablet(engine):
@@ -119,7 +119,7 @@ def test_a_trainees_success_does_not_wipe_pin_failures_from_another_tablet(engin
     """Hardening 8: the trainee's own sign-in used to give the guesser a fresh count."""
     awa = trainee(engine)
     nine = at(MONDAY, 9)
-    for _ in range(accounts.FREE_TRIES - 1):
+    for _ in range(throttles.FREE_TRIES - 1):
         with pytest.raises(AuthenticationFailed):
             pin(engine, awa.id, "0000", nine)
     assert pin(engine, awa.id, PIN, nine, client=OTHER_KIOSK).id == awa.id

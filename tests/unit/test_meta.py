@@ -207,7 +207,6 @@ CROSS_CUTTING = {
     "test_crash.py": "the write path killed mid-stream",
     "test_tallies.py": "the tallies the database triggers keep",
     "test_benchmarks.py": "every benchmark still starts",
-    "test_security.py": "the guessing throttle across sign-in and shop-floor PINs",
 }
 
 

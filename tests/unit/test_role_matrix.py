@@ -42,6 +42,7 @@ from workshop import (
     pickup_import,
     pickups,
     signin_tokens,
+    throttles,
     venues,
 )
 from workshop.accounts import PERMISSIONS, Permission
@@ -68,6 +69,7 @@ DOMAIN_MODULES: tuple[ModuleType, ...] = (
     venues,
     accounts,
     signin_tokens,
+    throttles,
     pickup_import,
     backup,
 )
@@ -97,7 +99,7 @@ READS = {
 # Writes taking `actor` that no permission guards, on purpose.
 UNGUARDED = {
     # Logs a sign-in attempt (actor = the user who just signed in, or None).
-    "accounts.record_attempt",
+    "throttles.record_attempt",
 }
 # Writes without an `actor` at all, guarded otherwise (not walked here):
 # accounts.create_first_admin (refused once any user exists: see the test at the end),

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from workshop import accounts, audit, codes, dates, db
+from workshop import audit, codes, dates, db, throttles
 from workshop.errors import AuthenticationFailed, InvalidInput, NotFound
 from workshop.hours import rules
 from workshop.hours.entries import AUDIT_ENTRY, EntryFields, add_entry
@@ -29,11 +29,11 @@ PIN_ENTITY = "trainee_pin"
 BADGE_ENTITY = "badge"
 KIOSK_FREE_TRIES = 10
 _KIOSK_ENTITIES = (PIN_ENTITY, BADGE_ENTITY)
-PIN_LIMITS = accounts.Limits(
-    accounts.FREE_TRIES, KIOSK_FREE_TRIES, _KIOSK_ENTITIES, message="error.auth.pin_throttled"
+PIN_LIMITS = throttles.Limits(
+    throttles.FREE_TRIES, KIOSK_FREE_TRIES, _KIOSK_ENTITIES, message="error.auth.pin_throttled"
 )
 # A guessed badge is a new code each time: only the tablet's count can slow it down.
-BADGE_LIMITS = accounts.Limits(
+BADGE_LIMITS = throttles.Limits(
     None, KIOSK_FREE_TRIES, _KIOSK_ENTITIES, message="error.auth.pin_throttled"
 )
 
@@ -51,7 +51,7 @@ def identify_badge(
     *,
     engine: Engine,
     text: str,
-    client: str = accounts.LOCAL_CLIENT,
+    client: str = throttles.LOCAL_CLIENT,
     now: datetime | None = None,
 ) -> Trainee:
     """The current trainee whose badge was scanned or typed; ended contracts refused politely.
@@ -62,13 +62,13 @@ def identify_badge(
     """
     moment = now or dates.utcnow()
     code = codes.parse(text, expect=codes.BADGE)
-    attempt = accounts.Attempt(BADGE_ENTITY, code, client, moment)
+    attempt = throttles.Attempt(BADGE_ENTITY, code, client, moment)
     with db.read_session(engine) as session:
-        accounts.check_throttle(session=session, attempt=attempt, limits=BADGE_LIMITS)
+        throttles.check_throttle(session=session, attempt=attempt, limits=BADGE_LIMITS)
         trainee = session.exec(select(Trainee).where(Trainee.badge_code == code)).first()
     if trainee is None:
         with db.write_session(engine) as session:
-            accounts.record_attempt(session=session, attempt=attempt, ok=False)
+            throttles.record_attempt(session=session, attempt=attempt, ok=False)
         raise NotFound("error.hours.unknown_badge")
     _check_current(trainee, dates.today(moment))
     return trainee
@@ -88,24 +88,24 @@ def identify_pin(
     engine: Engine,
     trainee_id: int,
     pin: str,
-    client: str = accounts.LOCAL_CLIENT,
+    client: str = throttles.LOCAL_CLIENT,
     now: datetime | None = None,
 ) -> Trainee:
-    """The trainee, if `pin` is theirs; every try is audit-logged (`accounts.check_secret`).
+    """The trainee, if `pin` is theirs; every try is audit-logged (`throttles.check_secret`).
 
-    After accounts.FREE_TRIES wrong PINs for a trainee from a tablet, or
+    After throttles.FREE_TRIES wrong PINs for a trainee from a tablet, or
     KIOSK_FREE_TRIES wrong PINs and unknown badges on that tablet (`client`), the
     PIN is refused there (TooManyAttempts, not even checked) for a wait that grows.
     The trainee's own success on another tablet does not wipe those failures.
     """
     moment = now or dates.utcnow()
-    attempt = accounts.Attempt(PIN_ENTITY, str(trainee_id), client, moment)
+    attempt = throttles.Attempt(PIN_ENTITY, str(trainee_id), client, moment)
 
     def load(session: Session) -> tuple[Trainee | None, str | None]:
         trainee = get_trainee(session=session, trainee_id=trainee_id)
         return trainee, trainee.pin_hash
 
-    trainee = accounts.check_secret(
+    trainee = throttles.check_secret(
         engine=engine, attempt=attempt, limits=PIN_LIMITS, secret=pin, load=load
     )
     if trainee is None:

@@ -1,6 +1,6 @@
 """Throttled tries from a page: a password sign-in, a shop-floor badge or PIN.
 
-The throttles live in the domain (`accounts.check_throttle`, counted from the audit
+The throttles live in the domain (`throttles.check_throttle`, counted from the audit
 log per key, per client address and, for passwords, for everyone per minute), so a
 new browser session starts with nothing to forget. This module only says which
 address the browser comes from and shows the domain's refusals.
@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from workshop import accounts
+from workshop import accounts, throttles
 from workshop.errors import DomainError
 from workshop.models import User
 from workshop.ui import common
@@ -22,13 +22,13 @@ T = TypeVar("T")
 
 
 def client_address() -> str:
-    """The address this browser's tries are counted under (`accounts.client_key`)."""
+    """The address this browser's tries are counted under (`throttles.client_key`)."""
     try:
         direct = st.context.ip_address
         forwarded = st.context.headers.get_all("X-Forwarded-For")
     except (AttributeError, RuntimeError, KeyError):  # no browser (e.g. a test runner)
         direct, forwarded = None, []
-    return accounts.client_key(direct, list(forwarded))
+    return throttles.client_key(direct, list(forwarded))
 
 
 def attempt(action: Callable[..., T], **kwargs: Any) -> T | None:
