@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+import pypdf
 import pytest
 from openpyxl import Workbook
 from PIL import Image
@@ -542,3 +543,36 @@ def refused(engine: Engine, key: str, action: Callable[..., Any], **kwargs: Any)
         write(engine, action, **kwargs)
     assert err.value.key == key, err.value
     return err.value
+
+
+def pdf_text(data: bytes) -> str:
+    """Every page's text as pypdf extracts it, all whitespace (no-break too) as one space."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def shown(text: str) -> str:
+    """`text` with its whitespace as `pdf_text` gives it, to look for in a PDF's text."""
+    return " ".join(text.split())
+
+
+def pdf_fonts(data: bytes) -> dict[str, bool]:
+    """Each font a PDF's pages use, and whether its file is embedded."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    fonts: dict[str, bool] = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            face = descendants[0].get_object() if descendants else font
+            descriptor = face.get("/FontDescriptor")
+            embedded = descriptor is not None and any(
+                key in descriptor.get_object() for key in ("/FontFile", "/FontFile2", "/FontFile3")
+            )
+            fonts[str(font["/BaseFont"])] = embedded
+    return fonts
+
+
+def pdf_pages(data: bytes) -> int:
+    """How many pages a PDF has."""
+    return len(pypdf.PdfReader(io.BytesIO(data)).pages)
