@@ -167,6 +167,8 @@ class Document:
         """A table across the page: a bold header (repeated on a new page), text columns
         left, number columns right; `total` sets the last row in bold."""
         self.pdf.set_font(FAMILY, "", size)
+        self.pdf.set_line_width(0.15)
+        self.pdf.set_draw_color(*RULE)
         align = ["LEFT", *(["RIGHT"] * (len(header) - 1))]
         with self.pdf.table(
             col_widths=tuple(widths),
