@@ -73,6 +73,8 @@ WASTE_HIERARCHY = (
 )
 # Wood that stands in for new wood: furniture and reuse as it is (config.co2e_source()).
 CO2E_OUTCOMES = (Outcome.in_build, Outcome.reused)
+# The workshop's own metrics on the other venues' page, computed here, never typed in.
+OWN_VENUE_METRICS = ("crates collected", "kg diverted", "pieces built", "trainee hours")
 BUILT_STATUSES = (
     BuildStatus.finished,
     BuildStatus.sold,
@@ -189,6 +191,18 @@ class Dashboard:
         for row in self.outcomes:
             out[row.outcome] += row.kg
         return out
+
+    def venue_figures(self) -> dict[str, dict[date, float]]:
+        """The workshop's own monthly figures, by the name of the venue metric they fill."""
+        figures: dict[str, dict[date, float]] = {name: {} for name in OWN_VENUE_METRICS}
+        for row in self.months:
+            for name, value in (("crates collected", row.crates), ("kg diverted", row.kg)):
+                figures[name][row.month] = figures[name].get(row.month, 0.0) + value
+        for p in self.pieces:
+            figures["pieces built"][p.month] = figures["pieces built"].get(p.month, 0.0) + p.pieces
+        for h in self.hours:
+            figures["trainee hours"][h.month] = figures["trainee hours"].get(h.month, 0.0) + h.hours
+        return figures
 
 
 # --- Weights ---------------------------------------------------------------------
@@ -673,6 +687,27 @@ def dashboard(
     """Every dashboard figure for `start` ≤ pickup date ≤ `end` and the chosen markets."""
     require(actor, Permission.dashboards)
     return _compute(session, start, end, market_ids or None)
+
+
+def pieces_by_status(
+    *, session: Session, actor: User, start: date, end: date
+) -> dict[BuildStatus, int]:
+    """Pieces finished from `start` to `end` (as the dashboard counts them), by where they are
+    now: still at the workshop (finished), sold, donated, installed."""
+    require(actor, Permission.dashboards)
+    query = (
+        sa_select(col(Build.status), func.count())
+        .where(
+            col(Build.finished_on) >= start,
+            col(Build.finished_on) <= end,
+            col(Build.status).in_(BUILT_STATUSES),
+        )
+        .group_by(col(Build.status))
+    )
+    counted = dict.fromkeys(BUILT_STATUSES, 0)
+    for status, n in session.connection().execute(query):
+        counted[BuildStatus(status)] = int(n)
+    return counted
 
 
 def data_version(*, session: Session) -> int:

@@ -42,6 +42,16 @@ def test_admin_downloads_a_market_s_attestation_and_its_csv(ui):
         assert "Les mêmes chiffres (CSV)" in buttons
         # No operator yet: the page says where to fill it in.
         assert any("Réglages" in w for w in texts(at.warning))
+        assert {"Rapport (PDF)", "Ses tableaux (XLSX)"} <= set(buttons)
+        at.selectbox(key="doc_report_year").set_value(2025).run()
+        assert not at.exception
+
+
+def test_documents_page_in_english(ui):
+    _two_markets(ui)
+    at = open_page(start(factories.user(ui, Role.admin), lang="en"), "documents.py")
+    assert not at.exception and texts(at.title) == ["Documents to file"]
+    assert {"Attestation data (PDF)", "Report (PDF)", "Its tables (XLSX)"} <= set(_downloads(at))
 
 
 @pytest.mark.parametrize("role", [Role.lead, Role.market_manager, Role.trainee])

@@ -163,13 +163,15 @@ class Document:
         *,
         size: float = 8.5,
         total: bool = False,
+        text_columns: int = 1,
     ) -> None:
-        """A table across the page: a bold header (repeated on a new page), text columns
-        left, number columns right; `total` sets the last row in bold."""
+        """A table across the page: a bold header (repeated on a new page), the first
+        `text_columns` left, the numbers right; `total` sets the last row in bold."""
         self.pdf.set_font(FAMILY, "", size)
         self.pdf.set_line_width(0.15)
         self.pdf.set_draw_color(*RULE)
-        align = ["LEFT", *(["RIGHT"] * (len(header) - 1))]
+        self.pdf.set_fill_color(255, 255, 255)
+        align = [*(["LEFT"] * text_columns), *(["RIGHT"] * (len(header) - text_columns))]
         with self.pdf.table(
             col_widths=tuple(widths),
             text_align=tuple(align),

@@ -1,4 +1,5 @@
-"""Documents to file (admin): each market's yearly wood attestation data (PDF, CSV)."""
+"""Documents to file (admin): each market's yearly wood attestation data (PDF, CSV) and the
+yearly activity report (PDF, XLSX)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,26 @@ if market_id is not None:
         icon=":material/download:",
         on_click="ignore",
     )
+
+st.header(t("documents.yearly"))
+st.caption(t("documents.yearly_help"))
+report_year = st.selectbox(t("documents.year"), years, key="doc_report_year")
+# Made when clicked: a whole year of every market takes a moment.
+pdf_col, xlsx_col = st.columns(2)
+pdf_col.download_button(
+    t("documents.yearly_pdf"),
+    common.later(documents.yearly.pdf, actor=user, year=report_year, lang=lang),
+    file_name=documents.yearly.filename(report_year, "pdf"),
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+    type="primary",
+    on_click="ignore",
+)
+xlsx_col.download_button(
+    t("documents.yearly_xlsx"),
+    common.later(documents.yearly.workbook, actor=user, year=report_year, lang=lang),
+    file_name=documents.yearly.filename(report_year, "xlsx"),
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:",
+    on_click="ignore",
+)
