@@ -557,11 +557,11 @@ def shown(text: str) -> str:
 
 
 def pdf_fonts(data: bytes) -> dict[str, bool]:
-    """Each font a PDF's pages use, and whether its file is embedded."""
+    """Each font a PDF's pages use (`/F1 /ABCDEF+Name`), and whether its file is embedded."""
     reader = pypdf.PdfReader(io.BytesIO(data))
     fonts: dict[str, bool] = {}
     for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
+        for key, font in page["/Resources"]["/Font"].items():
             font = font.get_object()
             descendants = font.get("/DescendantFonts")
             face = descendants[0].get_object() if descendants else font
@@ -569,7 +569,7 @@ def pdf_fonts(data: bytes) -> dict[str, bool]:
             embedded = descriptor is not None and any(
                 key in descriptor.get_object() for key in ("/FontFile", "/FontFile2", "/FontFile3")
             )
-            fonts[str(font["/BaseFont"])] = embedded
+            fonts[f"{key} {font['/BaseFont']}"] = embedded
     return fonts
 
 

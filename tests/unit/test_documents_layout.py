@@ -48,3 +48,18 @@ def test_english_document_says_so_in_its_footer() -> None:
     doc = layout.Document("en", title="Test", doc_number="TST-2", made=date(2026, 3, 2))
     doc.text("Hello")
     assert "TST-2 · issued on 2 Mar 2026 · page 1 of 1" in factories.pdf_text(doc.output())
+
+
+def test_a_name_outside_the_latin_fonts_is_written_with_the_full_fonts() -> None:
+    latin = layout.Document("fr", title="Essai", doc_number="TST-3", made=date(2026, 3, 2))
+    latin.text("Marché Davout · 1\u202f234,5\u00a0kg · ± 3 × 4 € « ok » œ")
+    plain = latin.output()
+    # The Latin regular alone (the footer's too): no fallback needed.
+    assert [name.split("+")[1] for name in factories.pdf_fonts(plain)] == ["DejaVuSansBook"]
+    doc = layout.Document("fr", title="Essai", doc_number="TST-4", made=date(2026, 3, 2))
+    doc.text("Marché de Belleville · سوق بلفيل · Рынок")
+    pdf = doc.output()
+    assert "سوق" in factories.pdf_text(pdf) or "قوس" in factories.pdf_text(pdf)
+    assert "Рынок" in factories.pdf_text(pdf)
+    fonts = factories.pdf_fonts(pdf)
+    assert len(fonts) == 2 and all(fonts.values())

@@ -4,6 +4,10 @@ vector bar charts, the document number and the day it was made.
 Documents are written with fpdf2: real text (selectable, searchable, read by screen
 readers and by programs), DejaVu Sans from ``assets/fonts/`` embedded as subsets so the
 file looks the same everywhere and stays small, and bars drawn as vector rectangles.
+fpdf2 reads the whole font file for each document, so documents use DejaVu cut down to
+the Latin scripts (``*-Latin.ttf``, made by ``assets/fonts/make_document_fonts.py``);
+a text with any other character (a name in Arabic script, say) brings in the full
+fonts as a fallback for that document.
 The creation date written in the file is the day the document was made, so the same
 figures made on the same day give the same bytes.
 """
@@ -14,8 +18,10 @@ import hashlib
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from functools import cache
 from typing import Any, Final
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
@@ -23,6 +29,9 @@ from workshop import config, dates, i18n
 
 FONT_DIR: Final = config.PROJECT_ROOT / "assets" / "fonts"
 FAMILY: Final = "DejaVu"
+FALLBACK: Final = "DejaVuFull"
+FONTS: Final = {"": "DejaVuSans-Latin.ttf", "B": "DejaVuSans-Bold-Latin.ttf"}
+FULL_FONTS: Final = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 MARGIN_MM: Final = 18.0
 INK: Final = (20, 20, 20)
 MUTED: Final = (90, 90, 90)
@@ -32,6 +41,12 @@ LIGHT: Final = (170, 200, 170)
 RULE: Final = (150, 150, 150)
 
 _PT_TO_MM: Final = 25.4 / 72
+
+
+@cache
+def _covered() -> frozenset[int]:
+    """The characters the documents' Latin fonts have (both have the same)."""
+    return frozenset(TTFont(FONT_DIR / FONTS[""], lazy=True).getBestCmap())
 
 
 def slug(text: str) -> str:
@@ -60,8 +75,9 @@ class Document:
         pdf = _Pdf(self)
         pdf.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
         pdf.set_auto_page_break(True, margin=MARGIN_MM + 6)
-        pdf.add_font(FAMILY, "", str(FONT_DIR / "DejaVuSans.ttf"))
-        pdf.add_font(FAMILY, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        for style, file in FONTS.items():
+            pdf.add_font(FAMILY, style, str(FONT_DIR / file))
+        self._fallback = False
         pdf.set_title(title)
         pdf.set_author(config.workshop_name())
         pdf.set_creator("Atelier Cagettes")
@@ -70,6 +86,15 @@ class Document:
         pdf.set_text_color(*INK)
         pdf.add_page()
         self.pdf = pdf
+
+    def covered(self, text: str) -> str:
+        """`text`, once the document has fonts for each of its characters."""
+        if not self._fallback and not {ord(c) for c in text if c.isprintable()} <= _covered():
+            for style, file in FULL_FONTS.items():
+                self.pdf.add_font(FALLBACK, style, str(FONT_DIR / file))
+            self.pdf.set_fallback_fonts([FALLBACK])
+            self._fallback = True
+        return text
 
     # --- words and numbers in the document's language ---------------------------
 
@@ -101,7 +126,7 @@ class Document:
         self.pdf.set_font(FAMILY, "B" if bold else "", size)
         self.pdf.set_text_color(*(MUTED if muted else INK))
         self.pdf.multi_cell(
-            self.width, size * _PT_TO_MM * 1.35, line, align="L", new_x=XPos.LMARGIN
+            self.width, size * _PT_TO_MM * 1.35, self.covered(line), align="L", new_x=XPos.LMARGIN
         )
         self.pdf.set_text_color(*INK)
 
@@ -148,11 +173,11 @@ class Document:
             self.pdf.set_xy(x, y)
             self.pdf.set_font(FAMILY, "", 8.5)
             self.pdf.set_text_color(*MUTED)
-            self.pdf.multi_cell(column - 2, 4, caption, align="L")
+            self.pdf.multi_cell(column - 2, 4, self.covered(caption), align="L")
             self.pdf.set_xy(x, y + 9)
             self.pdf.set_font(FAMILY, "B", 15)
             self.pdf.set_text_color(*INK)
-            self.pdf.cell(column - 2, 7, figure)
+            self.pdf.cell(column - 2, 7, self.covered(figure))
         self.pdf.set_xy(MARGIN_MM, y + 19)
 
     def table(
@@ -185,7 +210,7 @@ class Document:
                 row = table.row()
                 for value in values:
                     self.pdf.set_font(FAMILY, "B" if bold else "", size)
-                    row.cell(value)
+                    row.cell(self.covered(value))
         self.pdf.set_font(FAMILY, "", size)
         self.down(2)
 
@@ -198,12 +223,12 @@ class Document:
             y = pdf.get_y()
             pdf.set_font(FAMILY, "", 9)
             pdf.set_xy(MARGIN_MM, y)
-            pdf.cell(label_mm - 2, 5.5, label)
+            pdf.cell(label_mm - 2, 5.5, self.covered(label))
             length = max(bar_max * value / peak, 0.4)
             pdf.set_fill_color(*(STRONG if strong else LIGHT))
             pdf.rect(MARGIN_MM + label_mm, y + 1, length, 3.6, style="F")
             pdf.set_xy(MARGIN_MM + label_mm + length + 1.5, y)
-            pdf.cell(34, 5.5, shown)
+            pdf.cell(34, 5.5, self.covered(shown))
             pdf.set_xy(MARGIN_MM, y + 6)
         self.down(2)
 
@@ -226,10 +251,10 @@ class Document:
                 pdf.rect(x + slot * 0.15, base - bar, slot * 0.7, bar, style="F")
                 pdf.set_font(FAMILY, "", 6)
                 pdf.set_xy(x, base - bar - 3.5)
-                pdf.cell(slot, 3, shown, align="C")
+                pdf.cell(slot, 3, self.covered(shown), align="C")
             pdf.set_font(FAMILY, "", 6.5)
             pdf.set_xy(x, base + 1)
-            pdf.cell(slot, 3, label, align="C")
+            pdf.cell(slot, 3, self.covered(label), align="C")
         pdf.set_line_width(0.3)
         pdf.set_draw_color(*RULE)
         pdf.line(MARGIN_MM, base, pdf.w - MARGIN_MM, base)
