@@ -22,7 +22,7 @@ from sqlmodel import select
 from tests import factories
 from tests.e2e.conftest import EXPECT_TIMEOUT_MS
 from tests.e2e.helpers import app_ready, expect, no_traceback, screenshot
-from workshop import accounts, dates, db, hours, pickups
+from workshop import accounts, dates, db, hours, pickups, signin_tokens
 from workshop.models import Market, Role, User
 
 pytestmark = pytest.mark.e2e
@@ -102,6 +102,11 @@ def _sign_in(page: Any, username: str, password: str) -> None:
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("button", name="Se connecter")).to_have_count(0)
     app_ready(page)
+    for _ in range(50):  # the sign-in cookie is written by the page's JavaScript, a moment later
+        if signin_tokens.COOKIE in {c["name"] for c in page.context.cookies()}:
+            break
+        page.wait_for_timeout(200)
+    assert signin_tokens.COOKIE in {c["name"] for c in page.context.cookies()}
 
 
 def _download(page: Any, button: Any) -> tuple[str, bytes]:

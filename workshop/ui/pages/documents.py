@@ -57,7 +57,7 @@ if market_id is not None:
 
 st.header(t("documents.yearly"))
 st.caption(t("documents.yearly_help"))
-report_year = st.selectbox(t("documents.year"), years, key="doc_report_year")
+report_year = st.selectbox(t("documents.year"), years, index=1, key="doc_report_year")
 # Made when clicked: a whole year of every market takes a moment.
 pdf_col, xlsx_col = st.columns(2)
 pdf_col.download_button(
