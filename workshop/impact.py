@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Float, String, case, cast, func, null, type_coerce
 from sqlalchemy import select as sa_select
@@ -58,6 +58,7 @@ from workshop.models import (
     User,
 )
 
+K = TypeVar("K")
 CALIBRATION_MONTHS = 12
 # A market's month is compared with the mean of the months just before it.
 TREND_MONTHS = 3
@@ -737,14 +738,7 @@ class MarketMonth:
 
     def shares(self) -> dict[Outcome, int]:
         """Whole percentages of the kilos per outcome adding up to 100 (largest remainders)."""
-        total = sum(self.outcomes.values())
-        if total <= 0:
-            return {}
-        exact = {o: 100 * kg / total for o, kg in self.outcomes.items() if kg > 0}
-        whole = {o: int(v) for o, v in exact.items()}
-        for o in sorted(exact, key=lambda o: whole[o] - exact[o])[: 100 - sum(whole.values())]:
-            whole[o] += 1
-        return whole
+        return whole_percentages(self.outcomes)
 
     def change_vs_before(self) -> tuple[int, float] | None:
         """Percent change of the month's kilos against the mean of the TREND_MONTHS before it,
@@ -754,6 +748,19 @@ class MarketMonth:
         if mean <= 0:
             return None
         return round(100 * (self.row.kg - mean) / mean), mean
+
+
+def whole_percentages(amounts: Mapping[K, float]) -> dict[K, int]:
+    """Whole percentages of the positive `amounts`, adding up to 100 (largest remainders);
+    empty when there is nothing."""
+    total = sum(amounts.values())
+    if total <= 0:
+        return {}
+    exact = {key: 100 * value / total for key, value in amounts.items() if value > 0}
+    whole = {key: int(value) for key, value in exact.items()}
+    for key in sorted(exact, key=lambda k: whole[k] - exact[k])[: 100 - sum(whole.values())]:
+        whole[key] += 1
+    return whole
 
 
 def market_month(*, session: Session, actor: User, market_id: int, month: date) -> MarketMonth:

@@ -129,7 +129,7 @@ def test_pdf_text_holds_every_figure(engine, year_of_work, lang):
         expected.append(i18n.fmt_number(sum(minutes.values()) / 60, lang, 2))
     shares = report.shares()
     for o, kg in report.outcomes.items():
-        expected.append(f"{i18n.fmt_kg(kg, lang)} · {i18n.fmt_number(shares[o], lang)} %")
+        expected.append(f"{i18n.fmt_kg(kg, lang)} · {i18n.fmt_number(shares.get(o, 0), lang)} %")
     for figure in expected:
         assert factories.shown(figure) in text, figure
     assert ("Rapport d'activité 2026" if lang == "fr" else "Activity report 2026") in text

@@ -60,14 +60,7 @@ class WoodYear:
 
     def shares(self) -> dict[str, int]:
         """Whole percentages of the levels adding up to 100 (largest remainders)."""
-        total = sum(level.kg for level in self.levels)
-        if total <= 0:
-            return {}
-        exact = {level.key: 100 * level.kg / total for level in self.levels}
-        whole = {key: int(value) for key, value in exact.items()}
-        for key in sorted(exact, key=lambda k: whole[k] - exact[k])[: 100 - sum(whole.values())]:
-            whole[key] += 1
-        return whole
+        return impact.whole_percentages({level.key: level.kg for level in self.levels})
 
 
 def wood_year(

@@ -55,6 +55,11 @@ def slug(text: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in plain.lower()).split())
 
 
+def capitalised(text: str) -> str:
+    """`text` with its first letter in capitals (the catalogs' outcomes are lower case)."""
+    return text[:1].upper() + text[1:]
+
+
 def number(kind: str, period: str, *figures: Any) -> str:
     """A document number: its kind, its period and a short checksum of what it says.
 

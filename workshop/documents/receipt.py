@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from workshop import dates, i18n
-from workshop.documents.layout import Document, number, slug
+from workshop.documents.layout import Document, capitalised, number, slug
 from workshop.impact import WASTE_HIERARCHY, MarketMonth
 
 # Furniture and reuse, the best uses of the wood, get strong bars.
@@ -21,10 +21,6 @@ def doc_number(month: MarketMonth) -> str:
     row = month.row
     figures = (month.market, row.crates, round(row.kg, 3), month.pickups, sorted(month.shares()))
     return number("REC", f"{month.month:%Y-%m}", *figures)
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _heading(doc: Document, month: MarketMonth, today: date) -> None:
@@ -64,7 +60,7 @@ def _outcomes(doc: Document, month: MarketMonth) -> None:
     doc.bars(
         [
             (
-                _capitalised(doc.t(f"outcome.{outcome.value}")),
+                capitalised(doc.t(f"outcome.{outcome.value}")),
                 month.outcomes.get(outcome, 0.0),
                 f"{doc.kg(month.outcomes.get(outcome, 0.0))} · {doc.num(shares.get(outcome, 0))} %",
                 outcome in _STRONG_OUTCOMES,

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from workshop import dates, hours, i18n, impact, spreadsheets, venues
 from workshop.accounts import Permission, require
 from workshop.documents.funders import programme_name
-from workshop.documents.layout import Document, number
+from workshop.documents.layout import Document, capitalised, number
 from workshop.impact import WASTE_HIERARCHY, Co2e, Totals
 from workshop.models import Activity, BuildStatus, Outcome, User
 
@@ -88,14 +88,7 @@ class YearlyReport:
 
     def shares(self) -> dict[Outcome, int]:
         """Whole percentages of the kilos per outcome adding up to 100 (largest remainders)."""
-        total = sum(self.outcomes.values())
-        if total <= 0:
-            return {}
-        exact = {o: 100 * kg / total for o, kg in self.outcomes.items()}
-        whole = {o: int(v) for o, v in exact.items()}
-        for o in sorted(exact, key=lambda o: whole[o] - exact[o])[: 100 - sum(whole.values())]:
-            whole[o] += 1
-        return whole
+        return impact.whole_percentages(self.outcomes)
 
 
 def _markets(data: impact.Dashboard) -> list[MarketYear]:
@@ -193,10 +186,6 @@ def _hours_text(doc: Document, minutes: int) -> str:
     return doc.num(minutes / 60, 2)
 
 
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _summary(doc: Document, report: YearlyReport) -> None:
     totals = report.totals
     rate = report.reuse_rate
@@ -230,7 +219,7 @@ def _charts(doc: Document, report: YearlyReport) -> None:
     doc.bars(
         [
             (
-                _capitalised(doc.t(f"outcome.{o.value}")),
+                capitalised(doc.t(f"outcome.{o.value}")),
                 report.outcomes[o],
                 f"{doc.kg(report.outcomes[o])} · {doc.num(shares.get(o, 0))} %",
                 o in REUSE,
