@@ -62,6 +62,7 @@ DESIGN_MATRIX = {
     Permission.venues_view: {Role.admin, Role.lead, Role.market_manager},
     Permission.backup: {Role.admin},  # users, markets, settings, backup
     Permission.audit_log: {Role.admin},
+    Permission.documents: {Role.admin},  # yearly wood attestations, activity report
 }
 
 PASSWORD = "correct-horse"

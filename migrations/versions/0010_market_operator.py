@@ -32,5 +32,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('market', schema=None) as batch_op:
-        batch_op.drop_column('operator')
+    # ALTER TABLE DROP COLUMN (SQLite >= 3.35): a batch copy would drop the market table,
+    # which lots and tallies point at.
+    op.drop_column('market', 'operator')
