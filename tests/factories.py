@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+import pypdf
 import pytest
 from openpyxl import Workbook
 from PIL import Image
@@ -61,6 +62,7 @@ DESIGN_MATRIX = {
     Permission.venues_view: {Role.admin, Role.lead, Role.market_manager},
     Permission.backup: {Role.admin},  # users, markets, settings, backup
     Permission.audit_log: {Role.admin},
+    Permission.documents: {Role.admin},  # yearly wood attestations, activity report
 }
 
 PASSWORD = "correct-horse"
@@ -542,3 +544,36 @@ def refused(engine: Engine, key: str, action: Callable[..., Any], **kwargs: Any)
         write(engine, action, **kwargs)
     assert err.value.key == key, err.value
     return err.value
+
+
+def pdf_text(data: bytes) -> str:
+    """Every page's text as pypdf extracts it, all whitespace (no-break too) as one space."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def shown(text: str) -> str:
+    """`text` with its whitespace as `pdf_text` gives it, to look for in a PDF's text."""
+    return " ".join(text.split())
+
+
+def pdf_fonts(data: bytes) -> dict[str, bool]:
+    """Each font a PDF's pages use (`/F1 /ABCDEF+Name`), and whether its file is embedded."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    fonts: dict[str, bool] = {}
+    for page in reader.pages:
+        for key, font in page["/Resources"]["/Font"].items():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            face = descendants[0].get_object() if descendants else font
+            descriptor = face.get("/FontDescriptor")
+            embedded = descriptor is not None and any(
+                key in descriptor.get_object() for key in ("/FontFile", "/FontFile2", "/FontFile3")
+            )
+            fonts[f"{key} {font['/BaseFont']}"] = embedded
+    return fonts
+
+
+def pdf_pages(data: bytes) -> int:
+    """How many pages a PDF has."""
+    return len(pypdf.PdfReader(io.BytesIO(data)).pages)

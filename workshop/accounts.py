@@ -42,6 +42,7 @@ class Permission(enum.StrEnum):
     audit_log = "audit_log"  # read the audit log (who changed what and when)
     venues = "venues"  # enter and import the other venues' monthly figures
     venues_view = "venues_view"  # see the other venues' figures beside the workshop's
+    documents = "documents"  # the yearly wood attestations and activity report (admin)
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {

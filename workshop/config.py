@@ -35,6 +35,16 @@ def workshop_name() -> str:
     return os.environ.get("WORKSHOP_NAME", "Atelier Cagettes · Wikivillage & Extramuros")
 
 
+def workshop_address() -> str:
+    """The workshop's postal address, printed on the documents it files (`WORKSHOP_ADDRESS`)."""
+    return os.environ.get("WORKSHOP_ADDRESS", "").strip()
+
+
+def workshop_siret() -> str:
+    """The SIRET of the structure that runs the workshop (`WORKSHOP_SIRET`), spaces kept out."""
+    return "".join(os.environ.get("WORKSHOP_SIRET", "").split())
+
+
 def default_language() -> str:
     """Language a new visitor sees first (`WORKSHOP_LANGUAGE`, `fr` or `en`)."""
     lang = os.environ.get("WORKSHOP_LANGUAGE", "fr")

@@ -1,7 +1,7 @@
 """Drawing 1-bit pages: millimetres and points to pixels, the shipped fonts, wrapping text,
 and the PDF writer.
 
-Label sheets, badge cards and the market receipt are drawn as 1-bit images at 300 dpi
+Label sheets and badge cards are drawn as 1-bit images at 300 dpi
 with Pillow. Each page is compressed with CCITT group 4 (Pillow's TIFF encoder, through
 libtiff, which Pillow's wheels include) and written straight into a small PDF: that is
 what Pillow's own PDF writer does for mode "1", but Pillow needs every page image in

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Float, String, case, cast, func, null, type_coerce
 from sqlalchemy import select as sa_select
@@ -58,6 +58,7 @@ from workshop.models import (
     User,
 )
 
+K = TypeVar("K")
 CALIBRATION_MONTHS = 12
 # A market's month is compared with the mean of the months just before it.
 TREND_MONTHS = 3
@@ -73,6 +74,8 @@ WASTE_HIERARCHY = (
 )
 # Wood that stands in for new wood: furniture and reuse as it is (config.co2e_source()).
 CO2E_OUTCOMES = (Outcome.in_build, Outcome.reused)
+# The workshop's own metrics on the other venues' page, computed here, never typed in.
+OWN_VENUE_METRICS = ("crates collected", "kg diverted", "pieces built", "trainee hours")
 BUILT_STATUSES = (
     BuildStatus.finished,
     BuildStatus.sold,
@@ -189,6 +192,18 @@ class Dashboard:
         for row in self.outcomes:
             out[row.outcome] += row.kg
         return out
+
+    def venue_figures(self) -> dict[str, dict[date, float]]:
+        """The workshop's own monthly figures, by the name of the venue metric they fill."""
+        figures: dict[str, dict[date, float]] = {name: {} for name in OWN_VENUE_METRICS}
+        for row in self.months:
+            for name, value in (("crates collected", row.crates), ("kg diverted", row.kg)):
+                figures[name][row.month] = figures[name].get(row.month, 0.0) + value
+        for p in self.pieces:
+            figures["pieces built"][p.month] = figures["pieces built"].get(p.month, 0.0) + p.pieces
+        for h in self.hours:
+            figures["trainee hours"][h.month] = figures["trainee hours"].get(h.month, 0.0) + h.hours
+        return figures
 
 
 # --- Weights ---------------------------------------------------------------------
@@ -675,6 +690,27 @@ def dashboard(
     return _compute(session, start, end, market_ids or None)
 
 
+def pieces_by_status(
+    *, session: Session, actor: User, start: date, end: date
+) -> dict[BuildStatus, int]:
+    """Pieces finished from `start` to `end` (as the dashboard counts them), by where they are
+    now: still at the workshop (finished), sold, donated, installed."""
+    require(actor, Permission.dashboards)
+    query = (
+        sa_select(col(Build.status), func.count())
+        .where(
+            col(Build.finished_on) >= start,
+            col(Build.finished_on) <= end,
+            col(Build.status).in_(BUILT_STATUSES),
+        )
+        .group_by(col(Build.status))
+    )
+    counted = dict.fromkeys(BUILT_STATUSES, 0)
+    for status, n in session.connection().execute(query):
+        counted[BuildStatus(status)] = int(n)
+    return counted
+
+
 def data_version(*, session: Session) -> int:
     """A number that changes with every write (each write adds an audit event): a cache key."""
     return int(session.connection().execute(sa_select(func.max(AuditEvent.id))).scalar_one() or 0)
@@ -702,14 +738,7 @@ class MarketMonth:
 
     def shares(self) -> dict[Outcome, int]:
         """Whole percentages of the kilos per outcome adding up to 100 (largest remainders)."""
-        total = sum(self.outcomes.values())
-        if total <= 0:
-            return {}
-        exact = {o: 100 * kg / total for o, kg in self.outcomes.items() if kg > 0}
-        whole = {o: int(v) for o, v in exact.items()}
-        for o in sorted(exact, key=lambda o: whole[o] - exact[o])[: 100 - sum(whole.values())]:
-            whole[o] += 1
-        return whole
+        return whole_percentages(self.outcomes)
 
     def change_vs_before(self) -> tuple[int, float] | None:
         """Percent change of the month's kilos against the mean of the TREND_MONTHS before it,
@@ -719,6 +748,19 @@ class MarketMonth:
         if mean <= 0:
             return None
         return round(100 * (self.row.kg - mean) / mean), mean
+
+
+def whole_percentages(amounts: Mapping[K, float]) -> dict[K, int]:
+    """Whole percentages of the positive `amounts`, adding up to 100 (largest remainders);
+    empty when there is nothing."""
+    total = sum(amounts.values())
+    if total <= 0:
+        return {}
+    exact = {key: 100 * value / total for key, value in amounts.items() if value > 0}
+    whole = {key: int(value) for key, value in exact.items()}
+    for key in sorted(exact, key=lambda k: whole[k] - exact[k])[: 100 - sum(whole.values())]:
+        whole[key] += 1
+    return whole
 
 
 def market_month(*, session: Session, actor: User, market_id: int, month: date) -> MarketMonth:

@@ -44,6 +44,8 @@ class Market(SQLModel, table=True):
     # Days the market is held, French abbreviations separated by ";" (e.g. "mer;sam").
     days: str = Field(default="", max_length=40)
     active: bool = True
+    # Who runs the market (the city's concession holder), named on the wood attestation.
+    operator: str = Field(default="", max_length=200)
 
 
 # A kind of crate with the weight we assume when nobody weighed it.

@@ -20,6 +20,7 @@ MAX_KG_PER_CRATE = 30.0
 # 50 g: lighter than any wooden crate or tray; below it, a weight typed in the wrong unit.
 MIN_KG_PER_CRATE = 0.05
 MAX_NOTE_LENGTH = 500
+MAX_OPERATOR = 200  # the column's length
 WEEKDAYS = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
 
 # Default unit weights: a standard wooden cagette (60×40 cm, fruit and vegetables)
@@ -400,18 +401,31 @@ def update_crate_kind_weights(
 
 
 def update_market(
-    *, session: Session, actor: User, market_id: int, days: list[str], active: bool
+    *,
+    session: Session,
+    actor: User,
+    market_id: int,
+    days: list[str],
+    active: bool,
+    operator: str | None = None,
 ) -> Market:
-    """Correct a market's days or take it out of the pickup list (admin)."""
+    """Correct a market's days, its operator (None: unchanged), or take it out of the
+    pickup list (admin)."""
     require(actor, Permission.settings)
     market = session.get(Market, market_id)
     if market is None:
         raise NotFound("error.market.unknown")
     if any(d not in WEEKDAYS for d in days):
         raise InvalidInput("error.market.bad_day")
+    if operator is not None:
+        operator = typed_input.text(operator)
+        if len(operator) > MAX_OPERATOR:
+            raise InvalidInput("error.market.operator_too_long", max=MAX_OPERATOR)
     with audit.change(
         session=session, actor=actor, obj=market, entity="market", entity_id=market.id
     ):
         market.days = ";".join(d for d in WEEKDAYS if d in days)
         market.active = active
+        if operator is not None:
+            market.operator = operator
     return market

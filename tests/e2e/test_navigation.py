@@ -32,7 +32,7 @@ ADMIN_SIDEBAR = [
         "Heures",
         ["Salarié·es", "Heures à valider", "Rapports d'heures", "Mode atelier"],
     ),
-    ("Impact", ["Tableau de bord", "Mon marché", "Autres lieux"]),
+    ("Impact", ["Tableau de bord", "Mon marché", "Autres lieux", "Documents à classer"]),
     (
         "Comptes et exploitation",
         ["Utilisateurs", "Réglages", "Sauvegardes", "Journal des modifications"],

@@ -303,9 +303,35 @@ def test_reports_page_and_downloads(ui):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Heures validées"] == "7,00"
     assert any("programme sous lequel elles ont été faites" in c for c in texts(at.caption))
-    assert len(at.get("download_button")) == 2
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Dossier (XLSX)", "Dossier (CSV)", "CSV", "Excel (XLSX)"]
     at.toggle(key="hr_pseudo").set_value(True).run()
     assert not at.exception and any("HMAC-SHA256" in c for c in texts(at.caption))
+
+
+def test_reports_page_gives_the_funders_pack_of_the_month(ui):
+    lead = factories.user(ui, Role.lead)
+    tr = trainee(ui)
+    day = dates.week_start(dates.today()) - timedelta(days=7)
+    add_hours(ui, lead, tr, day, 3 * 60 + 15, now=dates.utcnow())
+    write(ui, hours.approve_week, actor=lead, trainee_id=tr.id, week=day)
+    at = open_page(start(lead), "hours_reports.py")
+    at.selectbox(key="hr_month").set_value(day.replace(day=1)).run()
+    assert not at.exception
+    assert any(e.label.startswith("Dossier mensuel des financeurs") for e in at.expander)
+    pack = {b.proto.label: b for b in at.get("download_button")}
+    assert not pack["Dossier (XLSX)"].proto.disabled
+    assert pack["Dossier (XLSX)"].proto.url  # a file is there to download
+    at.toggle(key="hr_pack_pseudo").set_value(True).run()
+    assert not at.exception
+    names = [b.proto.label for b in at.get("download_button")]
+    assert names[:2] == ["Dossier (XLSX)", "Dossier (CSV)"]
+    # A month with no one: the pack's buttons are there, greyed, with a word why.
+    at.selectbox(key="hr_month").set_value(dates.add_months(day.replace(day=1), -20)).run()
+    assert not at.exception
+    pack = {b.proto.label: b for b in at.get("download_button")}
+    assert pack["Dossier (XLSX)"].proto.disabled
+    assert "Aucune heure ni contrat dans un programme ce mois-ci." in texts(at.caption)
 
 
 def test_trainees_page_add_and_badges(ui):

@@ -107,6 +107,18 @@ def reading() -> Iterator[Session]:
         yield session
 
 
+def later(read: Callable[..., T], **kwargs: Any) -> Callable[[], T]:
+    """`read(session=…, **kwargs)` run only when called, in its own read session: the data
+    of a download button made when it is clicked (a page with many of them stays fast)."""
+    bound = engine()
+
+    def run() -> T:
+        with db.read_session(bound) as session:
+            return read(session=session, **kwargs)
+
+    return run
+
+
 def act(action: Callable[..., T], **kwargs: Any) -> T | None:
     """Run one domain write in one transaction; show its error and return None if it fails."""
     try:

@@ -61,6 +61,9 @@ SIGNED_IN_PAGES = (
     ),
     PageSpec("market.py", "nav.market", ":material/storefront:", Permission.dashboards, IMPACT),
     PageSpec("venues.py", "nav.venues", ":material/diversity_3:", Permission.venues_view, IMPACT),
+    PageSpec(
+        "documents.py", "nav.documents", ":material/description:", Permission.documents, IMPACT
+    ),
     # Accounts and operations.
     PageSpec("users.py", "nav.users", ":material/group:", Permission.manage_users, OPERATIONS),
     PageSpec("settings.py", "nav.settings", ":material/settings:", Permission.settings, OPERATIONS),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workshop import dates, exports, hours, i18n
+from workshop import dates, documents, exports, hours, i18n
 from workshop.accounts import Permission
 from workshop.models import Activity, Programme
 from workshop.ui import common
@@ -48,6 +48,35 @@ with common.reading() as session:
     report = hours.monthly_report(
         session=session, actor=user, programme_id=programme_id, month=month
     )
+
+with common.reading() as session:
+    pack = documents.funders.monthly_pack(session=session, actor=user, month=month)
+
+# The pack the funders ask for every month: all programmes at once, before the one chosen.
+with st.expander(t("funders.title", month=i18n.fmt_month(month, lang)), icon=":material/folder:"):
+    st.caption(t("funders.help"))
+    pack_pseudo = st.toggle(t("funders.pseudonymised"), key="hr_pack_pseudo")
+    p1, p2 = st.columns(2)
+    p1.download_button(
+        t("funders.xlsx"),
+        documents.funders.xlsx(pack, lang, pseudonymised=pack_pseudo),
+        file_name=documents.funders.filename(pack, "xlsx", pseudonymised=pack_pseudo),
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        disabled=not pack.programmes,
+        on_click="ignore",
+    )
+    p2.download_button(
+        t("funders.csv"),
+        documents.funders.csv(pack, lang, pseudonymised=pack_pseudo),
+        file_name=documents.funders.filename(pack, "csv", pseudonymised=pack_pseudo),
+        mime="text/csv",
+        icon=":material/download:",
+        disabled=not pack.programmes,
+        on_click="ignore",
+    )
+    if not pack.programmes:
+        st.caption(t("funders.empty"))
 
 st.caption(t("report.base", base=i18n.fmt_number(report.base_hours, lang, 2)))
 st.caption(t("report.worked_under"))

@@ -11,7 +11,7 @@ from datetime import date
 
 import streamlit as st
 
-from workshop import charts, config, dates, i18n, impact, pickups, receipts
+from workshop import charts, config, dates, documents, i18n, impact, pickups
 from workshop.accounts import Permission
 from workshop.impact import WASTE_HIERARCHY
 from workshop.models import Role, User
@@ -37,7 +37,7 @@ def receipt(
     database: str, market_id: int, month: date, version: int, lang: str, _data: impact.MarketMonth
 ) -> bytes:
     """The receipt PDF, drawn once per market, month, language and state of the data."""
-    return receipts.render(_data, lang)
+    return documents.receipt.render(_data, lang)
 
 
 def where_it_went(data: impact.MarketMonth, lang: str) -> str:
@@ -108,7 +108,7 @@ change = data.change_vs_before()
 receipt_col.download_button(
     t("market_manager.receipt", month=month_name),
     data=receipt(database, market_id, month, version, lang, data),
-    file_name=receipts.filename(data),
+    file_name=documents.receipt.filename(data),
     mime="application/pdf",
     icon=":material/picture_as_pdf:",
     type="primary",

@@ -50,9 +50,20 @@ for market in markets:
                 format_func=day_labels.__getitem__,
             )
             active = st.checkbox(t("settings.listed"), value=market.active)
+            operator = st.text_input(
+                t("settings.operator"),
+                value=market.operator,
+                help=t("settings.operator_help"),
+                max_chars=pickups.MAX_OPERATOR,
+            )
             if st.form_submit_button(t("common.save")):
                 saved = common.act(
-                    pickups.update_market, actor=user, market_id=market.id, days=days, active=active
+                    pickups.update_market,
+                    actor=user,
+                    market_id=market.id,
+                    days=days,
+                    active=active,
+                    operator=operator,
                 )
                 if saved is not None:
                     common.flash("settings.saved")

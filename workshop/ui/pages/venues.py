@@ -1,7 +1,5 @@
 """Other venues: their monthly figures beside the workshop's; leads enter or import them."""
 
-from datetime import date
-
 import streamlit as st
 
 from workshop import charts, dates, i18n, impact, venues
@@ -39,23 +37,7 @@ with common.reading() as session:
     own = impact.dashboard(session=session, actor=user, start=start, end=today)
 
 # The workshop's own figures come from the app; the other venues' from what was entered.
-kg: dict[date, float] = {}
-crates: dict[date, float] = {}
-for row in own.months:
-    kg[row.month] = kg.get(row.month, 0.0) + row.kg
-    crates[row.month] = crates.get(row.month, 0.0) + row.crates
-pieces: dict[date, float] = {}
-for p in own.pieces:
-    pieces[p.month] = pieces.get(p.month, 0.0) + p.pieces
-hours: dict[date, float] = {}
-for h in own.hours:
-    hours[h.month] = hours.get(h.month, 0.0) + h.hours
-computed = {
-    "crates collected": crates,
-    "kg diverted": kg,
-    "pieces built": pieces,
-    "trainee hours": hours,
-}
+computed = own.venue_figures()
 series = []
 for item in listed:
     for metric in item.metrics:
