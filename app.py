@@ -27,6 +27,7 @@ user = common.current_user()
 cookies.apply_pending()
 
 common.lang()  # sets the session's language before the picker reads it
+common.page_style()
 if not shop_floor:
     with st.sidebar:
         st.selectbox(

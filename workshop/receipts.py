@@ -171,7 +171,7 @@ def _co2e(page: _Page, month: MarketMonth) -> None:
         factor=i18n.fmt_number(co2e.factor * 1000, page.lang, 1),
     )
     page.text(line, 10)
-    page.text(page.t("receipt.source", source=co2e.source), 8)
+    page.text(page.t("receipt.source", source=co2e.source_in(page.lang)), 8)
     page.down(10)
 
 

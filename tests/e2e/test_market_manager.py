@@ -31,6 +31,7 @@ from tests.e2e.helpers import (
     never_scrolled,
     no_traceback,
     screenshot,
+    whole_page_screenshot,
 )
 from workshop import accounts, builds, crates, dates, db, i18n, impact, pickups
 from workshop.models import Design, Market, Outcome, Role, User
@@ -191,17 +192,10 @@ def _charts_drawn(page: Any) -> None:
 
 
 def _whole_page_screenshot(page: Any, artifacts: Path, step: str) -> None:
-    """The whole page: Streamlit scrolls inside the app, so the window is made as tall as it."""
-    size = page.viewport_size
-    tallest = page.evaluate(
-        "() => Math.ceil(document.querySelector('[data-testid=\"stMainBlockContainer\"]')"
-        ".getBoundingClientRect().bottom)"
-    )
-    page.set_viewport_size({"width": size["width"], "height": tallest})
-    app_ready(page)
+    """The whole page, its charts drawn."""
     _charts_drawn(page)
-    screenshot(page, artifacts, step)
-    page.set_viewport_size(size)
+    number = len(list(artifacts.glob("*.png"))) + 1
+    whole_page_screenshot(page, artifacts / f"{number:02d}-{step}.png")
 
 
 @pytest.mark.parametrize("device_page", list(VIEWPORTS), indirect=True)

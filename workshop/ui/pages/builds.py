@@ -9,7 +9,7 @@ import streamlit as st
 from workshop import builds, codes, config, dates, i18n, labels
 from workshop.accounts import Permission, can
 from workshop.models import BuildStatus
-from workshop.ui import common, nav
+from workshop.ui import common, nav, tables
 from workshop.ui.common import t
 
 user = common.page_user(Permission.builds_view)
@@ -59,7 +59,7 @@ with common.reading() as session:
 if not rows:
     st.info(t("builds.none"))
     st.stop()
-st.dataframe(
+tables.table(
     [
         {
             t("builds.col.code"): codes.format_code(r.code),
@@ -71,8 +71,8 @@ st.dataframe(
         }
         for r in rows
     ],
-    hide_index=True,
-    width="stretch",
+    key="builds",
+    phone=(t("builds.col.code"), t("builds.col.design"), t("builds.col.status")),
 )
 
 labels_by_id = {

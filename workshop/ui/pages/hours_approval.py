@@ -255,6 +255,7 @@ if may_change:
             STARTS,
             index=None,
             format_func=lambda v: f"{v:%H:%M}",
+            placeholder=t("common.choose"),
         )
         minutes = st.selectbox(
             t("hours.duration"),

@@ -7,7 +7,7 @@ import streamlit as st
 from workshop import dates, exports, hours, i18n
 from workshop.accounts import Permission
 from workshop.models import Activity, Programme
-from workshop.ui import common
+from workshop.ui import common, tables
 from workshop.ui.common import t
 
 MONTHS_BACK = 24
@@ -68,7 +68,7 @@ if waiting or forgotten:
         icon=":material/pending_actions:",
     )
 
-st.dataframe(
+tables.table(
     [
         {
             t("report.col.trainee"): row.name,
@@ -79,8 +79,8 @@ st.dataframe(
         }
         for row in report.rows
     ],
-    hide_index=True,
-    width="stretch",
+    key="hours_reports",
+    phone=(t("report.col.trainee"), t("report.col.total"), t("report.col.etp")),
 )
 
 st.subheader(t("report.downloads"))
