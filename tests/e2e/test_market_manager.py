@@ -74,7 +74,7 @@ OUTCOME_WORDS = {
 
 @dataclass(frozen=True)
 class Seeded:
-    """What the manager should see: their market and this month's figures."""
+    """What the manager should see: their market and the last whole month's figures."""
 
     market_id: int
     month: date
@@ -125,7 +125,8 @@ def seeded(app_engine: Any) -> Seeded:
                 actor=lead,
                 fields=pickups.PickupFields(
                     market_id=markets[market],
-                    pickup_date=_pickup_day(back, today),
+                    # One month further back: the page opens on the last whole month.
+                    pickup_date=_pickup_day(back + 1, today),
                     counts=dict(zip(kinds, counts, strict=True)),
                     sample=pickups.Sample(kinds[0], 5, sample_kg) if sample_kg else None,
                 ),
@@ -150,7 +151,7 @@ def seeded(app_engine: Any) -> Seeded:
                 )
         for code in tagged[-REUSED:]:
             crates.set_outcome(session=session, actor=lead, code=code, outcome=Outcome.reused)
-    return Seeded(market_id=markets[MARKET], month=today.replace(day=1))
+    return Seeded(market_id=markets[MARKET], month=dates.add_months(today.replace(day=1), -1))
 
 
 def _figures(engine: Any, seeded: Seeded) -> impact.MarketMonth:

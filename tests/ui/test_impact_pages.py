@@ -59,7 +59,8 @@ def test_market_manager_lands_on_their_market_and_gets_the_receipt(ui):
     at = start(manager)  # their market's page is their first page
     assert not at.exception
     assert texts(at.title) == ["Marché Davout"]  # their market's name is the heading
-    assert not at.selectbox or at.selectbox[0].label == "Mois"  # no other market to choose
+    assert at.selectbox[0].label == "Mois"  # no other market to choose
+    at.selectbox[0].select_index(0).run()  # this month's pickups: the month in progress
     [sentence] = texts(at.success)
     assert "10 cagettes au Marché Davout" in sentence and "(mois en cours)" in sentence
     assert any("n°\u00a02 des 2 marchés" in c for c in texts(at.caption))
@@ -92,19 +93,31 @@ def test_market_manager_reads_their_month_in_one_plain_sentence(ui):
     manager = factories.user(ui, Role.market_manager, market_id=factories.market(ui).id)
     at = start(manager)
     assert not at.exception and not at.error
-    [sentence] = texts(at.success)
     nbsp = "\u00a0"
+    # It opens on the last whole month, and says so; the month three before it had no
+    # pickup (0 kg).
+    last_month = dates.add_months(this_month, -1)
+    assert at.selectbox[0].value == last_month
+    assert f"Le mois en cours ({i18n.fmt_month(this_month)}) est dans la liste" in "".join(
+        texts(at.caption)
+    )
+    [sentence] = texts(at.success)
+    assert sentence.startswith(f"En {i18n.fmt_month(last_month)}, ")
+    assert f"C'est 50{nbsp}% de plus que la moyenne des {BEFORE} (80,0{nbsp}kg" in sentence
+    assert f"100{nbsp}% encore à l'atelier" in sentence
+    # This month is offered, marked as running, and read as "so far".
+    assert at.selectbox[0].options[0] == f"{i18n.fmt_month(this_month)} (mois en cours)"
+    at.selectbox[0].select_index(0).run()
+    [sentence] = texts(at.success)
     assert f"150 cagettes au Marché Davout{nbsp}: 180{nbsp}kg de bois qui ont évité" in sentence
     assert f"déjà 50{nbsp}% de plus que la moyenne des {BEFORE} (120{nbsp}kg" in sentence
     assert f"80{nbsp}% recyclé et 20{nbsp}% encore à l'atelier" in sentence
     [kilos] = [m for m in at.metric if m.label == "Kilos collectés"]
     assert kilos.value == f"180{nbsp}kg" and kilos.proto.delta == f"+50{nbsp}%"
-    # Last month: a whole month; the month three before it had no pickup (0 kg).
-    at.selectbox[0].select_index(1).run()
-    [sentence] = texts(at.success)
-    assert sentence.startswith(f"En {i18n.fmt_month(dates.add_months(this_month, -1))}, ")
-    assert f"C'est 50{nbsp}% de plus que la moyenne des {BEFORE} (80,0{nbsp}kg" in sentence
-    assert f"100{nbsp}% encore à l'atelier" in sentence
+    assert "Mois en cours" in "".join(texts(at.caption))
+    # The month before is one tap away.
+    at.button(key="market_older").click().run()
+    assert at.selectbox[0].value == last_month and not at.exception
 
 
 def test_market_manager_first_sees_last_month_until_this_one_has_a_pickup(ui):
