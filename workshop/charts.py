@@ -67,6 +67,24 @@ def _layout(fig: go.Figure, lang: str, y_title: str = "", **extra: Any) -> go.Fi
     return fig
 
 
+def _running_month(fig: go.Figure, months: Sequence[date], lang: str) -> go.Figure:
+    """Shade this month's column and name it "month in progress": its bars are not a fall."""
+    this_month = dates.today().replace(day=1)
+    if this_month in months:
+        at = list(months).index(this_month)
+        fig.add_vrect(
+            x0=at - 0.5,
+            x1=at + 0.5,
+            fillcolor="rgba(120,120,120,0.15)",
+            line={"width": 1, "dash": "dot", "color": "rgba(90,90,90,0.6)"},
+            layer="below",
+            annotation_text=_t("chart.running", lang),
+            annotation_position="top",
+            annotation_font_size=10,
+        )
+    return fig
+
+
 def month_range(start: date, end: date) -> list[date]:
     """First days of every month from `start`'s to `end`'s."""
     months, month = [], start.replace(day=1)
@@ -229,7 +247,7 @@ def kg_per_market_month(
             error_y={"type": "data", "array": [round(spread[m], 1) for m in months]},
             hovertemplate="%{x} : %{y:.0f} ± %{error_y.array:.0f} kg<extra></extra>",
         )
-    return _layout(fig, lang, _t("chart.kg", lang), barmode="stack")
+    return _running_month(_layout(fig, lang, _t("chart.kg", lang), barmode="stack"), months, lang)
 
 
 def _top_markets(rows: Sequence[MonthRow], lang: str) -> list[MonthRow]:
@@ -398,7 +416,9 @@ def pieces_per_month(rows: Sequence[PiecesRow], start: date, end: date, lang: st
             y=[by_month.get(m, 0) for m in months],
             marker_color=PALETTE[i % len(PALETTE)],
         )
-    return _layout(fig, lang, _t("chart.pieces", lang), barmode="stack")
+    return _running_month(
+        _layout(fig, lang, _t("chart.pieces", lang), barmode="stack"), months, lang
+    )
 
 
 def hours_per_programme(rows: Sequence[HoursRow], start: date, end: date, lang: str) -> go.Figure:
@@ -415,7 +435,9 @@ def hours_per_programme(rows: Sequence[HoursRow], start: date, end: date, lang: 
             marker_color=PALETTE[(i + 2) % len(PALETTE)],
             hovertemplate="%{x} : %{y:.1f} h<extra></extra>",
         )
-    return _layout(fig, lang, _t("chart.hours", lang), barmode="stack")
+    return _running_month(
+        _layout(fig, lang, _t("chart.hours", lang), barmode="stack"), months, lang
+    )
 
 
 def co2e_per_month(
@@ -444,8 +466,10 @@ def co2e_per_month(
         align="left",
         font={"size": 10},
     )
-    return _layout(
-        fig, lang, _t("chart.co2e_kg", lang), margin={"l": 10, "r": 10, "t": 30, "b": 80}
+    return _running_month(
+        _layout(fig, lang, _t("chart.co2e_kg", lang), margin={"l": 10, "r": 10, "t": 30, "b": 80}),
+        months,
+        lang,
     )
 
 
@@ -521,7 +545,7 @@ def trend(points: Sequence[tuple[date, float]], selected: date, lang: str) -> go
         marker_color=[HIGHLIGHT if m == selected else MUTED for m, _ in points],
         hovertemplate="%{x} : %{y:.0f} kg<extra></extra>",
     )
-    return _layout(fig, lang, _t("chart.kg", lang))
+    return _running_month(_layout(fig, lang, _t("chart.kg", lang)), [m for m, _ in points], lang)
 
 
 def trend_table(points: Sequence[tuple[date, float]], market: str, lang: str) -> Table:

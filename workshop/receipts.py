@@ -220,8 +220,9 @@ def render(month: MarketMonth, lang: str, *, today: date | None = None) -> bytes
     return drawing.pdf([page.image], 1, *drawing.A4_MM)
 
 
-def filename(month: MarketMonth) -> str:
-    """`recu-marche-davout-2026-03.pdf`-style name."""
+def filename(month: MarketMonth, lang: str = "fr") -> str:
+    """`recu-marche-davout-2026-03.pdf`-style name (`receipt-…` in English)."""
     plain = unicodedata.normalize("NFKD", month.market).encode("ascii", "ignore").decode()
     slug = "-".join("".join(c if c.isalnum() else " " for c in plain.lower()).split())
-    return f"recu-{slug or 'marche'}-{month.month:%Y-%m}.pdf"
+    prefix = "receipt" if lang == "en" else "recu"
+    return f"{prefix}-{slug or 'marche'}-{month.month:%Y-%m}.pdf"

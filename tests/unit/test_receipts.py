@@ -58,6 +58,7 @@ def test_receipt_is_a_one_page_pdf(engine):
     doc = pypdfium2.PdfDocument(pdf)
     assert len(doc) == 1
     assert receipts.filename(month) == "recu-marche-davout-2026-03.pdf"
+    assert receipts.filename(month, "en") == "receipt-marche-davout-2026-03.pdf"
 
 
 @pytest.mark.parametrize(

@@ -115,6 +115,8 @@ _PAGE_CSS = Template("""<style>
 [data-testid="stDataFrame"] { margin-top: 2.25rem; }
 [class*="st-key-table-phone-"] [data-testid="stElementToolbar"] { display: none; }
 [class*="st-key-table-phone-"] [data-testid="stDataFrame"] { margin-top: 0; }
+/* Plotly's toolbar off on a phone: it covers the chart's title and legend there. */
+@media (max-width: 640px) { [data-testid="stPlotlyChart"] .modebar-container { display: none; } }
 /* Streamlit's English words in the file uploader and an empty date field. */
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {
   display: none; }

@@ -114,7 +114,7 @@ change = data.change_vs_before()
 receipt_col.download_button(
     t("market_manager.receipt", month=month_name),
     data=receipt(database, market_id, month, version, lang, data),
-    file_name=receipts.filename(data),
+    file_name=receipts.filename(data, lang),
     mime="application/pdf",
     icon=":material/picture_as_pdf:",
     type="primary",
