@@ -165,7 +165,10 @@ def _venue_page(ui, role=Role.lead):
 
 def test_lead_enters_a_venues_month(ui):
     at = _venue_page(ui)
-    assert len(at.get("plotly_chart")) == 1
+    # No values yet: no row of empty charts, but what to do next, and what waits for values.
+    assert not at.get("plotly_chart")
+    assert texts(at.info)[0].startswith("Aucune valeur pour l'instant. Saisissez")
+    assert any(c.startswith("En attente de leurs premières valeurs : ") for c in texts(at.caption))
     at.selectbox(key="venue_pick").set_value(
         next(o for o in at.selectbox(key="venue_pick").options if o)
     )
@@ -176,6 +179,7 @@ def test_lead_enters_a_venues_month(ui):
     next(b for b in at.button if b.label == "Enregistrer les chiffres").click().run()
     assert not at.error
     assert texts(at.success)[0].endswith(": 1 chiffres enregistrés.")
+    assert len(at.get("plotly_chart")) == 1  # the metric with a value is drawn
     with db.read_session(ui) as session:
         [value] = session.exec(select(MetricValue)).all()
     assert value.value == 250.0 and value.month == dates.today().replace(day=1)
@@ -246,7 +250,8 @@ def test_excel_unicode_text_is_read_and_imported(ui):
 
 def test_market_manager_sees_the_venues_but_cannot_enter_figures(ui):
     at = _venue_page(ui, Role.market_manager)
-    assert len(at.get("plotly_chart")) == 1
+    # No values yet: told who enters them (not to enter them here).
+    assert texts(at.info)[0].startswith("Aucune valeur pour l'instant : l'équipe de l'atelier")
     assert not at.file_uploader and not at.number_input
 
 
