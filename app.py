@@ -36,6 +36,7 @@ if not shop_floor:
             format_func=lambda code: {"fr": "Français", "en": "English"}[code],
             key="lang",
         )
+        nav.close_menu_after_tap()
         if user is not None:
             st.caption(
                 t(
