@@ -213,9 +213,12 @@ def test_new_market_manager_understands_their_month_in_one_screen(
     page.goto("/")
     app_ready(page)
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    # Every tap or typed field of a manager on their way to last month's receipt.
+    interactions = 0
     page.get_by_label("Identifiant").fill(MANAGER)
     page.get_by_label("Mot de passe", exact=True).fill(MANAGER_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    interactions += 3
 
     # 2. They land on their market's month, no menu to open.
     main = page.get_by_test_id("stMain")
@@ -287,7 +290,10 @@ def test_new_market_manager_understands_their_month_in_one_screen(
     # 5. The receipt downloads as the month's PDF.
     with page.expect_download() as download:
         receipt.click()
+    interactions += 1
     pdf = download.value
+    # Sign in (3), then one tap: the page opens on the last whole month (issue 13, point 16).
+    assert interactions == 4
     assert pdf.suggested_filename == f"recu-marche-de-belleville-{seeded.month:%Y-%m}.pdf"
     assert Path(pdf.path()).read_bytes().startswith(b"%PDF")
     no_traceback(page)

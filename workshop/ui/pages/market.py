@@ -120,10 +120,6 @@ receipt_col.download_button(
     type="primary",
     on_click="ignore",
 )
-if month == this_month:
-    month_col.caption(t("market_view.running_note"))
-elif month == months[1]:
-    month_col.caption(t("market_view.whole_month_note", running=i18n.fmt_month(this_month, lang)))
 month_col.button(
     t("market_view.older"), icon=":material/chevron_left:", on_click=older, key="market_older"
 )
@@ -134,7 +130,10 @@ if row.crates:
     sentence = [
         t(
             "market_manager.summary_so_far" if in_progress else "market_manager.summary",
-            month=month_name,
+            # The month the page opens on says what it is: the last whole one.
+            month=t("market_view.last_whole", month=month_name)
+            if month == months[1]
+            else month_name,
             crates=i18n.fmt_number(row.crates, lang),
             market=market,
             kg=i18n.fmt_kg(row.kg, lang),
