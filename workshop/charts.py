@@ -48,8 +48,10 @@ OUTCOME_COLOURS = {
     Outcome.in_stock: "#999999",
 }
 HIGHLIGHT, MUTED = "#D55E00", "#C8C8C8"
-SANKEY_MARKETS = 10  # more markets than this are grouped as "others"
-STACKED_MARKETS = 11  # likewise in the stacked bars (12 colours in the palette)
+# More markets than this are grouped as "other markets": a legend of at most 8 entries
+# and Sankey labels that do not overlap on a phone.
+SANKEY_MARKETS = 7
+STACKED_MARKETS = 7
 
 
 def _t(key: str, lang: str, **params: Any) -> str:
@@ -59,7 +61,9 @@ def _t(key: str, lang: str, **params: Any) -> str:
 def _layout(fig: go.Figure, lang: str, y_title: str = "", **extra: Any) -> go.Figure:
     settings: dict[str, Any] = {
         "yaxis_title": y_title,
-        "legend": {"orientation": "h", "y": -0.2},
+        # At the foot of the figure: the plot and its month labels (turned on a phone) get
+        # the room above it, so the legend never covers them.
+        "legend": {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0},
         "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
         "separators": ", " if lang == "fr" else ".,",
     }
@@ -208,20 +212,24 @@ def kg_per_market_month(
     others = _t("chart.others", lang)
     markets = sorted({r.market for r in rows}, key=lambda m: (m != highlight, m == others, m))
     fig = go.Figure()
+    hatched = False
     for i, market in enumerate(markets):
         by_month = {r.month: r for r in rows if r.market == market}
         colour = PALETTE[i % len(PALETTE)]
         if highlight is not None:
             colour = HIGHLIGHT if market == highlight else MUTED
+        listed = False  # one legend entry per market; the hatching is explained once
         for part in ("weighed", "estimated"):
             values = [
                 round(getattr(by_month[m], f"{part}_kg"), 1) if m in by_month else 0 for m in months
             ]
             if not any(values):
                 continue
+            hatched = hatched or part == "estimated"
             fig.add_bar(
-                name=f"{market} · {_t(f'chart.{part}', lang)}",
+                name=market,
                 legendgroup=market,
+                showlegend=not listed,
                 x=labels,
                 y=values,
                 marker_color=colour,
@@ -232,6 +240,18 @@ def kg_per_market_month(
                 + _t(f"chart.{part}", lang)
                 + " : %{y:.0f} kg<extra></extra>",
             )
+            listed = True
+    if hatched:  # what the hatching means, once, in the legend
+        fig.add_bar(
+            name=_t("chart.hatched", lang),
+            x=[None],
+            y=[None],
+            marker_color="white",
+            marker_line_color="#777777",
+            marker_line_width=1,
+            marker_pattern_shape="/",
+            hoverinfo="skip",
+        )
     if band and months:
         total: dict[date, float] = defaultdict(float)
         spread: dict[date, float] = defaultdict(float)

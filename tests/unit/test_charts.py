@@ -23,9 +23,9 @@ def test_chart_marks_estimated_kilos(engine):
         rows = impact.dashboard(session=session, actor=lead, start=START, end=END).months
     fig = charts.kg_per_market_month(rows, "fr")
     names = sorted(trace.name for trace in fig.data)
-    assert names == ["Marché Belgrand · estimé", "Marché Davout · pesé"]
+    assert names == ["Marché Belgrand", "Marché Davout", "hachuré : kilos estimés"]
     hatched = [t.name for t in fig.data if t.marker.pattern.shape == "/"]
-    assert hatched == ["Marché Belgrand · estimé"]
+    assert hatched == ["Marché Belgrand", "hachuré : kilos estimés"]
     assert list(fig.data[0].x) == ["mars 2026"]
     assert fig.layout.barmode == "stack"
 
@@ -122,3 +122,15 @@ def test_the_month_in_progress_is_drawn_as_such_never_as_a_fall():
         assert len(charts.trend(points, before, lang).layout.shapes) == 1
     # A period that is over has no such mark.
     assert not charts.kg_per_market_month(rows[:1], "fr").layout.shapes
+
+
+def test_the_legend_holds_at_most_eight_markets_and_explains_the_hatching_once():
+    rows = [
+        impact.MonthRow(f"Marché {n:02d}", date(2026, 3, 1), 10, 6.0, float(n), 1.0)
+        for n in range(1, 13)
+    ]
+    fig = charts.kg_per_market_month(rows, "fr")
+    listed = [t.name for t in fig.data if t.showlegend is not False]
+    assert len(listed) == 9 and listed[-2:] == ["autres marchés", "hachuré : kilos estimés"]
+    assert listed[:7] == [f"Marché {n:02d}" for n in range(6, 13)]  # the seven biggest
+    assert (fig.layout.legend.yref, fig.layout.legend.y) == ("container", 0)  # at the foot
