@@ -262,7 +262,7 @@ def test_public_summary_off_by_default(ui):
         open_page(at, "summary.py")
     alone = page_alone("summary.py", None)
     assert texts(alone.error) == [
-        "Le résumé public n'est pas activé (réglage WORKSHOP_PUBLIC_SUMMARY)."
+        "Le résumé public n'est pas activé : la personne qui gère le serveur peut l'activer."
     ]
     assert not alone.metric
 

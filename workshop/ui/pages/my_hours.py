@@ -182,6 +182,7 @@ c1.download_button(
     file_name="mes-donnees.json",
     mime="application/json",
     icon=":material/download:",
+    help=t("my_hours.json_help"),
 )
 c2.download_button(
     t("my_hours.csv"),
