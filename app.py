@@ -27,6 +27,7 @@ user = common.current_user()
 cookies.apply_pending()
 
 common.lang()  # sets the session's language before the picker reads it
+common.page_style()
 if not shop_floor:
     with st.sidebar:
         st.selectbox(
@@ -35,6 +36,7 @@ if not shop_floor:
             format_func=lambda code: {"fr": "Français", "en": "English"}[code],
             key="lang",
         )
+        nav.close_menu_after_tap()
         if user is not None:
             st.caption(
                 t(

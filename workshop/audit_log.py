@@ -6,6 +6,7 @@ nothing in the app updates or deletes it (tests/unit/test_audit.py checks).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -34,6 +35,42 @@ class EventRow:
     before: str
     after: str
     reason: str
+
+
+# What a reader sees for each action and entity the app records (message keys
+# audit_log.did.<action> and audit_log.what.<entity>); one not listed shows as recorded.
+ACTIONS = (
+    "anonymise", "approve_week", "attach", "backup", "clock_in", "clock_out", "correct",
+    "create", "delete", "detach", "import", "outcome", "photo", "reject", "reopen_week",
+    "reset_password", "sign_in", "sort", "status", "update",
+)  # fmt: skip
+ENTITIES = (
+    "build", "crate", "crate_kind", "database", "design", "hour_entry", "lot", "market",
+    "trainee", "user", "venue_values",
+)  # fmt: skip
+MAX_CHANGES = 4  # values shown in the sentence; the detail below shows them all
+
+
+def changes(row: EventRow) -> list[tuple[str, str, str]]:
+    """The top-level values that differ between the snapshots before and after (`field`,
+    before, after), as text; none when a side is missing or is not a JSON object."""
+    try:
+        before, after = json.loads(row.before or "{}"), json.loads(row.after or "{}")
+    except ValueError:
+        return []
+    if not (isinstance(before, dict) and isinstance(after, dict)) or not (before and after):
+        return []
+    return [
+        (name, _text(before.get(name)), _text(after.get(name)))
+        for name in sorted(set(before) | set(after))
+        if before.get(name) != after.get(name)
+    ]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "—"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,10 @@ OUTCOME_COLOURS = {
     Outcome.in_stock: "#999999",
 }
 HIGHLIGHT, MUTED = "#D55E00", "#C8C8C8"
-SANKEY_MARKETS = 10  # more markets than this are grouped as "others"
-STACKED_MARKETS = 11  # likewise in the stacked bars (12 colours in the palette)
+# More markets than this are grouped as "other markets": a legend of at most 8 entries
+# and Sankey labels that do not overlap on a phone.
+SANKEY_MARKETS = 7
+STACKED_MARKETS = 7
 
 
 def _t(key: str, lang: str, **params: Any) -> str:
@@ -59,11 +61,31 @@ def _t(key: str, lang: str, **params: Any) -> str:
 def _layout(fig: go.Figure, lang: str, y_title: str = "", **extra: Any) -> go.Figure:
     settings: dict[str, Any] = {
         "yaxis_title": y_title,
-        "legend": {"orientation": "h", "y": -0.2},
+        # At the foot of the figure: the plot and its month labels (turned on a phone) get
+        # the room above it, so the legend never covers them.
+        "legend": {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0},
         "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
         "separators": ", " if lang == "fr" else ".,",
     }
     fig.update_layout(**(settings | extra))
+    return fig
+
+
+def _running_month(fig: go.Figure, months: Sequence[date], lang: str) -> go.Figure:
+    """Shade this month's column and name it "month in progress": its bars are not a fall."""
+    this_month = dates.today().replace(day=1)
+    if this_month in months:
+        at = list(months).index(this_month)
+        fig.add_vrect(
+            x0=at - 0.5,
+            x1=at + 0.5,
+            fillcolor="rgba(120,120,120,0.15)",
+            line={"width": 1, "dash": "dot", "color": "rgba(90,90,90,0.6)"},
+            layer="below",
+            annotation_text=_t("chart.running", lang),
+            annotation_position="top",
+            annotation_font_size=10,
+        )
     return fig
 
 
@@ -190,20 +212,24 @@ def kg_per_market_month(
     others = _t("chart.others", lang)
     markets = sorted({r.market for r in rows}, key=lambda m: (m != highlight, m == others, m))
     fig = go.Figure()
+    hatched = False
     for i, market in enumerate(markets):
         by_month = {r.month: r for r in rows if r.market == market}
         colour = PALETTE[i % len(PALETTE)]
         if highlight is not None:
             colour = HIGHLIGHT if market == highlight else MUTED
+        listed = False  # one legend entry per market; the hatching is explained once
         for part in ("weighed", "estimated"):
             values = [
                 round(getattr(by_month[m], f"{part}_kg"), 1) if m in by_month else 0 for m in months
             ]
             if not any(values):
                 continue
+            hatched = hatched or part == "estimated"
             fig.add_bar(
-                name=f"{market} · {_t(f'chart.{part}', lang)}",
+                name=market,
                 legendgroup=market,
+                showlegend=not listed,
                 x=labels,
                 y=values,
                 marker_color=colour,
@@ -214,6 +240,18 @@ def kg_per_market_month(
                 + _t(f"chart.{part}", lang)
                 + " : %{y:.0f} kg<extra></extra>",
             )
+            listed = True
+    if hatched:  # what the hatching means, once, in the legend
+        fig.add_bar(
+            name=_t("chart.hatched", lang),
+            x=[None],
+            y=[None],
+            marker_color="white",
+            marker_line_color="#777777",
+            marker_line_width=1,
+            marker_pattern_shape="/",
+            hoverinfo="skip",
+        )
     if band and months:
         total: dict[date, float] = defaultdict(float)
         spread: dict[date, float] = defaultdict(float)
@@ -229,7 +267,7 @@ def kg_per_market_month(
             error_y={"type": "data", "array": [round(spread[m], 1) for m in months]},
             hovertemplate="%{x} : %{y:.0f} ± %{error_y.array:.0f} kg<extra></extra>",
         )
-    return _layout(fig, lang, _t("chart.kg", lang), barmode="stack")
+    return _running_month(_layout(fig, lang, _t("chart.kg", lang), barmode="stack"), months, lang)
 
 
 def _top_markets(rows: Sequence[MonthRow], lang: str) -> list[MonthRow]:
@@ -398,7 +436,9 @@ def pieces_per_month(rows: Sequence[PiecesRow], start: date, end: date, lang: st
             y=[by_month.get(m, 0) for m in months],
             marker_color=PALETTE[i % len(PALETTE)],
         )
-    return _layout(fig, lang, _t("chart.pieces", lang), barmode="stack")
+    return _running_month(
+        _layout(fig, lang, _t("chart.pieces", lang), barmode="stack"), months, lang
+    )
 
 
 def hours_per_programme(rows: Sequence[HoursRow], start: date, end: date, lang: str) -> go.Figure:
@@ -415,7 +455,9 @@ def hours_per_programme(rows: Sequence[HoursRow], start: date, end: date, lang: 
             marker_color=PALETTE[(i + 2) % len(PALETTE)],
             hovertemplate="%{x} : %{y:.1f} h<extra></extra>",
         )
-    return _layout(fig, lang, _t("chart.hours", lang), barmode="stack")
+    return _running_month(
+        _layout(fig, lang, _t("chart.hours", lang), barmode="stack"), months, lang
+    )
 
 
 def co2e_per_month(
@@ -444,8 +486,10 @@ def co2e_per_month(
         align="left",
         font={"size": 10},
     )
-    return _layout(
-        fig, lang, _t("chart.co2e_kg", lang), margin={"l": 10, "r": 10, "t": 30, "b": 80}
+    return _running_month(
+        _layout(fig, lang, _t("chart.co2e_kg", lang), margin={"l": 10, "r": 10, "t": 30, "b": 80}),
+        months,
+        lang,
     )
 
 
@@ -521,7 +565,7 @@ def trend(points: Sequence[tuple[date, float]], selected: date, lang: str) -> go
         marker_color=[HIGHLIGHT if m == selected else MUTED for m, _ in points],
         hovertemplate="%{x} : %{y:.0f} kg<extra></extra>",
     )
-    return _layout(fig, lang, _t("chart.kg", lang))
+    return _running_month(_layout(fig, lang, _t("chart.kg", lang)), [m for m, _ in points], lang)
 
 
 def trend_table(points: Sequence[tuple[date, float]], market: str, lang: str) -> Table:

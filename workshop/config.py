@@ -56,10 +56,6 @@ def default_language() -> str:
 # en bois" (36,6 kg CO2e per tonne). Leaves out any carbon storage, as ADEME
 # advises for short-lived wooden objects; a conservative figure.
 DEFAULT_CO2E_FACTOR = 0.0366
-DEFAULT_CO2E_SOURCE = (
-    "ADEME, Base Carbone®, « Bois et articles en bois » : production de bois d'œuvre "
-    "et de palettes, 36,6 kg CO2e par tonne"
-)
 
 
 def co2e_factor() -> float:
@@ -74,8 +70,9 @@ def co2e_factor() -> float:
 
 
 def co2e_source() -> str:
-    """Where the CO2e factor comes from, shown beside every CO2e figure (`WORKSHOP_CO2E_SOURCE`)."""
-    return os.environ.get("WORKSHOP_CO2E_SOURCE", DEFAULT_CO2E_SOURCE)
+    """Where the CO2e factor comes from (`WORKSHOP_CO2E_SOURCE`); "" for the ADEME reference,
+    which the catalogs word in each language (`impact.co2e_source_text`)."""
+    return os.environ.get("WORKSHOP_CO2E_SOURCE", "").strip()
 
 
 def yearly_kg_goal() -> float:

@@ -25,7 +25,7 @@ from workshop.pickups import crate_kinds, lot_counts, market_days
 # (username, display name, role, password); printed by `make demo`.
 DEMO_USERS = (
     ("admin", "Admin Démo", Role.admin, "cagettes-admin"),
-    ("lea", "Léa (encadrante)", Role.lead, "cagettes-lead"),
+    ("lea", "Léa Martin", Role.lead, "cagettes-lead"),
     ("sam", "Sam B.", Role.trainee, "cagettes-trainee"),
     ("placier", "Placier Davout", Role.market_manager, "cagettes-market"),
 )

@@ -33,7 +33,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from workshop import config, dates
+from workshop import config, dates, i18n
 from workshop.accounts import Permission, require
 from workshop.errors import NotFound, PermissionDenied
 from workshop.models import (
@@ -166,10 +166,19 @@ class Co2e:
         """kg CO2e avoided."""
         return self.wood_kg * self.factor
 
+    def source_in(self, lang: str) -> str:
+        """The factor's source, in `lang` when it is the default one."""
+        return co2e_source_text(self.source, lang)
+
     @property
     def co2e_uncertainty_kg(self) -> float:
         """± kg CO2e, from the uncertainty on the estimated kilos."""
         return self.uncertainty_kg * self.factor
+
+
+def co2e_source_text(source: str, lang: str) -> str:
+    """The CO2e factor's source as set (`config.co2e_source`), or the ADEME one in `lang`."""
+    return source or i18n.translate("co2e.default_source", lang)
 
 
 @dataclass(frozen=True)

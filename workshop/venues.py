@@ -51,6 +51,13 @@ METRIC_NAMES_FR = {
         "kg de légumes transformés (légumerie/conserverie)"
     ),
 }
+# The seed's English names that keep a French word, as the English screens show them
+# (the stored name stays: import files and existing databases use it).
+METRIC_NAMES_EN = {
+    "kg vegetables processed (légumerie/conserverie)": (
+        "kg vegetables processed (prep kitchen, cannery)"
+    ),
+}
 # A venue whose metrics are all among these is the workshop itself: the app computes them.
 OWN_METRICS = {"crates collected", "kg diverted", "pieces built", "trainee hours"}
 
@@ -83,7 +90,9 @@ def seed_venues(*, session: Session) -> None:
 
 def metric_name(metric: Metric, lang: str) -> str:
     """A metric's name in `lang`."""
-    return metric.name_fr if lang == "fr" and metric.name_fr else metric.name
+    if lang == "fr":
+        return metric.name_fr or metric.name
+    return METRIC_NAMES_EN.get(metric.name, metric.name)
 
 
 @dataclass(frozen=True)

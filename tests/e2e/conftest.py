@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -116,11 +117,9 @@ def app_engine(app_database: str) -> Iterator[Any]:
         engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def app_url(
-    app_database: str, artifacts: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """Base URL of `streamlit run app.py` on a free port, stopped at the end of the session."""
+@contextmanager
+def running_app(database_url: str, data_dir: Path, log_path: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port over `database_url`; yields its base URL."""
     streamlit = Path(sys.executable).parent / "streamlit"
     if not streamlit.exists():
         pytest.fail(f"{streamlit} not found: run `make dev` first", pytrace=False)
@@ -128,14 +127,13 @@ def app_url(
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "WORKSHOP_DATABASE_URL": app_database,
-        "WORKSHOP_DATA_DIR": str(tmp_path_factory.mktemp("e2e-data")),
+        "WORKSHOP_DATABASE_URL": database_url,
+        "WORKSHOP_DATA_DIR": str(data_dir),
         "WORKSHOP_BASE_URL": url,
         "WORKSHOP_LANGUAGE": "fr",
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("WORKSHOP_TEST_POSTGRES_URL", None)
-    log_path = artifacts / "streamlit.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [
@@ -178,6 +176,17 @@ def app_url(
         yield url
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def app_url(
+    app_database: str, artifacts: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Base URL of `streamlit run app.py` on a free port, stopped at the end of the session."""
+    with running_app(
+        app_database, tmp_path_factory.mktemp("e2e-data"), artifacts / "streamlit.log"
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -59,3 +59,18 @@ def screenshot(page: Any, directory: Any, step: str, *, full_page: bool = False)
     path = directory / f"{number:02d}-{step}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def whole_page_screenshot(page: Any, path: Any) -> Any:
+    """Save the whole page at `path`: Streamlit scrolls inside the app, so the window is made
+    as tall as the page for the picture (same width), then put back."""
+    size = page.viewport_size
+    tallest = page.evaluate(
+        "() => Math.ceil(document.querySelector('[data-testid=\"stMainBlockContainer\"]')"
+        ".getBoundingClientRect().bottom)"
+    )
+    page.set_viewport_size({"width": size["width"], "height": max(tallest, size["height"])})
+    app_ready(page)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
+    return path

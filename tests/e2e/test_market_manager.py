@@ -31,6 +31,7 @@ from tests.e2e.helpers import (
     never_scrolled,
     no_traceback,
     screenshot,
+    whole_page_screenshot,
 )
 from workshop import accounts, builds, crates, dates, db, i18n, impact, pickups
 from workshop.models import Design, Market, Outcome, Role, User
@@ -73,7 +74,7 @@ OUTCOME_WORDS = {
 
 @dataclass(frozen=True)
 class Seeded:
-    """What the manager should see: their market and this month's figures."""
+    """What the manager should see: their market and the last whole month's figures."""
 
     market_id: int
     month: date
@@ -124,7 +125,8 @@ def seeded(app_engine: Any) -> Seeded:
                 actor=lead,
                 fields=pickups.PickupFields(
                     market_id=markets[market],
-                    pickup_date=_pickup_day(back, today),
+                    # One month further back: the page opens on the last whole month.
+                    pickup_date=_pickup_day(back + 1, today),
                     counts=dict(zip(kinds, counts, strict=True)),
                     sample=pickups.Sample(kinds[0], 5, sample_kg) if sample_kg else None,
                 ),
@@ -149,7 +151,7 @@ def seeded(app_engine: Any) -> Seeded:
                 )
         for code in tagged[-REUSED:]:
             crates.set_outcome(session=session, actor=lead, code=code, outcome=Outcome.reused)
-    return Seeded(market_id=markets[MARKET], month=today.replace(day=1))
+    return Seeded(market_id=markets[MARKET], month=dates.add_months(today.replace(day=1), -1))
 
 
 def _figures(engine: Any, seeded: Seeded) -> impact.MarketMonth:
@@ -191,17 +193,10 @@ def _charts_drawn(page: Any) -> None:
 
 
 def _whole_page_screenshot(page: Any, artifacts: Path, step: str) -> None:
-    """The whole page: Streamlit scrolls inside the app, so the window is made as tall as it."""
-    size = page.viewport_size
-    tallest = page.evaluate(
-        "() => Math.ceil(document.querySelector('[data-testid=\"stMainBlockContainer\"]')"
-        ".getBoundingClientRect().bottom)"
-    )
-    page.set_viewport_size({"width": size["width"], "height": tallest})
-    app_ready(page)
+    """The whole page, its charts drawn."""
     _charts_drawn(page)
-    screenshot(page, artifacts, step)
-    page.set_viewport_size(size)
+    number = len(list(artifacts.glob("*.png"))) + 1
+    whole_page_screenshot(page, artifacts / f"{number:02d}-{step}.png")
 
 
 @pytest.mark.parametrize("device_page", list(VIEWPORTS), indirect=True)
@@ -218,9 +213,12 @@ def test_new_market_manager_understands_their_month_in_one_screen(
     page.goto("/")
     app_ready(page)
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    # Every tap or typed field of a manager on their way to last month's receipt.
+    interactions = 0
     page.get_by_label("Identifiant").fill(MANAGER)
     page.get_by_label("Mot de passe", exact=True).fill(MANAGER_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    interactions += 3
 
     # 2. They land on their market's month, no menu to open.
     main = page.get_by_test_id("stMain")
@@ -292,7 +290,10 @@ def test_new_market_manager_understands_their_month_in_one_screen(
     # 5. The receipt downloads as the month's PDF.
     with page.expect_download() as download:
         receipt.click()
+    interactions += 1
     pdf = download.value
+    # Sign in (3), then one tap: the page opens on the last whole month (issue 13, point 16).
+    assert interactions == 4
     assert pdf.suggested_filename == f"recu-marche-de-belleville-{seeded.month:%Y-%m}.pdf"
     assert Path(pdf.path()).read_bytes().startswith(b"%PDF")
     no_traceback(page)

@@ -103,5 +103,19 @@ def test_the_sidebar_groups_the_pages_by_area(
         no_traceback(page)
         screenshot(page, artifacts, f"navigation-{width}x{height}")
         assert _sidebar(page) == ADMIN_SIDEBAR
+        # Touch targets: every menu link on a phone, every button, at least 44 px high.
+        links = page.get_by_test_id("stSidebarNavLink")
+        heights = links.evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
+        if width < 640:
+            assert min(heights) >= 44, heights
+        sign_out = page.get_by_role("button", name="Se déconnecter")
+        assert sign_out.bounding_box()["height"] >= 44
+        # A tap on a menu link opens the page and, on a phone, closes the menu.
+        links.filter(has_text="Collectes").first.click()
+        expect(page.get_by_role("heading", name="Collectes", exact=True).first).to_be_visible()
+        app_ready(page)
+        if width < 640:
+            expect(page.get_by_test_id("stSidebarNav")).not_to_be_in_viewport()
+            screenshot(page, artifacts, f"navigation-{width}x{height}-after-tap")
     finally:
         context.close()

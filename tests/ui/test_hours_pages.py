@@ -13,7 +13,7 @@ from sqlmodel import select
 from tests import factories
 from tests.factories import PIN, add_hours, hour_entries, trainee, write
 from tests.ui.conftest import open_page, page_alone, start, texts
-from workshop import codes, dates, db, hours
+from workshop import codes, dates, db, hours, i18n
 from workshop.hours.kiosk import KIOSK_FREE_TRIES
 from workshop.models import (
     Activity,
@@ -364,7 +364,9 @@ def test_my_hours_for_a_trainee(ui):
     tr = trainee(ui, user_id=account.id)
     add_hours(ui, account, tr, date(2026, 3, 9), 90)
     at = open_page(start(account), "my_hours.py")
-    assert not at.exception and len(at.dataframe) == 1
+    assert (
+        not at.exception and len(at.dataframe) == 2
+    )  # the whole table, and the short one a phone shows
     assert len(at.get("download_button")) == 2
 
 
@@ -603,3 +605,18 @@ def test_lead_sees_and_approves_what_a_trainee_entered(ui, frozen):
     assert {m.label: m.value for m in at.metric}[
         "Ce mois-ci : validé"
     ] == "1\u202fh\u00a030\u00a0min"
+
+
+def test_empty_hour_pages_say_what_to_do_next(ui):
+    lead = factories.user(ui, Role.lead)
+    trainee(ui)
+    at = open_page(start(lead), "hours_approval.py")
+    assert not at.exception
+    assert texts(at.info)[0].startswith("Rien à valider : toutes les heures écrites sont validées")
+    assert not [b for b in at.button if b.key == "hw_approve"]  # nothing to approve: no button
+    at = open_page(start(lead), "hours_reports.py")
+    last_month = dates.add_months(dates.today().replace(day=1), -1)
+    assert at.selectbox(key="hr_month").value == last_month  # the month reported to funders
+    assert texts(at.info)[0].startswith(
+        f"Aucune heure validée dans ce programme en {i18n.fmt_month(last_month)}. Choisissez"
+    )

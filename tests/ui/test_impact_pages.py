@@ -59,7 +59,8 @@ def test_market_manager_lands_on_their_market_and_gets_the_receipt(ui):
     at = start(manager)  # their market's page is their first page
     assert not at.exception
     assert texts(at.title) == ["Marché Davout"]  # their market's name is the heading
-    assert not at.selectbox or at.selectbox[0].label == "Mois"  # no other market to choose
+    assert at.selectbox[0].label == "Mois"  # no other market to choose
+    at.selectbox[0].select_index(0).run()  # this month's pickups: the month in progress
     [sentence] = texts(at.success)
     assert "10 cagettes au Marché Davout" in sentence and "(mois en cours)" in sentence
     assert any("n°\u00a02 des 2 marchés" in c for c in texts(at.caption))
@@ -92,19 +93,27 @@ def test_market_manager_reads_their_month_in_one_plain_sentence(ui):
     manager = factories.user(ui, Role.market_manager, market_id=factories.market(ui).id)
     at = start(manager)
     assert not at.exception and not at.error
-    [sentence] = texts(at.success)
     nbsp = "\u00a0"
+    # It opens on the last whole month, and says so; the month three before it had no
+    # pickup (0 kg).
+    last_month = dates.add_months(this_month, -1)
+    assert at.selectbox[0].value == last_month
+    [sentence] = texts(at.success)
+    assert sentence.startswith(f"En {i18n.fmt_month(last_month)} (dernier mois complet), ")
+    assert f"C'est 50{nbsp}% de plus que la moyenne des {BEFORE} (80,0{nbsp}kg" in sentence
+    assert f"100{nbsp}% encore à l'atelier" in sentence
+    # This month is offered, marked as running, and read as "so far".
+    assert at.selectbox[0].options[0] == f"{i18n.fmt_month(this_month)} (mois en cours)"
+    at.selectbox[0].select_index(0).run()
+    [sentence] = texts(at.success)
     assert f"150 cagettes au Marché Davout{nbsp}: 180{nbsp}kg de bois qui ont évité" in sentence
     assert f"déjà 50{nbsp}% de plus que la moyenne des {BEFORE} (120{nbsp}kg" in sentence
     assert f"80{nbsp}% recyclé et 20{nbsp}% encore à l'atelier" in sentence
     [kilos] = [m for m in at.metric if m.label == "Kilos collectés"]
     assert kilos.value == f"180{nbsp}kg" and kilos.proto.delta == f"+50{nbsp}%"
-    # Last month: a whole month; the month three before it had no pickup (0 kg).
-    at.selectbox[0].select_index(1).run()
-    [sentence] = texts(at.success)
-    assert sentence.startswith(f"En {i18n.fmt_month(dates.add_months(this_month, -1))}, ")
-    assert f"C'est 50{nbsp}% de plus que la moyenne des {BEFORE} (80,0{nbsp}kg" in sentence
-    assert f"100{nbsp}% encore à l'atelier" in sentence
+    # The month before is one tap away.
+    at.button(key="market_older").click().run()
+    assert at.selectbox[0].value == last_month and not at.exception
 
 
 def test_market_manager_first_sees_last_month_until_this_one_has_a_pickup(ui):
@@ -116,13 +125,17 @@ def test_market_manager_first_sees_last_month_until_this_one_has_a_pickup(ui):
     assert not at.exception
     assert at.selectbox[0].value == last_month
     [sentence] = texts(at.success)
-    assert sentence.startswith(f"En {i18n.fmt_month(last_month)}, l'atelier a collecté 12 ")
+    assert sentence.startswith(
+        f"En {i18n.fmt_month(last_month)} (dernier mois complet), l'atelier a collecté 12 "
+    )
     assert "pas encore de comparaison possible" in sentence  # no month before it
     receipt = [b for b in at.get("download_button") if "reçu" in b.proto.label]
     assert receipt[0].proto.label == f"Télécharger le reçu de {i18n.fmt_month(last_month)} (PDF)"
     at = start(manager, lang="en")
     assert not at.exception
-    assert texts(at.success)[0].startswith(f"In {i18n.fmt_month(last_month, 'en')}, ")
+    assert texts(at.success)[0].startswith(
+        f"In {i18n.fmt_month(last_month, 'en')} (last whole month), "
+    )
     assert not [m for m in at.metric if m.label.startswith("market_manager.")]
 
 
@@ -152,7 +165,10 @@ def _venue_page(ui, role=Role.lead):
 
 def test_lead_enters_a_venues_month(ui):
     at = _venue_page(ui)
-    assert len(at.get("plotly_chart")) == 1
+    # No values yet: no row of empty charts, but what to do next, and what waits for values.
+    assert not at.get("plotly_chart")
+    assert texts(at.info)[0].startswith("Aucune valeur pour l'instant. Saisissez")
+    assert any(c.startswith("En attente de leurs premières valeurs : ") for c in texts(at.caption))
     at.selectbox(key="venue_pick").set_value(
         next(o for o in at.selectbox(key="venue_pick").options if o)
     )
@@ -163,6 +179,7 @@ def test_lead_enters_a_venues_month(ui):
     next(b for b in at.button if b.label == "Enregistrer les chiffres").click().run()
     assert not at.error
     assert texts(at.success)[0].endswith(": 1 chiffres enregistrés.")
+    assert len(at.get("plotly_chart")) == 1  # the metric with a value is drawn
     with db.read_session(ui) as session:
         [value] = session.exec(select(MetricValue)).all()
     assert value.value == 250.0 and value.month == dates.today().replace(day=1)
@@ -233,7 +250,8 @@ def test_excel_unicode_text_is_read_and_imported(ui):
 
 def test_market_manager_sees_the_venues_but_cannot_enter_figures(ui):
     at = _venue_page(ui, Role.market_manager)
-    assert len(at.get("plotly_chart")) == 1
+    # No values yet: told who enters them (not to enter them here).
+    assert texts(at.info)[0].startswith("Aucune valeur pour l'instant : l'équipe de l'atelier")
     assert not at.file_uploader and not at.number_input
 
 
@@ -244,7 +262,7 @@ def test_public_summary_off_by_default(ui):
         open_page(at, "summary.py")
     alone = page_alone("summary.py", None)
     assert texts(alone.error) == [
-        "Le résumé public n'est pas activé (réglage WORKSHOP_PUBLIC_SUMMARY)."
+        "Le résumé public n'est pas activé : la personne qui gère le serveur peut l'activer."
     ]
     assert not alone.metric
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from tests import factories
-from workshop import audit, audit_log, dates, db, pickups
+from tests.conftest import ROOT
+from workshop import audit, audit_log, dates, db, i18n, pickups
 from workshop.errors import InvalidInput, PermissionDenied
 from workshop.models import AuditEvent, Role
 
@@ -85,3 +87,31 @@ def test_audit_period_is_paris_days(engine):
         )
     assert _events(engine, admin, since=date(2025, 4, 1), until=date(2025, 4, 1))[1] == 1
     assert _events(engine, admin, since=date(2025, 3, 31), until=date(2025, 3, 31))[1] == 0
+
+
+def test_changes_lists_the_values_that_differ_for_the_sentence():
+    def row(before: str, after: str) -> audit_log.EventRow:
+        return audit_log.EventRow(
+            1, datetime(2026, 3, 9), "", "update", "lot", "L1", before, after, ""
+        )
+
+    fixed = row('{"crates": 27, "note": "", "market": "Davout"}', '{"crates": 29, "note": "x"}')
+    assert audit_log.changes(fixed) == [
+        ("crates", "27", "29"),
+        ("market", "Davout", "—"),
+        ("note", "", "x"),
+    ]
+    # A creation or deletion (one side empty), or a snapshot that is not an object: none.
+    assert audit_log.changes(row("", '{"crates": 3}')) == []
+    assert audit_log.changes(row("[1]", "[2]")) == []
+    assert audit_log.changes(row("{broken", "{}")) == []
+    # Every action and entity the app records has words in both languages.
+    for lang in i18n.LANGUAGES:
+        for action in audit_log.ACTIONS:
+            assert not i18n.translate(f"audit_log.did.{action}", lang).startswith("audit_log.")
+        for entity in audit_log.ENTITIES:
+            assert not i18n.translate(f"audit_log.what.{entity}", lang).startswith("audit_log.")
+    # ... and those are all the ones the code records.
+    source = "\n".join(p.read_text() for p in ROOT.joinpath("workshop").rglob("*.py"))
+    recorded = set(re.findall(r'entity="(\w+)"', source))
+    assert recorded <= set(audit_log.ENTITIES), recorded - set(audit_log.ENTITIES)

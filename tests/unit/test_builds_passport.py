@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from tests import factories
-from workshop import builds, codes, db
+from workshop import builds, codes, db, impact
 from workshop.errors import NotFound
 from workshop.models import BuildStatus, Role
 
@@ -38,7 +38,10 @@ def test_passport(engine):
     ]
     assert story.kg == pytest.approx(3 * 1.2)
     assert story.co2e_kg == pytest.approx(3 * 1.2 * story.co2e_factor)
-    assert "ADEME" in story.co2e_source
+    # The default source is worded in the reader's language.
+    assert story.co2e_source == ""
+    assert "par tonne" in impact.co2e_source_text(story.co2e_source, "fr")
+    assert "per tonne" in impact.co2e_source_text(story.co2e_source, "en")
     [crate] = factories.crates_in_stock(engine, lead, 1)
     lot = factories.lot(engine, lead)
     with db.read_session(engine) as session:

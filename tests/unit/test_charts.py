@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from tests import factories
-from workshop import charts, db, impact
+from workshop import charts, dates, db, impact
 from workshop.models import Outcome, Role
 
 START, END = date(2026, 1, 1), date(2026, 12, 31)
@@ -23,9 +23,9 @@ def test_chart_marks_estimated_kilos(engine):
         rows = impact.dashboard(session=session, actor=lead, start=START, end=END).months
     fig = charts.kg_per_market_month(rows, "fr")
     names = sorted(trace.name for trace in fig.data)
-    assert names == ["Marché Belgrand · estimé", "Marché Davout · pesé"]
+    assert names == ["Marché Belgrand", "Marché Davout", "hachuré : kilos estimés"]
     hatched = [t.name for t in fig.data if t.marker.pattern.shape == "/"]
-    assert hatched == ["Marché Belgrand · estimé"]
+    assert hatched == ["Marché Belgrand", "hachuré : kilos estimés"]
     assert list(fig.data[0].x) == ["mars 2026"]
     assert fig.layout.barmode == "stack"
 
@@ -104,3 +104,33 @@ def test_every_table_writes_typed_names_as_text_never_as_formulas():
     assert set(typed) <= set(cells) and "'=Lieu · visiteurs" in cells
     assert not [c for c in cells if c[:1] in "=+@\t\r" or (c[:1] == "-" and c != "-3")]
     assert cells.count("-3") == 2  # negative numbers stay numbers
+
+
+def test_the_month_in_progress_is_drawn_as_such_never_as_a_fall():
+    this_month = dates.today().replace(day=1)
+    before = dates.add_months(this_month, -1)
+    rows = [
+        impact.MonthRow("Marché A", before, 100, 0.0, 120.0, 30.0),
+        impact.MonthRow("Marché A", this_month, 10, 0.0, 12.0, 3.0),
+    ]
+    for lang, words in (("fr", "mois en cours"), ("en", "month in progress")):
+        fig = charts.kg_per_market_month(rows, lang)
+        [shade] = fig.layout.shapes
+        assert (shade.x0, shade.x1) == (0.5, 1.5)  # the second (last) month's column
+        assert [a.text for a in fig.layout.annotations] == [words]
+        points = [(before, 120.0), (this_month, 12.0)]
+        assert len(charts.trend(points, before, lang).layout.shapes) == 1
+    # A period that is over has no such mark.
+    assert not charts.kg_per_market_month(rows[:1], "fr").layout.shapes
+
+
+def test_the_legend_holds_at_most_eight_markets_and_explains_the_hatching_once():
+    rows = [
+        impact.MonthRow(f"Marché {n:02d}", date(2026, 3, 1), 10, 6.0, float(n), 1.0)
+        for n in range(1, 13)
+    ]
+    fig = charts.kg_per_market_month(rows, "fr")
+    listed = [t.name for t in fig.data if t.showlegend is not False]
+    assert len(listed) == 9 and listed[-2:] == ["autres marchés", "hachuré : kilos estimés"]
+    assert listed[:7] == [f"Marché {n:02d}" for n in range(6, 13)]  # the seven biggest
+    assert (fig.layout.legend.yref, fig.layout.legend.y) == ("container", 0)  # at the foot

@@ -62,6 +62,7 @@ def test_receipt_is_one_small_a4_page_with_its_fonts_embedded(engine):
     assert fonts and all(fonts.values()), fonts
     assert all("DejaVu" in name for name in fonts)
     assert receipt.filename(month) == "recu-marche-davout-2026-03.pdf"
+    assert receipt.filename(month, "en") == "receipt-marche-davout-2026-03.pdf"
     doc = pypdfium2.PdfDocument(pdf)
     try:
         assert doc[0].get_size() == pytest.approx((210 / 25.4 * 72, 297 / 25.4 * 72), abs=0.01)

@@ -82,7 +82,7 @@ def _co2e(doc: Document, month: MarketMonth) -> None:
         ),
         10,
     )
-    doc.text(doc.t("receipt.source", source=co2e.source), 8, muted=True)
+    doc.text(doc.t("receipt.source", source=co2e.source_in(doc.lang)), 8, muted=True)
     doc.down(2)
 
 
@@ -116,6 +116,7 @@ def render(month: MarketMonth, lang: str, *, today: date | None = None) -> bytes
     return doc.output()
 
 
-def filename(month: MarketMonth) -> str:
-    """`recu-marche-davout-2026-03.pdf`-style name."""
-    return f"recu-{slug(month.market) or 'marche'}-{month.month:%Y-%m}.pdf"
+def filename(month: MarketMonth, lang: str = "fr") -> str:
+    """`recu-marche-davout-2026-03.pdf`-style name (`receipt-…` in English)."""
+    prefix = "receipt" if lang == "en" else "recu"
+    return f"{prefix}-{slug(month.market) or 'marche'}-{month.month:%Y-%m}.pdf"

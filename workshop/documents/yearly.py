@@ -237,7 +237,7 @@ def _charts(doc: Document, report: YearlyReport) -> None:
         ),
         9,
     )
-    doc.text(doc.t("receipt.source", source=co2e.source), 7.5, muted=True)
+    doc.text(doc.t("receipt.source", source=co2e.source_in(doc.lang)), 7.5, muted=True)
 
 
 def _markets_table(doc: Document, report: YearlyReport) -> None:
@@ -389,7 +389,7 @@ def xlsx(report: YearlyReport, lang: str = "fr") -> bytes:
         [[t(f"outcome.{o.value}"), report.outcomes[o], shares.get(o, 0)] for o in WASTE_HIERARCHY]
         + [
             [t("yearly.reuse_rate"), report.reuse_rate, ""],
-            [t("yearly.co2e"), report.co2e.co2e_kg, report.co2e.source],
+            [t("yearly.co2e"), report.co2e.co2e_kg, report.co2e.source_in(lang)],
         ],
     )
     _sheet(

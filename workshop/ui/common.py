@@ -6,6 +6,7 @@ import gc
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from string import Template
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -53,7 +54,7 @@ def co2e_line(co2e: Co2e, lang: str) -> str:
         co2e=i18n.fmt_kg(co2e.co2e_kg, lang),
         wood=i18n.fmt_kg(co2e.wood_kg, lang),
         factor=i18n.fmt_number(co2e.factor * 1000, lang, 1),
-        source=co2e.source,
+        source=co2e.source_in(lang),
     )
 
 
@@ -71,6 +72,70 @@ def engine() -> Engine:
         st.caption(t(err.key, **err.params))
         st.stop()
         raise  # st.stop() does not return; this keeps type checkers informed
+
+
+def _css_text(text: str) -> str:
+    """`text` as a CSS string (the catalog's words put in by `content:`); "<" escaped so that
+    nothing in it can end the style sheet."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+    return '"' + escaped.replace("\n", " ") + '"'
+
+
+def page_style() -> None:
+    """The app's CSS, on every run: touch targets, and Streamlit's built-in English words
+    that no widget parameter changes, replaced by the session's language."""
+    # file_uploader's button and size line, and date_input's empty "dd/mm/yyyy": their
+    # words are hidden (display: none, or a zero font size for the editable date parts)
+    # and the catalog's shown in their place.
+    upload_mb = int(st.get_option("server.maxUploadSize"))
+    words = {
+        "upload": _css_text(t("common.upload_button")),
+        "limit": _css_text(t("common.upload_limit", mb=upload_mb)),
+        "day": _css_text(t("common.date_day")),
+        "month": _css_text(t("common.date_month")),
+        "year": _css_text(t("common.date_year")),
+    }
+    st.html(_PAGE_CSS.substitute(words))
+
+
+_PAGE_CSS = Template("""<style>
+/* Touch targets of at least 44 px: buttons, links styled as buttons, the +/- steppers. */
+.stButton button, .stDownloadButton button, .stFormSubmitButton button,
+.stLinkButton a, [data-testid="stPageLink"] a { min-height: 44px; }
+[data-testid="stNumberInputStepDown"], [data-testid="stNumberInputStepUp"] {
+  min-width: 44px; }
+[data-testid="stNumberInputContainer"] { min-height: 44px; }
+@media (max-width: 640px) {
+  [data-testid="stSidebarNavLink"] { min-height: 44px; }
+}
+/* tables.table: the short table on a phone, the whole one above 640 px; the toolbar
+   (search, download, full screen) above the table, not over the heading before it. */
+@media (max-width: 640px) { [class*="st-key-table-wide-"] { display: none; } }
+@media (min-width: 641px) { [class*="st-key-table-phone-"] { display: none; } }
+[data-testid="stDataFrame"] { margin-top: 2.25rem; }
+[class*="st-key-table-phone-"] [data-testid="stElementToolbar"] { display: none; }
+[class*="st-key-table-phone-"] [data-testid="stDataFrame"] { margin-top: 0; }
+/* Plotly's toolbar off on a phone: it covers the chart's title and legend there. */
+@media (max-width: 640px) { [data-testid="stPlotlyChart"] .modebar-container { display: none; } }
+/* Streamlit's English words in the file uploader and an empty date field. */
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {
+  display: none; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {
+  content: $upload; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+  content: $limit; font-size: 0.875rem; opacity: 0.7; }
+[data-testid="stDateInput"] [data-placeholder="true"] { font-size: 0; }
+[data-testid="stDateInput"] [data-placeholder="true"]::after { font-size: 0.875rem; }
+[data-testid="stDateInput"] [data-placeholder="true"][data-type="day"]::after {
+  content: $day; }
+[data-testid="stDateInput"] [data-placeholder="true"][data-type="month"]::after {
+  content: $month; }
+[data-testid="stDateInput"] [data-placeholder="true"][data-type="year"]::after {
+  content: $year; }
+/* "Press Enter to submit form" under a field: Enter still submits, the English hint goes. */
+[data-testid="InputInstructions"] { display: none; }
+</style>""")
 
 
 def lang() -> str:

@@ -86,6 +86,30 @@ SHOP_FLOOR_KEY = "shop_floor_mode"
 SHOP_FLOOR = next(s for s in SIGNED_IN_PAGES if s.file == "shop_floor.py")
 
 
+# On a phone Streamlit leaves the menu open over the page after a tap on one of its
+# links; these few lines close it (once per browser tab, at any width up to a phone's).
+_CLOSE_MENU_JS = """
+export default function() {
+  if (window.atelierMenuCloses) { return; }
+  window.atelierMenuCloses = true;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest('[data-testid="stSidebarNavLink"]');
+    if (!link || !window.matchMedia("(max-width: 640px)").matches) { return; }
+    setTimeout(() => {
+      const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (close) { close.click(); }
+    }, 0);
+  }, true);
+}
+"""
+_close_menu = st.components.v2.component("atelier_phone_menu", js=_CLOSE_MENU_JS)
+
+
+def close_menu_after_tap() -> None:
+    """On a phone, a tap on a menu link closes the menu (call in the sidebar, every run)."""
+    _close_menu(key="atelier_phone_menu", height=0)
+
+
 def page_path(file: str) -> str:
     """Path of a page file, as st.Page, st.switch_page and st.page_link take it."""
     return f"{PAGES_DIR}/{file}"

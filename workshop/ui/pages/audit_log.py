@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from workshop import audit_log, dates, i18n
+from workshop import audit_log, codes, dates, i18n
 from workshop.accounts import Permission
 from workshop.errors import DomainError
 from workshop.ui import common
@@ -18,6 +18,41 @@ st.caption(t("audit_log.intro"))
 with common.reading() as session:
     options = audit_log.choices(session=session, actor=user)
 
+
+def did(action: str) -> str:
+    """`a corrigé`: an action in words (as recorded when the app does not know it)."""
+    return t(f"audit_log.did.{action}") if action in audit_log.ACTIONS else action
+
+
+def what(entity: str) -> str:
+    """`la collecte`: an entity in words."""
+    return t(f"audit_log.what.{entity}") if entity in audit_log.ENTITIES else entity
+
+
+def sentence(row: audit_log.EventRow) -> str:
+    """`Léa (lea) a corrigé la collecte L-…-… : count 27 → 29`."""
+    code = row.entity_id
+    shown = codes.format_code(code) if codes.kind_or_none(code) else code
+    text = t(
+        "audit_log.sentence",
+        who=row.user or t("audit_log.system_short"),
+        did=did(row.action),
+        what=what(row.entity),
+        id=shown,
+    )
+    found = audit_log.changes(row)
+    if found:
+        listed = "; ".join(
+            t("audit_log.change", field=name, before=old, after=new)
+            for name, old, new in found[: audit_log.MAX_CHANGES]
+        )
+        more = len(found) - audit_log.MAX_CHANGES
+        text += t("audit_log.changes", changes=listed) + (
+            t("audit_log.more", n=more) if more > 0 else ""
+        )
+    return text
+
+
 users = {None: t("audit_log.anyone"), audit_log.SYSTEM: t("audit_log.system")}
 users.update(dict(options.users))
 left, middle, right = st.columns(3)
@@ -27,13 +62,13 @@ who = left.selectbox(
 entity = middle.selectbox(
     t("audit_log.entity"),
     [None, *options.entities],
-    format_func=lambda e: t("audit_log.all") if e is None else e,
+    format_func=lambda e: t("audit_log.all") if e is None else what(e),
     key="audit_entity",
 )
 action = right.selectbox(
     t("audit_log.action"),
     [None, *options.actions],
-    format_func=lambda a: t("audit_log.all") if a is None else a,
+    format_func=lambda a: t("audit_log.all") if a is None else did(a),
     key="audit_action",
 )
 left, right = st.columns(2)
@@ -82,10 +117,7 @@ st.dataframe(
         {
             t("audit_log.col.id"): r.id,
             t("audit_log.col.at"): i18n.fmt_datetime(dates.local(r.at), lang),
-            t("audit_log.col.user"): r.user or t("audit_log.system"),
-            t("audit_log.col.action"): r.action,
-            t("audit_log.col.entity"): r.entity,
-            t("audit_log.col.entity_id"): r.entity_id,
+            t("audit_log.col.what"): sentence(r),
             t("audit_log.col.reason"): r.reason,
         }
         for r in rows
@@ -98,7 +130,7 @@ by_id = {r.id: r for r in rows}
 chosen = st.selectbox(
     t("audit_log.details"),
     list(by_id),
-    format_func=lambda i: f"#{i} · {by_id[i].action} · {by_id[i].entity} {by_id[i].entity_id}",
+    format_func=lambda i: f"#{i} · {sentence(by_id[i])}",
     key="audit_chosen",
 )
 if chosen in by_id:

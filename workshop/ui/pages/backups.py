@@ -57,4 +57,3 @@ else:
 
 st.header(t("backups.restore"))
 st.markdown(t("backups.restore_help"))
-st.code("python -m workshop restore data/backups/atelier-…", language="bash")

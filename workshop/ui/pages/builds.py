@@ -9,7 +9,7 @@ import streamlit as st
 from workshop import builds, codes, config, dates, i18n, labels
 from workshop.accounts import Permission, can
 from workshop.models import BuildStatus
-from workshop.ui import common, nav
+from workshop.ui import common, nav, tables
 from workshop.ui.common import t
 
 user = common.page_user(Permission.builds_view)
@@ -59,7 +59,7 @@ with common.reading() as session:
 if not rows:
     st.info(t("builds.none"))
     st.stop()
-st.dataframe(
+tables.table(
     [
         {
             t("builds.col.code"): codes.format_code(r.code),
@@ -71,8 +71,8 @@ st.dataframe(
         }
         for r in rows
     ],
-    hide_index=True,
-    width="stretch",
+    key="builds",
+    phone=(t("builds.col.code"), t("builds.col.design"), t("builds.col.status")),
 )
 
 labels_by_id = {
@@ -122,7 +122,7 @@ with crates_tab:
     if not origins:
         st.info(t("builds.no_crates"))
     else:
-        st.dataframe(
+        tables.table(
             [
                 {
                     t("builds.col.code"): codes.format_code(o.code),
@@ -133,8 +133,8 @@ with crates_tab:
                 }
                 for o in origins
             ],
-            hide_index=True,
-            width="stretch",
+            key="build_crates",
+            phone=(t("builds.col.code"), t("builds.col.market")),
         )
 
 with status_tab:
@@ -218,7 +218,7 @@ if can(user, Permission.hours):
         with st.expander(
             t("builds.hours", hours=i18n.fmt_number(sum(e.minutes for e in entries) / 60, lang, 2))
         ):
-            st.dataframe(
+            tables.table(
                 [
                     {
                         t("builds.col.date"): i18n.fmt_date(e.work_date, lang),
@@ -229,7 +229,8 @@ if can(user, Permission.hours):
                     }
                     for e in entries
                 ],
-                hide_index=True,
+                key="build_hours",
+                phone=(t("builds.col.trainee"), t("builds.col.hours")),
             )
 
 with label_tab:

@@ -50,11 +50,13 @@ def drawn(
         "cumulative": charts.cumulative_vs_goal(d.months, start, end, d.goal_kg, lang),
         "outcomes": charts.where_the_wood_went(d.outcomes, lang),
         "sankey": charts.sankey(d.outcomes, lang),
-        "co2e": charts.co2e_per_month(d.outcomes, start, end, d.co2e.factor, d.co2e.source, lang),
+        "co2e": charts.co2e_per_month(
+            d.outcomes, start, end, d.co2e.factor, d.co2e.source_in(lang), lang
+        ),
         "csv_kg": charts.to_csv(charts.kg_table(d.months, lang), lang),
         "csv_outcomes": charts.to_csv(charts.outcomes_table(d.outcomes, lang), lang),
         "csv_co2e": charts.to_csv(
-            charts.co2e_table(d.outcomes, d.co2e.factor, d.co2e.source, lang), lang
+            charts.co2e_table(d.outcomes, d.co2e.factor, d.co2e.source_in(lang), lang), lang
         ),
     }
     if d.pieces:
@@ -124,7 +126,7 @@ c5, c6, c7, c8 = st.columns(4)
 c5.metric(
     t("dashboard.co2e"),
     i18n.fmt_kg(data.co2e.co2e_kg, lang),
-    help=t("dashboard.co2e_help", source=data.co2e.source),
+    help=t("dashboard.co2e_help", source=data.co2e.source_in(lang)),
 )
 c6.metric(t("dashboard.furniture"), i18n.fmt_kg(data.outcome_kg()[Outcome.in_build], lang))
 c7.metric(t("dashboard.pieces"), i18n.fmt_number(sum(p.pieces for p in data.pieces), lang))

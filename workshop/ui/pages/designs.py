@@ -4,7 +4,7 @@ import streamlit as st
 
 from workshop import builds, i18n
 from workshop.accounts import Permission
-from workshop.ui import common
+from workshop.ui import common, tables
 from workshop.ui.common import t
 
 user = common.page_user(Permission.builds)
@@ -15,7 +15,7 @@ common.show_flash()
 with common.reading() as session:
     all_designs = builds.list_designs(session=session, active_only=False)
 
-st.dataframe(
+tables.table(
     [
         {
             t("designs.name"): common.design_name(d),
@@ -25,8 +25,8 @@ st.dataframe(
         }
         for d in all_designs
     ],
-    hide_index=True,
-    width="stretch",
+    key="designs",
+    phone=(t("designs.name"), t("designs.crates_needed")),
 )
 
 names = {0: t("designs.new")} | {d.id or 0: common.design_name(d) for d in all_designs}

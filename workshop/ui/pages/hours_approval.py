@@ -52,6 +52,8 @@ if not trainees:
     st.info(t("hours.no_trainees"))
     st.stop()
 
+if not todo:
+    st.info(t("hours.nothing_to_approve"), icon=":material/task_alt:")
 if todo:
     st.subheader(t("hours.todo"))
     for i, item in enumerate(todo):
@@ -225,7 +227,11 @@ if view.entries and may_change:
                 st.rerun()
 
 if not locked:
-    if st.button(t("hours.approve"), type="primary", icon=":material/task_alt:", key="hw_approve"):
+    # The main button only when the week shown has hours waiting.
+    waiting = any(e.status == HourStatus.submitted for e in view.entries)
+    if waiting and st.button(
+        t("hours.approve"), type="primary", icon=":material/task_alt:", key="hw_approve"
+    ):
         lock = common.act(hours.approve_week, actor=user, trainee_id=trainee_id, week=monday)
         if lock is not None:
             common.flash("hours.approved", name=names[trainee_id])
@@ -255,6 +261,7 @@ if may_change:
             STARTS,
             index=None,
             format_func=lambda v: f"{v:%H:%M}",
+            placeholder=t("common.choose"),
         )
         minutes = st.selectbox(
             t("hours.duration"),

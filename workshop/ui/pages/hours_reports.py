@@ -7,7 +7,7 @@ import streamlit as st
 from workshop import dates, documents, exports, hours, i18n
 from workshop.accounts import Permission
 from workshop.models import Activity, Programme
-from workshop.ui import common
+from workshop.ui import common, nav, tables
 from workshop.ui.common import t
 
 MONTHS_BACK = 24
@@ -40,8 +40,13 @@ programme_id = left.selectbox(
     format_func=lambda pid: programme_name(by_id[pid]),
     key="hr_programme",
 )
+# Opens on the last whole month, the one reported to the funders; this month is in the list.
 month = right.selectbox(
-    t("report.month"), months, format_func=lambda m: i18n.fmt_month(m, lang), key="hr_month"
+    t("report.month"),
+    months,
+    index=1,
+    format_func=lambda m: i18n.fmt_month(m, lang),
+    key="hr_month",
 )
 
 with common.reading() as session:
@@ -80,8 +85,14 @@ with st.expander(t("funders.title", month=i18n.fmt_month(month, lang)), icon=":m
 
 st.caption(t("report.base", base=i18n.fmt_number(report.base_hours, lang, 2)))
 st.caption(t("report.worked_under"))
-if not report.rows:
-    st.info(t("report.empty"))
+# Nobody with an hour, approved or waiting, that month: say what to do instead of a table of zeros.
+if not any(r.total or r.pending_minutes for r in report.rows):
+    st.info(t("report.empty", month=i18n.fmt_month(month, lang)), icon=":material/info:")
+    st.page_link(
+        nav.page_path("hours_approval.py"),
+        label=t("report.empty_next"),
+        icon=":material/schedule:",
+    )
     st.stop()
 
 a, b, c = st.columns(3)
@@ -97,7 +108,7 @@ if waiting or forgotten:
         icon=":material/pending_actions:",
     )
 
-st.dataframe(
+tables.table(
     [
         {
             t("report.col.trainee"): row.name,
@@ -108,8 +119,8 @@ st.dataframe(
         }
         for row in report.rows
     ],
-    hide_index=True,
-    width="stretch",
+    key="hours_reports",
+    phone=(t("report.col.trainee"), t("report.col.total"), t("report.col.etp")),
 )
 
 st.subheader(t("report.downloads"))

@@ -81,24 +81,30 @@ else:
 
 database = config.database_url()
 months = [dates.add_months(this_month, -i) for i in range(MONTHS_BACK)]
-current = month_figures(database, market_id, this_month, version, user)
-# Before the month's first pickup, last month is the one worth seeing (and its receipt).
-start_index = (
-    1
-    if not current.row.crates
-    and month_figures(database, market_id, months[1], version, user).row.crates
-    else 0
-)
+# The page opens on the last whole month, the one a receipt is filed for; the month
+# still running is in the list, marked as such.
+MONTH_KEY = "market_month"
+if st.session_state.get(MONTH_KEY) not in months:
+    st.session_state[MONTH_KEY] = months[1]
+
+
+def month_label(month: date) -> str:
+    """`nov. 2026`, or `déc. 2026 (mois en cours)` for this month."""
+    name = i18n.fmt_month(month, lang)
+    return t("market_view.month_running", month=name) if month == this_month else name
+
+
+def older() -> None:
+    """The month before the one shown (one tap)."""
+    shown = months.index(st.session_state[MONTH_KEY])
+    st.session_state[MONTH_KEY] = months[min(shown + 1, len(months) - 1)]
+
+
 # The month and its receipt side by side (stacked on a phone): choose, then download.
 # The receipt comes before the sentence so that a long market name or sentence on a
 # small phone can never push it below the first screen.
 month_col, receipt_col = st.columns(2, vertical_alignment="bottom")
-month = month_col.selectbox(
-    t("market_view.month"),
-    months,
-    format_func=lambda m: i18n.fmt_month(m, lang),
-    index=start_index,
-)
+month = month_col.selectbox(t("market_view.month"), months, format_func=month_label, key=MONTH_KEY)
 data = month_figures(database, market_id, month, version, user)
 row = data.row
 in_progress = month == this_month
@@ -108,11 +114,14 @@ change = data.change_vs_before()
 receipt_col.download_button(
     t("market_manager.receipt", month=month_name),
     data=receipt(database, market_id, month, version, lang, data),
-    file_name=documents.receipt.filename(data),
+    file_name=documents.receipt.filename(data, lang),
     mime="application/pdf",
     icon=":material/picture_as_pdf:",
     type="primary",
     on_click="ignore",
+)
+month_col.button(
+    t("market_view.older"), icon=":material/chevron_left:", on_click=older, key="market_older"
 )
 
 # --- The first screen: what happened in plain words, then the two big figures -------
@@ -121,7 +130,10 @@ if row.crates:
     sentence = [
         t(
             "market_manager.summary_so_far" if in_progress else "market_manager.summary",
-            month=month_name,
+            # The month the page opens on says what it is: the last whole one.
+            month=t("market_view.last_whole", month=month_name)
+            if month == months[1]
+            else month_name,
             crates=i18n.fmt_number(row.crates, lang),
             market=market,
             kg=i18n.fmt_kg(row.kg, lang),

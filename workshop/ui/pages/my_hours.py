@@ -13,7 +13,7 @@ import streamlit as st
 from workshop import builds, codes, config, dates, exports, hours, i18n
 from workshop.accounts import Permission
 from workshop.models import Activity, BuildStatus, HourEntry, HourStatus
-from workshop.ui import common
+from workshop.ui import common, tables
 from workshop.ui.common import t
 
 STARTS = [time(h, m) for h in range(6, 22) for m in (0, 15, 30, 45)]
@@ -148,7 +148,7 @@ b.metric(
 )
 
 if entries:
-    st.dataframe(
+    tables.table(
         [
             {
                 t("hours.col.day"): i18n.fmt_date(e.work_date, lang),
@@ -167,8 +167,8 @@ if entries:
             }
             for e in entries
         ],
-        hide_index=True,
-        width="stretch",
+        key="my_hours",
+        phone=(t("hours.col.day"), t("hours.col.duration"), t("hours.col.status")),
     )
 else:
     st.write(t("my_hours.none"))
@@ -182,6 +182,7 @@ c1.download_button(
     file_name="mes-donnees.json",
     mime="application/json",
     icon=":material/download:",
+    help=t("my_hours.json_help"),
 )
 c2.download_button(
     t("my_hours.csv"),

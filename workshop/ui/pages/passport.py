@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from workshop import builds, i18n
+from workshop import builds, i18n, impact
 from workshop.errors import DomainError
 from workshop.ui import common
 from workshop.ui.common import t
@@ -64,7 +64,7 @@ st.caption(
     t(
         "passport.co2e_source",
         factor=i18n.fmt_number(story.co2e_factor, lang, 4),
-        source=common.public_text(story.co2e_source),
+        source=common.public_text(impact.co2e_source_text(story.co2e_source, lang)),
     )
 )
 if story.programmes:

@@ -9,7 +9,7 @@ import streamlit as st
 from workshop import codes, dates, i18n, pickups
 from workshop.accounts import Permission
 from workshop.models import CrateKind, Lot, Market
-from workshop.ui import common
+from workshop.ui import common, tables
 from workshop.ui.common import t
 
 
@@ -156,7 +156,7 @@ if not rows:
     st.info(t("pickups.none"))
     st.stop()
 
-st.dataframe(
+tables.table(
     [
         {
             t("pickups.col.code"): codes.format_code(r.code),
@@ -168,8 +168,8 @@ st.dataframe(
         }
         for r in rows
     ],
-    hide_index=True,
-    width="stretch",
+    key="pickups",
+    phone=(t("pickups.col.date"), t("pickups.col.market"), t("pickups.col.crates")),
 )
 
 st.subheader(t("pickups.correct"))

@@ -48,6 +48,7 @@ for market in markets:
                 list(pickups.WEEKDAYS),
                 default=[d for d in market.days.split(";") if d in pickups.WEEKDAYS],
                 format_func=day_labels.__getitem__,
+                placeholder=t("common.choose"),
             )
             active = st.checkbox(t("settings.listed"), value=market.active)
             operator = st.text_input(

@@ -67,6 +67,6 @@ st.caption(
         band=i18n.fmt_kg(data.uncertainty_kg, lang),
         kept=i18n.fmt_kg(kept, lang),
         factor=i18n.fmt_number(data.co2e.factor * 1000, lang, 1),
-        source=common.public_text(data.co2e.source),
+        source=common.public_text(data.co2e.source_in(lang)),
     )
 )

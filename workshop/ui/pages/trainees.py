@@ -7,7 +7,7 @@ import streamlit as st
 from workshop import codes, dates, hours, i18n, labels
 from workshop.accounts import Permission
 from workshop.models import Programme, Trainee
-from workshop.ui import common
+from workshop.ui import common, tables
 from workshop.ui.common import t
 
 user = common.page_user(Permission.hours)
@@ -79,6 +79,7 @@ def contract_fields(current: Trainee | None = None) -> hours.TraineeFields:
         if current and current.user_id in account_ids
         else None,
         format_func=lambda uid: f"{accounts[uid].display_name} ({accounts[uid].username})",
+        placeholder=t("common.choose"),
     )
     return hours.TraineeFields(
         programme_id=programme_id,
@@ -91,7 +92,7 @@ def contract_fields(current: Trainee | None = None) -> hours.TraineeFields:
 
 
 if trainees:
-    st.dataframe(
+    tables.table(
         [
             {
                 t("trainees.name"): tr.display_name,
@@ -109,8 +110,8 @@ if trainees:
             }
             for tr in trainees
         ],
-        hide_index=True,
-        width="stretch",
+        key="trainees",
+        phone=(t("trainees.name"), t("trainees.status")),
     )
 else:
     st.info(t("trainees.none"))

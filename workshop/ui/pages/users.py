@@ -60,6 +60,7 @@ with add_tab, st.form("user_add"):
         list(markets),
         index=None,
         format_func=markets.__getitem__,
+        placeholder=t("common.choose"),
     )
     password = st.text_input(t("users.password"), type="password", autocomplete="new-password")
     if st.form_submit_button(t("users.add"), type="primary"):
@@ -128,6 +129,7 @@ with role_tab, st.form("user_role"):
         index=None,
         format_func=markets.__getitem__,
         key="role_market",
+        placeholder=t("common.choose"),
     )
     if st.form_submit_button(t("common.save")):
         _change("users.role_saved", accounts.set_role, target, role=new_role, market_id=new_market)

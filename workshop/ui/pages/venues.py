@@ -48,7 +48,16 @@ for item in listed:
             series.append(charts.Series(title, typed.get(metric.id or 0, {})))
 
 st.caption(t("other_venues.explain"))
-st.plotly_chart(charts.small_multiples(series, start, today, lang), width="stretch")
+# A metric with no value yet is named, not drawn as one more empty chart.
+drawn = [s for s in series if s.values]
+waiting = [s.title for s in series if not s.values]
+if drawn:
+    st.plotly_chart(charts.small_multiples(drawn, start, today, lang), width="stretch")
+else:
+    editor = can(user, Permission.venues)
+    st.info(t(f"other_venues.no_values{'' if editor else '_viewer'}"), icon=":material/edit_note:")
+if waiting:
+    st.caption(t("other_venues.waiting", metrics=common.plain(", ".join(waiting))))
 st.download_button(
     t("dashboard.csv"),
     data=charts.to_csv(charts.series_table(series, start, today, lang), lang),
