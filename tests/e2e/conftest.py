@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the real app (`streamlit run app.py`) and a headless Chromium.
+"""End-to-end fixtures: the real app (`streamlit run asgi.py`) and a headless Chromium.
 
 The app runs once per test session on a free port with its own empty SQLite
 file, so the first test sees the "create the first admin" screen. Chromium is
@@ -120,7 +120,7 @@ def app_engine(app_database: str) -> Iterator[Any]:
 def app_url(
     app_database: str, artifacts: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """Base URL of `streamlit run app.py` on a free port, stopped at the end of the session."""
+    """Base URL of `streamlit run asgi.py` on a free port, stopped at the end of the session."""
     streamlit = Path(sys.executable).parent / "streamlit"
     if not streamlit.exists():
         pytest.fail(f"{streamlit} not found: run `make dev` first", pytrace=False)
@@ -141,7 +141,7 @@ def app_url(
             [
                 str(streamlit),
                 "run",
-                "app.py",
+                "asgi.py",
                 "--server.headless",
                 "true",
                 "--server.address",

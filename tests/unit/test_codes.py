@@ -64,9 +64,21 @@ def test_printed_form_and_url() -> None:
 
 def test_url_uses_the_configured_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WORKSHOP_BASE_URL", "https://atelier.example.org/")
-    code = mint("M")
+    code = mint("L")
     assert url_for(code) == f"https://atelier.example.org/?code={code}"
     assert parse(url_for(code)) == code
+
+
+def test_a_piece_s_url_is_its_passport_s_short_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKSHOP_BASE_URL", "https://atelier.example.org/")
+    code = mint("M")
+    assert url_for(code) == f"https://atelier.example.org/p/{code}"
+    # A lead scanning the piece's label (on any keyboard layout) gets its code back.
+    assert parse(url_for(code)) == code
+    assert parse(codes.us_on_azerty(url_for(code) + "\r\n")) == code
+    assert parse(f"https://atelier.example.org/p/{code}?lang=en") == code
+    with pytest.raises(InvalidCode):
+        parse("https://atelier.example.org/p/M1234")
 
 
 def _code(kind: str, payload: str) -> str:

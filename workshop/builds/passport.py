@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
 
@@ -103,6 +103,13 @@ class Passport:
     training_hours: float | None
     programmes: list[Programme]
     makers: list[str]  # first names of trainees who agreed to be named
+    # The last time anything shown here was written (the HTTP page's Last-Modified).
+    changed_at: datetime | None = None
+
+    @property
+    def photo_path(self) -> str:
+        """The stored photo to show: the piece's own, else its design's catalogue photo ("")."""
+        return self.photo.path if self.photo else self.design.photo
 
     @property
     def finished(self) -> bool:
@@ -134,6 +141,8 @@ def public_passport(*, session: Session, text: str) -> Passport:
     hours, programmes, makers = _training_of(work)
     people = len({trainee.id for _, trainee, _ in work})
     first_photo = list_photos(session=session, build_id=build.id or 0)[:1]
+    moments: list[datetime | None] = [build.created_at, *(p.created_at for p in first_photo)]
+    moments += [_last_change(session=session, build_id=build.id or 0)]
     return Passport(
         code=build.code,
         status=build.status,
@@ -152,7 +161,16 @@ def public_passport(*, session: Session, text: str) -> Passport:
         training_hours=hours if people >= MIN_MAKERS_FOR_HOURS else None,
         programmes=programmes,
         makers=makers,
+        changed_at=max(m for m in moments if m is not None),
     )
+
+
+def _last_change(*, session: Session, build_id: int) -> datetime | None:
+    """When a crate was last added to the build or an hour of it last reviewed."""
+    added = select(func.max(BuildCrate.added_at)).where(BuildCrate.build_id == build_id)
+    reviewed = select(func.max(HourEntry.reviewed_at)).where(HourEntry.build_id == build_id)
+    found = [session.exec(added).one(), session.exec(reviewed).one()]
+    return max((f for f in found if f is not None), default=None)
 
 
 def training(*, session: Session, build_id: int) -> tuple[float, list[Programme], list[str]]:

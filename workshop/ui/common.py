@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -139,17 +140,23 @@ def current_user() -> User | None:
 
 
 def _forget_sign_in() -> None:
-    """This session is signed out: the token, the device's cookie, and the cookie sent at
-    the session's start (ignored from now on)."""
+    """This session is signed out: the token, and the cookie sent at the session's start
+    (ignored from now on; its token is refused anyway once ended)."""
     st.session_state.pop(TOKEN, None)
-    if st.session_state.pop("user_id", None) is not None or not st.session_state.get("signed_out"):
-        cookies.forget()
+    st.session_state.pop("user_id", None)
     st.session_state.pop("via_sso", None)
     st.session_state["signed_out"] = True
 
 
+def _back_after_sign_in() -> str:
+    """Where the browser comes back after its cookie is set: the scanned code kept, if any."""
+    pending = st.session_state.get("pending_code")
+    return "/?" + urlencode({"code": pending}) if isinstance(pending, str) and pending else "/"
+
+
 def sign_in_as(user: User, *, remember: bool = True) -> None:
-    """Sign this browser session in with a new token, and (`remember`) keep it in a cookie."""
+    """Sign this browser session in with a new token, and (`remember`) keep it in a cookie
+    (the browser goes to the server for it and comes back: a new page load)."""
     issued = act(signin_tokens.issue, user=user)
     if issued is None:
         return
@@ -157,14 +164,19 @@ def sign_in_as(user: User, *, remember: bool = True) -> None:
     st.session_state["user_id"] = user.id
     st.session_state.pop("signed_out", None)
     if remember:
-        cookies.remember(issued.token, issued.lifetime_s)
+        cookies.remember(issued, _back_after_sign_in())
 
 
-def sign_out() -> None:
-    """Sign out here: the token is ended for good (a copy of the cookie too), and forgotten."""
+def sign_out(*, clear_cookie: bool = True) -> None:
+    """Sign out here: the token is ended for good (a copy of the cookie too), and forgotten;
+    `clear_cookie` also has the server clear the device's cookie (a new page load)."""
     if token := st.session_state.get(TOKEN):
         act(signin_tokens.end, token=token)
     _forget_sign_in()
+    # Always: a browser that Streamlit reconnected to its old session after the trip
+    # to /session/start shows no cookie in st.context, yet holds one.
+    if clear_cookie:
+        cookies.forget()
 
 
 def sso_configured() -> bool:
