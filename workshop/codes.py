@@ -64,7 +64,7 @@ import secrets
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from workshop import config
 from workshop.errors import InvalidCode, InvalidInput, WrongCodeKind
@@ -195,6 +195,17 @@ def url_for(code: str) -> str:
     if _require_valid(code)[0] == BUILD:
         return f"{config.base_url()}/p/{code}"
     return f"{config.base_url()}/?code={code}"
+
+
+_LOCAL_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1", ""})
+
+
+def labels_point_elsewhere(reached_host: str) -> bool:
+    """True when QR codes would send phones to `localhost` (`WORKSHOP_BASE_URL` unset)
+    while this browser reached the app at another address: such labels would be wasted."""
+    base_host = (urlsplit(config.base_url()).hostname or "").lower()
+    reached = (urlsplit(f"//{reached_host.strip()}").hostname or "").lower()
+    return base_host in _LOCAL_HOSTS and reached not in _LOCAL_HOSTS
 
 
 def us_on_azerty(text: str) -> str:

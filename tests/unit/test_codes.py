@@ -307,3 +307,25 @@ def test_any_text_gives_a_valid_code_or_a_domain_error(text: str) -> None:
 def test_expect_must_be_a_kind() -> None:
     with pytest.raises(InvalidInput):
         parse(mint("C"), expect="X")
+
+
+@pytest.mark.parametrize(
+    ("base", "reached", "wasted"),
+    [
+        (None, "192.168.1.20:8501", True),  # WORKSHOP_BASE_URL unset: localhost
+        ("http://localhost:8600", "atelier.example.org", True),
+        (None, "localhost:8501", False),
+        (None, "127.0.0.1:8501", False),
+        (None, "[::1]:8501", False),
+        (None, "", False),  # no browser: nothing to compare
+        ("https://atelier.example.org", "192.168.1.20:8501", False),
+    ],
+)
+def test_labels_pointing_to_localhost_are_caught(
+    monkeypatch: pytest.MonkeyPatch, base: str | None, reached: str, wasted: bool
+) -> None:
+    if base is None:
+        monkeypatch.delenv("WORKSHOP_BASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("WORKSHOP_BASE_URL", base)
+    assert codes.labels_point_elsewhere(reached) is wasted

@@ -232,6 +232,14 @@ def page_user(permission: Permission | None = None) -> User:
     return user
 
 
+def reached_host() -> str:
+    """The address (host[:port]) this browser reached the app at ("" without a browser)."""
+    try:
+        return str(st.context.headers.get("host") or "")
+    except (AttributeError, RuntimeError, KeyError):
+        return ""
+
+
 def plain(text: str) -> str:
     """Escape markdown so user text shows as typed (never as formatting or HTML)."""
     # "-", "+" and "." only mean something at a line's start; codes and names use them.
