@@ -30,6 +30,7 @@ else:
 user = common.current_user()
 cookies.apply_pending()  # to /session/start or /session/end, after a sign-in or out
 
+common.use_language_of(user)
 common.lang()  # sets the session's language before the picker reads it
 if not shop_floor:
     with st.sidebar:
@@ -38,6 +39,7 @@ if not shop_floor:
             options=list(i18n.LANGUAGES),
             format_func=lambda code: {"fr": "Français", "en": "English"}[code],
             key="lang",
+            on_change=common.language_chosen,
         )
         if user is not None:
             st.caption(

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, and_, case, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
-from workshop import audit, config, db, passwords, typed_input
+from workshop import audit, config, db, i18n, passwords, typed_input
 from workshop.errors import (
     AuthenticationFailed,
     InvalidInput,
@@ -271,6 +271,18 @@ def set_role(
         if (user.role, user.market_id) != (role, market):
             user.role, user.market_id = role, market
             end_sign_ins(user)
+    return user
+
+
+def set_language(*, session: Session, actor: User, language: str) -> User:
+    """Keep the language a signed-in user chose, for all their devices (their own only)."""
+    if language not in i18n.LANGUAGES:
+        raise InvalidInput("error.user.unknown_language")
+    user = session.get(User, actor.id)
+    if user is None or not user.active:
+        raise NotFound("error.user.unknown")
+    user.language = language
+    session.add(user)
     return user
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -19,6 +19,7 @@ from workshop.errors import DatabaseUnavailable, DomainError
 from workshop.impact import Co2e
 from workshop.models import CrateKind, Design, User
 from workshop.ui import cookies
+from workshop.web import render
 
 T = TypeVar("T")
 
@@ -75,11 +76,40 @@ def engine() -> Engine:
 
 
 def lang() -> str:
-    """The language chosen in this browser session (French by default)."""
+    """The language of this browser session: `?lang=`, else the one chosen on this device
+    (the server-set cookie), else the workshop's default (French)."""
     if "lang" not in st.session_state:
-        wanted = st.query_params.get("lang", config.default_language())
-        st.session_state["lang"] = wanted if wanted in i18n.LANGUAGES else "fr"
+        try:
+            kept = st.context.cookies.get(render.LANG_COOKIE)
+        except (AttributeError, RuntimeError):  # no browser (e.g. a test runner)
+            kept = None
+        wanted = [st.query_params.get("lang"), kept, config.default_language()]
+        st.session_state["lang"] = next((w for w in wanted if w in i18n.LANGUAGES), "fr")
     return str(st.session_state["lang"])
+
+
+_LANG_OF = "lang_of_user"
+
+
+def use_language_of(user: User | None) -> None:
+    """Once per sign-in, the language the signed-in user chose (on any device) wins."""
+    if user is not None and user.language and st.session_state.get(_LANG_OF) != user.id:
+        st.session_state["lang"] = user.language
+    if user is not None:
+        st.session_state[_LANG_OF] = user.id
+
+
+def language_chosen() -> None:
+    """The language picker's callback: kept for the user's devices, or this browser's."""
+    chosen = lang()
+    if (user := current_user()) is not None:
+        act(accounts.set_language, actor=user, language=chosen)
+        return
+    try:
+        here = urlsplit(st.context.url or "/").path or "/"
+    except (AttributeError, RuntimeError):
+        here = "/"
+    cookies.go_to("/session/language?" + urlencode({"set": chosen, "next": here}))
 
 
 def t(key: str, **params: Any) -> str:
