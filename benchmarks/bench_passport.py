@@ -293,18 +293,22 @@ def main() -> int:
         with db.read_session(engine) as session:
             story = builds.public_passport(session=session, text=codes[0])
         engine.dispose()
-        print(f"Machine: {machine()}; {load()}")
+        print(f"Machine: {machine()}; {load()}", flush=True)
         print(
             f"Database: {args.crates:,} crates, {args.pieces} finished pieces of "
             f"{PIECE_CRATES} crates, built in {time.perf_counter() - t0:.0f} s"
         )
 
-        times = server_times(codes, args.requests, args.warmup, rng)
-        print(f"\nServer time per passport (GET /p/{{code}} in process), {args.requests} requests:")
+        wall, cpu = server_times(codes, args.requests, args.warmup, rng)
         print(
-            f"median {statistics.median(times):.2f} ms, p95 {percentile(sorted(times), 95):.2f} ms,"
-            f" p99 {percentile(sorted(times), 99):.2f} ms (goal: p95 ≤ 10 ms)"
+            f"\nServer time per passport (GET /p/{{code}}, in process), {args.requests} requests:"
         )
+        for name, values in (("wall", sorted(wall)), ("CPU", sorted(cpu))):
+            print(
+                f"{name}: median {statistics.median(values):.2f} ms, "
+                f"p95 {percentile(values, 95):.2f} ms, p99 {percentile(values, 99):.2f} ms"
+            )
+        print("(goal: p95 ≤ 10 ms)", flush=True)
 
         new_port, old_port, floor_port = free_port(), free_port(), free_port()
         streamlit = str(Path(sys.executable).parent / "streamlit")

@@ -44,7 +44,7 @@ def routes() -> list[Route]:
 
 def middleware() -> list[Middleware]:
     """Middleware in front of every request (ours and Streamlit's)."""
-    return [Middleware(OldLinks)]
+    return [Middleware(OldLinks), Middleware(app_icons.ManifestLink)]
 
 
 __all__ = ["middleware", "routes"]
