@@ -24,5 +24,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('app_user', schema=None) as batch_op:
-        batch_op.drop_column('language')
+    # Not a batch (table copy) on SQLite: app_user is referenced by foreign keys, which
+    # the app's engine enforces. SQLite >= 3.35 and PostgreSQL drop a column in place.
+    op.execute('ALTER TABLE app_user DROP COLUMN language')
