@@ -274,13 +274,13 @@ def set_role(
     return user
 
 
-def set_language(*, session: Session, actor: User, language: str) -> User:
+def set_language(*, session: Session, actor: User | None, language: str) -> User:
     """Keep the language a signed-in user chose, for all their devices (their own only)."""
+    user = session.get(User, actor.id) if actor is not None else None
+    if user is None or not user.active:
+        raise PermissionDenied()
     if language not in i18n.LANGUAGES:
         raise InvalidInput("error.user.unknown_language")
-    user = session.get(User, actor.id)
-    if user is None or not user.active:
-        raise NotFound("error.user.unknown")
     user.language = language
     session.add(user)
     return user
