@@ -159,6 +159,23 @@ def test_a_name_with_markup_stays_text(engine, client) -> None:
     assert "4,0\u00a0h" in html and "En cours de fabrication." in html
 
 
+def test_a_design_name_with_markup_stays_text_everywhere_on_the_page(engine, client) -> None:
+    from sqlmodel import select
+
+    from workshop.models import Design
+
+    _, piece = _piece(engine, finish=False)
+    hostile = '</script><script>alert(1)</script>"><img src=x onerror=alert(2)>'
+    with db.write_session(engine) as session:
+        design = session.exec(select(Design).where(Design.id == piece.design_id)).one()
+        design.name = hostile
+    html = client.get(f"/p/{piece.code}").text
+    assert hostile not in html and "<img src=x" not in html
+    found = _parsed(html)  # the JSON-LD still parses, with the name as typed
+    assert json.loads(found.json_ld[0])["name"] == hostile
+    assert found.meta["og:title"] == hostile
+
+
 def test_every_code_that_is_not_a_public_piece_gets_the_same_404(engine, client) -> None:
     lead, planned = _piece(engine)
     planned = factories.build(engine, lead)  # nothing made yet: not public
