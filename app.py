@@ -1,7 +1,5 @@
 """Atelier Cagettes: Streamlit entry point (page config, language, sign-in, navigation)."""
 
-from urllib.parse import urlencode
-
 import streamlit as st
 
 from workshop import accounts, config, i18n
@@ -61,7 +59,7 @@ if not shop_floor:
 # before Streamlit sees them; this catches a link followed inside the app); a crate
 # or lot code is kept (across a sign-in if needed) and handed to the scan page.
 code = st.query_params.get("code") or ""
-if passport := old_links.passport_path(urlencode({"code": code}).encode()):
+if passport := old_links.passport_path(code):
     cookies.go_to(passport)
     cookies.apply_pending()
     st.stop()

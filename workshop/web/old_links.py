@@ -11,20 +11,17 @@ from workshop import codes
 from workshop.errors import InvalidInput
 
 
-def passport_path(query_string: bytes) -> str | None:
-    """`/p/{code}` when a home-page query names a piece (or nothing readable), else None.
+def passport_path(text: str) -> str | None:
+    """`/p/{code}` when a home page's `code=` names a piece (or nothing readable), else None.
 
     Crate, lot and badge codes stay on the home page: the app hands them to the Scan page.
     """
-    values = parse_qs(query_string.decode("latin-1")).get("code")
-    if not values or not values[0]:
-        return None
-    if codes.kind_or_none(values[0]) not in (None, codes.BUILD):
+    if not text or codes.kind_or_none(text) not in (None, codes.BUILD):
         return None
     try:
-        code = codes.parse(values[0], expect=codes.BUILD)
+        code = codes.parse(text, expect=codes.BUILD)
     except InvalidInput:
-        code = values[0][:100]  # the passport's neutral "not found"
+        code = text[:100]  # the passport's neutral "not found"
     return "/p/" + quote(code, safe="")
 
 
@@ -36,7 +33,8 @@ class OldLinks:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/" and scope.get("query_string"):
-            if target := passport_path(scope["query_string"]):
+            values = parse_qs(scope["query_string"].decode("latin-1")).get("code") or [""]
+            if target := passport_path(values[0]):
                 await RedirectResponse(target, status_code=301)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
