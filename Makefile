@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 DEMO_DB := sqlite:///data/demo.db
+# Labels' QR codes and passport links use this address: the port the app runs on,
+# unless WORKSHOP_BASE_URL says where the public reaches it.
+BASE_URL := $${WORKSHOP_BASE_URL:-http://localhost:$(PORT)}
 
 .PHONY: run test lint demo install dev clean
 
@@ -25,12 +28,12 @@ dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/python -m workshop migrate
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	WORKSHOP_BASE_URL=$(BASE_URL) $(BIN)/streamlit run asgi.py --server.port $(PORT) --server.headless true
 
 demo: install
 	WORKSHOP_DATABASE_URL=$(DEMO_DB) $(BIN)/python -m workshop migrate
 	WORKSHOP_DATABASE_URL=$(DEMO_DB) $(BIN)/python -m workshop seed-demo
-	WORKSHOP_DATABASE_URL=$(DEMO_DB) $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	WORKSHOP_DATABASE_URL=$(DEMO_DB) WORKSHOP_BASE_URL=$(BASE_URL) $(BIN)/streamlit run asgi.py --server.port $(PORT) --server.headless true
 
 test: dev
 	$(BIN)/python -m pytest

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from workshop import accounts, codes, config, i18n
+from workshop import accounts, config, i18n
 from workshop.ui import common, cookies, nav
 from workshop.ui.common import t
+from workshop.web import old_links
 
 st.set_page_config(
     page_title="Atelier Cagettes",
@@ -20,12 +21,14 @@ with common.reading() as session:
 shop_floor = bool(st.session_state.get(nav.SHOP_FLOOR_KEY))
 if shop_floor:
     if "user_id" in st.session_state:
-        common.sign_out()
+        # The cookie's token is ended: a reload of the shared tablet signs nobody in.
+        common.sign_out(clear_cookie=False)
 else:
     common.restore_sign_in()  # after a reload or a locked phone
 user = common.current_user()
-cookies.apply_pending()
+cookies.apply_pending()  # to /session/start or /session/end, after a sign-in or out
 
+common.use_language_of(user)
 common.lang()  # sets the session's language before the picker reads it
 common.page_style()
 if not shop_floor:
@@ -35,6 +38,7 @@ if not shop_floor:
             options=list(i18n.LANGUAGES),
             format_func=lambda code: {"fr": "Français", "en": "English"}[code],
             key="lang",
+            on_change=common.language_chosen,
         )
         nav.close_menu_after_tap()
         if user is not None:
@@ -47,25 +51,29 @@ if not shop_floor:
             )
             if st.button(t("app.sign_out"), icon=":material/logout:"):
                 via_sso = common.sso_signed_in()
-                common.sign_out()
+                common.sign_out(clear_cookie=not via_sso)  # st.logout sends the browser away
                 if via_sso:
                     st.logout()  # also ends the provider's session cookie
                 st.rerun()
 
 # A phone's camera app opens `/?code=…`. A piece of furniture (M…, or anything
-# unreadable) opens its public passport; a crate or lot code is kept (across a
-# sign-in if needed) and handed to the scan page.
+# unreadable) has its public passport at `/p/M…` (the server redirects old links
+# before Streamlit sees them; this catches a link followed inside the app); a crate
+# or lot code is kept (across a sign-in if needed) and handed to the scan page.
 code = st.query_params.get("code") or ""
-passport_first = bool(code) and codes.kind_or_none(code) in (None, codes.BUILD)
-if code and not passport_first:
+if passport := old_links.passport_path(code):
+    cookies.go_to(passport)
+    cookies.apply_pending()
+    st.stop()
+if code:
     st.session_state["pending_code"] = code
     del st.query_params["code"]
 
 page = st.navigation(
     nav.shop_floor_pages()
     if shop_floor
-    else nav.pages_for(user, needs_first_admin=needs_first_admin, passport_first=passport_first),
-    position="hidden" if shop_floor or (passport_first and user is None) else "sidebar",
+    else nav.pages_for(user, needs_first_admin=needs_first_admin),
+    position="hidden" if shop_floor else "sidebar",
     # Every page shown: collapsed, the menu hides some behind Streamlit's own English
     # "View N more" button.
     expanded=True,

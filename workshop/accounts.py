@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
-from workshop import audit, passwords, throttles, typed_input
+from workshop import audit, i18n, passwords, throttles, typed_input
 from workshop.errors import (
     AuthenticationFailed,
     InvalidInput,
@@ -240,6 +240,18 @@ def set_role(
         if (user.role, user.market_id) != (role, market):
             user.role, user.market_id = role, market
             end_sign_ins(user)
+    return user
+
+
+def set_language(*, session: Session, actor: User | None, language: str) -> User:
+    """Keep the language a signed-in user chose, for all their devices (their own only)."""
+    user = session.get(User, actor.id) if actor is not None else None
+    if user is None or not user.active:
+        raise PermissionDenied()
+    if language not in i18n.LANGUAGES:
+        raise InvalidInput("error.user.unknown_language")
+    user.language = language
+    session.add(user)
     return user
 
 

@@ -64,7 +64,7 @@ import secrets
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from workshop import config
 from workshop.errors import InvalidCode, InvalidInput, WrongCodeKind
@@ -126,6 +126,8 @@ _AZERTY_TO_US_TRANS: Final = str.maketrans(dict(AZERTY_TO_US))
 
 _URL_HINT: Final = re.compile(r"[?=:&#]|^(?:https?|www)", re.IGNORECASE)
 _CODE_PARAM: Final = re.compile(r"(?:^|[?&#;/])code=([^&#\s]*)", re.IGNORECASE)
+# A piece's label holds its passport's short address, `<base>/p/M…`.
+_PASSPORT_PATH: Final = re.compile(r"/p/([^/?&#\s]+)", re.IGNORECASE)
 
 # How far a reading got before failing; the furthest one explains the error best
 # (a bad check character says more than "unexpected character '\''").
@@ -189,8 +191,21 @@ def format_code(code: str) -> str:
 
 
 def url_for(code: str) -> str:
-    """Return the URL a label's QR holds for this code."""
-    return f"{config.base_url()}/?code={_require_valid(code)}"
+    """Return the URL a label's QR holds: a piece's passport (`/p/M…`), else `/?code=…`."""
+    if _require_valid(code)[0] == BUILD:
+        return f"{config.base_url()}/p/{code}"
+    return f"{config.base_url()}/?code={code}"
+
+
+_LOCAL_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1", ""})
+
+
+def labels_point_elsewhere(reached_host: str) -> bool:
+    """True when QR codes would send phones to `localhost` (`WORKSHOP_BASE_URL` unset)
+    while this browser reached the app at another address: such labels would be wasted."""
+    base_host = (urlsplit(config.base_url()).hostname or "").lower()
+    reached = (urlsplit(f"//{reached_host.strip()}").hostname or "").lower()
+    return base_host in _LOCAL_HOSTS and reached not in _LOCAL_HOSTS
 
 
 def us_on_azerty(text: str) -> str:
@@ -252,6 +267,7 @@ def _read(text: str) -> str:
     """Read one interpretation of the text: a URL holding `code=` or a bare code."""
     if _URL_HINT.search(text):
         values = {unquote(m.group(1)) for m in _CODE_PARAM.finditer(text)}
+        values |= {unquote(m.group(1)) for m in _PASSPORT_PATH.finditer(text)}
         if not values:
             raise _Failure(_STAGE_URL, InvalidCode("error.code.url_without_code"))
         codes = {_read_bare(v) for v in values}

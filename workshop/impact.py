@@ -849,3 +849,62 @@ def public_summary(*, session: Session, today: date | None = None) -> PublicSumm
         co2e=data.co2e,
         this_year_kg=year_kg,
     )
+
+
+# --- Open data -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenDataRow:
+    """One market's month for the open-data files: kilos, crates by outcome, CO2e."""
+
+    market: str
+    month: date
+    crates: int
+    weighed_kg: float
+    estimated_kg: float
+    uncertainty_kg: float
+    crates_by_outcome: dict[Outcome, int]
+    co2e_kg: float
+
+
+@dataclass(frozen=True)
+class OpenData:
+    """Every market and month since the first pickup, and the CO2e factor with its source."""
+
+    rows: list[OpenDataRow]
+    co2e_factor: float
+    co2e_source: str
+
+
+def open_data(*, session: Session, today: date | None = None) -> OpenData:
+    """The figures per market and month anyone may reuse; refused while the public summary
+    is off (the same setting publishes both)."""
+    if not config.public_summary_enabled():
+        raise PermissionDenied("error.summary.off")
+    today = today or dates.today()
+    first = session.connection().execute(sa_select(func.min(Lot.pickup_date))).scalar_one()
+    since = date.fromisoformat(str(first)[:10]) if first else today
+    data = _compute(session, since, today, None)
+    outcomes: dict[tuple[str, date], dict[Outcome, int]] = defaultdict(
+        lambda: dict.fromkeys(WASTE_HIERARCHY, 0)
+    )
+    co2e_kg: dict[tuple[str, date], float] = defaultdict(float)
+    for row in data.outcomes:
+        outcomes[row.market, row.month][row.outcome] += row.crates
+        if row.outcome in CO2E_OUTCOMES:
+            co2e_kg[row.market, row.month] += row.kg * config.co2e_factor()
+    rows = [
+        OpenDataRow(
+            market=m.market,
+            month=m.month,
+            crates=m.crates,
+            weighed_kg=m.weighed_kg,
+            estimated_kg=m.estimated_kg,
+            uncertainty_kg=m.uncertainty_kg,
+            crates_by_outcome=outcomes[m.market, m.month],
+            co2e_kg=co2e_kg[m.market, m.month],
+        )
+        for m in sorted(data.months, key=lambda r: (r.month, r.market))
+    ]
+    return OpenData(rows, config.co2e_factor(), config.co2e_source())

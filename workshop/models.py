@@ -77,6 +77,8 @@ class User(SQLModel, table=True):
     # change, a disable or re-enable and "sign out everywhere", so that every sign-in
     # made before stops at its next page run.
     sign_in_generation: int = 0
+    # The language the user chose ("fr", "en"), on every device; None: not chosen yet.
+    language: str | None = Field(default=None, max_length=5)
 
 
 # One pickup at a market: the crates collected on one day.

@@ -15,8 +15,12 @@ indexed read, so a sign-in ends everywhere at once when:
   token would have expired, so a copy of the cookie is refused too;
 - the account is disabled.
 
-Issuing and checking never touch the browser: writing the cookie is the page's
-part (workshop/ui/cookies.py), so moving it to a server-set cookie changes nothing here.
+Issuing and checking never touch the browser. The cookie is set by the server
+(workshop/web/session.py, HttpOnly): the page that signed someone in hands the new
+token over as a one-time **ticket** (`hand_over`), sends the browser to
+`/session/start?ticket=…`, and that route takes it back (`take`) into the cookie.
+A ticket lives in this process's memory for TICKET_S seconds and opens once: Streamlit's
+sessions live in one process too, so a deployment already sends a browser to one.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import base64
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -40,6 +46,7 @@ COOKIE = "atelier_session"
 REVOKE = "sign_out_everywhere"
 VERSION = "v1"
 MAX_LENGTH = 200
+TICKET_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -161,3 +168,25 @@ def sign_out_everywhere(*, session: Session, actor: User | None, user_id: int) -
     ):
         accounts.end_sign_ins(user)
     return user
+
+
+_tickets: dict[str, tuple[float, Issued]] = {}
+_tickets_lock = threading.Lock()
+
+
+def hand_over(issued: Issued) -> str:
+    """A one-time ticket for `issued`, good for TICKET_S seconds (see `take`)."""
+    ticket = secrets.token_urlsafe(24)
+    now = time.monotonic()
+    with _tickets_lock:
+        for old in [k for k, (until, _) in _tickets.items() if until <= now]:
+            del _tickets[old]
+        _tickets[ticket] = (now + TICKET_S, issued)
+    return ticket
+
+
+def take(ticket: str | None) -> Issued | None:
+    """The token a ticket was handed over for, once; None if unknown, used or too old."""
+    with _tickets_lock:
+        until, issued = _tickets.pop(ticket or "", (0.0, None))
+    return issued if until > time.monotonic() else None

@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the real app (`streamlit run app.py`) and a headless Chromium.
+"""End-to-end fixtures: the real app (`streamlit run asgi.py`) and a headless Chromium.
 
 The app runs once per test session on a free port with its own empty SQLite
 file, so the first test sees the "create the first admin" screen. Chromium is
@@ -119,7 +119,7 @@ def app_engine(app_database: str) -> Iterator[Any]:
 
 @contextmanager
 def running_app(database_url: str, data_dir: Path, log_path: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port over `database_url`; yields its base URL."""
+    """`streamlit run asgi.py` on a free port over `database_url`; yields its base URL."""
     streamlit = Path(sys.executable).parent / "streamlit"
     if not streamlit.exists():
         pytest.fail(f"{streamlit} not found: run `make dev` first", pytrace=False)
@@ -139,7 +139,7 @@ def running_app(database_url: str, data_dir: Path, log_path: Path) -> Iterator[s
             [
                 str(streamlit),
                 "run",
-                "app.py",
+                "asgi.py",
                 "--server.headless",
                 "true",
                 "--server.address",
@@ -182,7 +182,7 @@ def running_app(database_url: str, data_dir: Path, log_path: Path) -> Iterator[s
 def app_url(
     app_database: str, artifacts: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """Base URL of `streamlit run app.py` on a free port, stopped at the end of the session."""
+    """Base URL of `streamlit run asgi.py` on a free port, stopped at the end of the session."""
     with running_app(
         app_database, tmp_path_factory.mktemp("e2e-data"), artifacts / "streamlit.log"
     ) as url:

@@ -35,14 +35,15 @@ def _lead(engine: Any) -> None:
         )
 
 
-def _wait_for_cookie(page: Any) -> dict[str, Any]:
-    # The cookie is written by the page's JavaScript a moment after the run.
+def _session_cookie(page: Any, *, present: bool) -> dict[str, Any] | None:
+    """The sign-in cookie, once the browser's trip to the server that sets (clears) it is over."""
     for _ in range(50):
-        cookies = {c["name"]: c for c in page.context.cookies()}
-        if "atelier_session" in cookies:
-            return cookies["atelier_session"]
+        cookie = {c["name"]: c for c in page.context.cookies()}.get("atelier_session")
+        if (cookie is not None) == present:
+            page.wait_for_load_state()
+            return cookie
         page.wait_for_timeout(200)
-    raise AssertionError("no sign-in cookie after 10 s")
+    raise AssertionError(f"the sign-in cookie is {'missing' if present else 'still there'}")
 
 
 def test_reload_keeps_the_sign_in_and_sign_out_ends_it(
@@ -55,9 +56,13 @@ def test_reload_keeps_the_sign_in_and_sign_out_ends_it(
     page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("heading", name="Bonjour Léa Session")).to_be_visible()
+    # Set by the server's answer (HttpOnly): the page's scripts cannot read it.
+    cookie = _session_cookie(page, present=True)
+    assert cookie is not None
     app_ready(page)
-    cookie = _wait_for_cookie(page)
-    assert cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    expect(page.get_by_role("heading", name="Bonjour Léa Session")).to_be_visible()
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert "atelier_session" not in page.evaluate("document.cookie")
     nav_link(page, "Collectes").click()
     expect(page.get_by_role("heading", name="Collectes", exact=True)).to_be_visible()
 
@@ -66,15 +71,17 @@ def test_reload_keeps_the_sign_in_and_sign_out_ends_it(
     expect(page.get_by_role("heading", name="Collectes", exact=True)).to_be_visible()
     no_traceback(page)
     shot("session-after-reload")
+    # A new tab shares no Streamlit session with this one: only the cookie signs it in.
+    tab = page.context.new_page()
+    tab.goto("/")
+    app_ready(tab)
+    expect(tab.get_by_role("heading", name="Bonjour Léa Session")).to_be_visible()
+    tab.close()
 
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    _session_cookie(page, present=False)  # cleared by the server's answer
     app_ready(page)
-    for _ in range(50):  # the cookie is cleared by the page's JavaScript, a moment later
-        if "atelier_session" not in {c["name"] for c in page.context.cookies()}:
-            break
-        page.wait_for_timeout(200)
-    assert "atelier_session" not in {c["name"] for c in page.context.cookies()}
     page.reload()
     app_ready(page)
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()

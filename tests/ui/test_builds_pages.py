@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests import factories
 from tests.conftest import APP
-from tests.ui.conftest import open_page, page_alone, scan, start, texts
+from tests.ui.conftest import open_page, scan, start, texts
 from workshop import builds, codes, db
 from workshop.models import BuildStatus, Design, Role
 
@@ -194,61 +194,21 @@ def _visitor(code: str, lang: str | None = None) -> AppTest:
     return at.run()
 
 
-def test_passport_for_a_signed_out_visitor(ui):
-    lead = factories.user(ui, Role.lead, display_name="Léa Martin")
-    build = _finished_piece(ui, lead)
-    at = _visitor(build.code)
-    assert not at.exception
-    assert texts(at.title) == ["Étagère 3 cagettes"]
-    page = " ".join(texts(at.markdown))
-    assert "Fabriqué avec 3 cagettes collectées sur les marchés" in page
-    assert "3 au Marché Davout, 6 mai 2026" in page
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Déchets de marché évités"] == "3,6\u00a0kg"
-    assert "ADEME" in " ".join(texts(at.caption))
-    # No personal data: not the lead's name, nor any sign-in form.
-    assert "Léa" not in str(at) and not at.text_input
-
-
-def test_passport_of_a_piece_in_progress_in_english(ui):
-    lead = factories.user(ui, Role.lead)
-    build = factories.build(ui, lead)
-    [crate] = factories.crates_in_stock(ui, lead, 1)
-    factories.attach(ui, lead, build, crate)
-    at = _visitor(codes.url_for(build.code), lang="en")
-    assert texts(at.info) == ["Being made."]
-
-
-def test_passport_of_a_planned_piece_is_the_neutral_not_found(ui):
-    """Only planned (its label maybe printed ahead): the same page as an unknown code."""
-    lead = factories.user(ui, Role.lead)
-    build = factories.build(ui, lead)
-    planned, unknown = _visitor(build.code), _visitor(codes.mint("M"))
-    assert not planned.exception
-    assert texts(planned.title) == texts(unknown.title) == ["Meuble introuvable"]
-    assert texts(planned.markdown) == texts(unknown.markdown)
-
-
-def test_passport_of_a_sole_makers_piece_names_them_but_not_their_hours(ui):
-    lead = factories.user(ui, Role.lead)
-    build = _finished_piece(ui, lead)
-    factories.maker(ui, lead, build, "Awa", 150, consent=True)
-    at = _visitor(build.code)
-    assert not at.exception
-    assert "Avec : Awa." in texts(at.markdown)
-    hours = next(m for m in at.metric if m.label == "Heures de formation")
-    assert hours.value == "non publiées" and "2,5" not in str(at)
-    assert hours.help.startswith("Moins de trois personnes")
-
-
-def test_passport_not_found_is_neutral(ui):
+def test_a_piece_s_old_link_opened_in_the_app_goes_to_its_passport(ui):
+    """`/?code=M…` (labels printed before `/p/M…`): the browser is sent to the plain page."""
     lead = factories.user(ui, Role.lead)
     [crate] = factories.crates_in_stock(ui, lead, 1)
-    unknown = _visitor(codes.mint("M"))
-    garbage = _visitor("<script>alert(1)</script>")
-    for at in (unknown, garbage):
+    build = _finished_piece(ui, lead)
+    for text, path in (
+        (build.code, f"/p/{build.code}"),
+        (codes.url_for(build.code), f"/p/{build.code}"),
+        (codes.mint("M"), None),
+        ("<script>alert(1)</script>", "/p/%3Cscript%3Ealert%281%29%3C%2Fscript%3E"),
+    ):
+        at = _visitor(text)
         assert not at.exception
-        assert texts(at.title) == ["Meuble introuvable"]
+        assert at.session_state["went_to"] == (path or f"/p/{text}")
+        assert not at.title  # nothing of the app is drawn
     # A crate code is not a passport: a signed-out visitor is asked to sign in.
     assert texts(_visitor(crate).title) == ["Connexion"]
 
@@ -294,9 +254,3 @@ def test_design_photo_upload(ui, tmp_path, monkeypatch):
     at.file_uploader[0].upload("etagere.jpg", factories.jpeg((1200, 900)), "image/jpeg").run()
     assert texts(at.success) == ["Photo enregistrée."]
     assert len(at.get("image")) == 1
-
-
-def test_passport_page_alone_without_a_code_is_neutral(ui):
-    at = page_alone("passport.py", None)
-    assert not at.exception
-    assert texts(at.title) == ["Meuble introuvable"]

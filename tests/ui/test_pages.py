@@ -377,3 +377,20 @@ def test_admin_signs_a_user_out_everywhere(ui):
     assert texts(at.success) == ["lea est déconnecté·e de tous ses appareils."]
     with db.read_session(ui) as session:
         assert signin_tokens.user_for(session=session, token=token) is None
+
+
+def test_the_chosen_language_follows_a_signed_in_user_to_other_devices(ui):
+    """Issue 13, point 13: chosen once, English on the next device too."""
+    lead = factories.user(ui, Role.lead, display_name="Léa")
+    at = start(lead)
+    at.selectbox(key="lang").set_value("en").run()
+    assert texts(at.title) == ["Hello Léa"]
+    with db.read_session(ui) as session:
+        assert session.get(User, lead.id).language == "en"
+    assert texts(start(lead).title) == ["Hello Léa"]  # another browser: still English
+
+
+def test_a_visitor_s_language_is_kept_by_the_server(ui):
+    at = start()
+    at.selectbox(key="lang").set_value("en").run()
+    assert at.session_state["went_to"] == "/session/language?set=en&next=%2F"

@@ -12,15 +12,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from tests import factories
-from tests.conftest import APP
-from tests.ui.conftest import open_page, scan, start, texts
+from tests.ui.conftest import open_page, scan, start
 from workshop import codes, db, hours
-from workshop.models import BuildStatus, Design, Market, Role, Trainee, User
+from workshop.models import Design, Market, Role, Trainee, User
 from workshop.ui import nav
-from workshop.ui.common import plain, public_text
+from workshop.ui.common import plain
 
 SCRIPT = "<script>alert(1)</script>"
 MARKDOWN = "**gras** [lien](http://x)"
@@ -125,17 +123,6 @@ def can_open(user: User, spec: nav.PageSpec) -> bool:
     from workshop.accounts import can
 
     return spec.permission is None or can(user, spec.permission)
-
-
-def test_passport_shows_the_design_name_as_plain_text(hostile, ui):
-    users, build = hostile
-    factories.set_build_status(ui, users[Role.lead], build, BuildStatus.in_progress)  # public
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params["code"] = build.code
-    at.run()
-    assert not at.exception
-    assert raw_markup(at) == []
-    assert public_text(f"Banc {HOSTILE}") in texts(at.title)  # its "http://x" no link either
 
 
 @pytest.mark.parametrize("text", [HOSTILE, LONG, f"C-{MARKDOWN}"])

@@ -272,3 +272,18 @@ def test_market_manager_cannot_scan(ui):
         open_page(at, "scan.py")
     with pytest.raises(ValueError):
         open_page(at, "labels.py")
+
+
+def test_labels_pointing_to_localhost_are_announced_before_printing(ui, monkeypatch):
+    """Issue 13, point 10: 240 labels pointing to localhost are a wasted sheet."""
+    from workshop.ui import common
+
+    lead = factories.user(ui, Role.lead)
+    factories.lot(ui, lead, counts=(10,))
+    monkeypatch.delenv("WORKSHOP_BASE_URL", raising=False)
+    monkeypatch.setattr(common, "reached_host", lambda: "192.168.1.20:8501")
+    at = open_page(start(lead), "labels.py")
+    [warning] = texts(at.warning)
+    assert "http://localhost:8501" in warning and "192.168.1.20:8501" in warning
+    monkeypatch.setenv("WORKSHOP_BASE_URL", "http://192.168.1.20:8501")
+    assert texts(open_page(start(lead), "labels.py").warning) == []

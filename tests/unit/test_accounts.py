@@ -238,3 +238,15 @@ def test_bidirectional_controls_are_taken_out_of_a_display_name(engine):
         role=Role.lead,
     )
     assert made.display_name == "Camille D."
+
+
+def test_a_user_keeps_the_language_they_chose(engine):
+    lead = factories.user(engine, Role.lead)
+    assert lead.language is None
+    factories.write(engine, accounts.set_language, actor=lead, language="en")
+    with db.read_session(engine) as session:
+        assert session.get(User, lead.id).language == "en"
+    with factories.unchanged(engine):
+        factories.refused(
+            engine, "error.user.unknown_language", accounts.set_language, actor=lead, language="de"
+        )

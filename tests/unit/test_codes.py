@@ -64,9 +64,21 @@ def test_printed_form_and_url() -> None:
 
 def test_url_uses_the_configured_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WORKSHOP_BASE_URL", "https://atelier.example.org/")
-    code = mint("M")
+    code = mint("L")
     assert url_for(code) == f"https://atelier.example.org/?code={code}"
     assert parse(url_for(code)) == code
+
+
+def test_a_piece_s_url_is_its_passport_s_short_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKSHOP_BASE_URL", "https://atelier.example.org/")
+    code = mint("M")
+    assert url_for(code) == f"https://atelier.example.org/p/{code}"
+    # A lead scanning the piece's label (on any keyboard layout) gets its code back.
+    assert parse(url_for(code)) == code
+    assert parse(codes.us_on_azerty(url_for(code) + "\r\n")) == code
+    assert parse(f"https://atelier.example.org/p/{code}?lang=en") == code
+    with pytest.raises(InvalidCode):
+        parse("https://atelier.example.org/p/M1234")
 
 
 def _code(kind: str, payload: str) -> str:
@@ -295,3 +307,25 @@ def test_any_text_gives_a_valid_code_or_a_domain_error(text: str) -> None:
 def test_expect_must_be_a_kind() -> None:
     with pytest.raises(InvalidInput):
         parse(mint("C"), expect="X")
+
+
+@pytest.mark.parametrize(
+    ("base", "reached", "wasted"),
+    [
+        (None, "192.168.1.20:8501", True),  # WORKSHOP_BASE_URL unset: localhost
+        ("http://localhost:8600", "atelier.example.org", True),
+        (None, "localhost:8501", False),
+        (None, "127.0.0.1:8501", False),
+        (None, "[::1]:8501", False),
+        (None, "", False),  # no browser: nothing to compare
+        ("https://atelier.example.org", "192.168.1.20:8501", False),
+    ],
+)
+def test_labels_pointing_to_localhost_are_caught(
+    monkeypatch: pytest.MonkeyPatch, base: str | None, reached: str, wasted: bool
+) -> None:
+    if base is None:
+        monkeypatch.delenv("WORKSHOP_BASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("WORKSHOP_BASE_URL", base)
+    assert codes.labels_point_elsewhere(reached) is wasted

@@ -422,6 +422,10 @@ def _sign_out_other(w: World, _: User) -> dict[str, Any]:
     return {"user_id": w.target_user().id}
 
 
+def _language(w: World, _: User) -> dict[str, Any]:
+    return {"language": "en"}
+
+
 def _sign_out_self(_w: World, actor: User) -> dict[str, Any]:
     return {"user_id": actor.id}
 
@@ -550,6 +554,14 @@ CASES = [
         special="anyone may sign themself out everywhere",
         allowed=lambda role: True,
     ),
+    Case(
+        "accounts.set_language",
+        Permission.manage_users,
+        _language,
+        scenario="oneself",
+        special="anyone signed in keeps their own language",
+        allowed=lambda role: True,
+    ),
     # backup
     Case("backup.create_backup", Permission.backup, _create_backup),
 ]
@@ -576,6 +588,7 @@ def test_special_rules_say_who_may():
     expected = {
         "hours.record_hours[the trainee's own record]": {Role.admin, Role.lead, Role.trainee},
         "signin_tokens.sign_out_everywhere[oneself]": set(Role),
+        "accounts.set_language[oneself]": set(Role),
     }
     got = {c.id: {r for r in Role if c.may(r)} for c in CASES if c.allowed is not None}
     assert got == expected

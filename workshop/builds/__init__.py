@@ -46,10 +46,12 @@ from workshop.builds.passport import (
 from workshop.builds.photos import (
     MAX_PHOTO_BYTES,
     PHOTO_MAX_SIDE,
+    SmallPhoto,
     add_photo,
     list_photos,
     photo_bytes,
     set_design_photo,
+    small_photo,
     stored_photo,
 )
 
@@ -90,6 +92,8 @@ __all__ = [
     "list_photos",
     "set_design_photo",
     "stored_photo",
+    "SmallPhoto",
+    "small_photo",
     # passport
     "CrateOrigin",
     "MarketShare",

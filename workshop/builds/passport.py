@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlmodel import Session, col, func, select
 
@@ -41,6 +42,7 @@ class CrateOrigin:
     pickup_date: date
     lot_code: str
     kg: float
+    added_at: datetime | None = None  # when it was scanned into the build
 
 
 def _unit_kg(lot: Lot, kind: CrateKind) -> float:
@@ -53,7 +55,9 @@ def _unit_kg(lot: Lot, kind: CrateKind) -> float:
 def crate_origins(*, session: Session, build_id: int) -> list[CrateOrigin]:
     """The crates of a build with their market, pickup date and weight, in scan order."""
     rows = session.exec(
-        select(Crate, CrateKind, Lot, Market.name)
+        select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
+            Crate, CrateKind, Lot, Market.name, BuildCrate.added_at
+        )
         .join(BuildCrate, col(BuildCrate.crate_id) == Crate.id)
         .join(CrateKind, col(CrateKind.id) == Crate.crate_kind_id)
         .join(Lot, col(Lot.id) == Crate.lot_id)
@@ -69,8 +73,9 @@ def crate_origins(*, session: Session, build_id: int) -> list[CrateOrigin]:
             pickup_date=lot.pickup_date,
             lot_code=lot.code,
             kg=_unit_kg(lot, kind),
+            added_at=added_at,
         )
-        for crate, kind, lot, market in rows
+        for crate, kind, lot, market, added_at in rows
     ]
 
 
@@ -103,6 +108,13 @@ class Passport:
     training_hours: float | None
     programmes: list[Programme]
     makers: list[str]  # first names of trainees who agreed to be named
+    # The last time anything shown here was written (the HTTP page's Last-Modified).
+    changed_at: datetime | None = None
+
+    @property
+    def photo_path(self) -> str:
+        """The stored photo to show: the piece's own, else its design's catalogue photo ("")."""
+        return self.photo.path if self.photo else self.design.photo
 
     @property
     def finished(self) -> bool:
@@ -121,10 +133,14 @@ def public_passport(*, session: Session, text: str) -> Passport:
         code = codes.parse(text, expect="M")
     except InvalidInput:
         raise NotFound("error.passport.not_found") from None
-    build = session.exec(select(Build).where(Build.code == code)).first()
-    design = session.get(Design, build.design_id) if build else None
-    if build is None or design is None or build.status == BuildStatus.planned:
+    found = session.exec(
+        select(Build, Design)
+        .join(Design, col(Design.id) == Build.design_id)
+        .where(Build.code == code)
+    ).first()
+    if found is None or found[0].status == BuildStatus.planned:
         raise NotFound("error.passport.not_found")
+    build, design = found
     origins = crate_origins(session=session, build_id=build.id or 0)
     shares: dict[str, list[date]] = {}
     for origin in origins:
@@ -132,8 +148,10 @@ def public_passport(*, session: Session, text: str) -> Passport:
     kg = sum(o.kg for o in origins)
     work = _approved_work(session=session, build_id=build.id or 0)
     hours, programmes, makers = _training_of(work)
-    people = len({trainee.id for _, trainee, _ in work})
+    people = len({w.trainee.id for w in work})
     first_photo = list_photos(session=session, build_id=build.id or 0)[:1]
+    moments: list[datetime | None] = [build.created_at, *(p.created_at for p in first_photo)]
+    moments += [o.added_at for o in origins] + [w.reviewed_at for w in work]
     return Passport(
         code=build.code,
         status=build.status,
@@ -152,6 +170,7 @@ def public_passport(*, session: Session, text: str) -> Passport:
         training_hours=hours if people >= MIN_MAKERS_FOR_HOURS else None,
         programmes=programmes,
         makers=makers,
+        changed_at=max(m for m in moments if m is not None),
     )
 
 
@@ -163,10 +182,17 @@ def training(*, session: Session, build_id: int) -> tuple[float, list[Programme]
     return _training_of(_approved_work(session=session, build_id=build_id))
 
 
-def _approved_work(*, session: Session, build_id: int) -> list[tuple[int, Trainee, Programme]]:
-    """Minutes, trainee and programme of every approved hour entry in a build."""
+class _Work(NamedTuple):
+    minutes: int
+    trainee: Trainee
+    programme: Programme
+    reviewed_at: datetime | None
+
+
+def _approved_work(*, session: Session, build_id: int) -> list[_Work]:
+    """Minutes, trainee, programme and approval time of every approved hour entry in a build."""
     rows = session.exec(
-        select(HourEntry.minutes, Trainee, Programme)
+        select(HourEntry.minutes, Trainee, Programme, HourEntry.reviewed_at)
         .join(Trainee, col(Trainee.id) == HourEntry.trainee_id)
         # The programme the hours were worked under (the trainee's for older rows).
         .join(
@@ -175,20 +201,20 @@ def _approved_work(*, session: Session, build_id: int) -> list[tuple[int, Traine
         )
         .where(HourEntry.build_id == build_id, HourEntry.status == HourStatus.approved)
     ).all()
-    return [(minutes, trainee, programme) for minutes, trainee, programme in rows]
+    return [_Work(*row) for row in rows]
 
 
-def _training_of(
-    work: list[tuple[int, Trainee, Programme]],
-) -> tuple[float, list[Programme], list[str]]:
-    programmes = {programme.id: programme for _, _, programme in work}
+def _training_of(work: list[_Work]) -> tuple[float, list[Programme], list[str]]:
+    programmes = {w.programme.id: w.programme for w in work}
     makers = {
-        trainee.display_name.split()[0]
-        for _, trainee, _ in work
-        if trainee.consent_name and trainee.anonymised_at is None and trainee.display_name.strip()
+        w.trainee.display_name.split()[0]
+        for w in work
+        if w.trainee.consent_name
+        and w.trainee.anonymised_at is None
+        and w.trainee.display_name.strip()
     }
     return (
-        sum(minutes for minutes, _, _ in work) / 60,
+        sum(w.minutes for w in work) / 60,
         sorted(programmes.values(), key=lambda p: p.name),
         sorted(makers),
     )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import uuid
+from dataclasses import dataclass
+from functools import lru_cache
 
 from PIL import Image, ImageOps
 from PIL.JpegImagePlugin import JpegImageFile
@@ -22,6 +24,10 @@ from workshop.qr_photos import open_picture
 
 MAX_PHOTO_BYTES = 25 * 1024 * 1024
 PHOTO_MAX_SIDE = 1600  # px; a phone screen never needs more, and it keeps files < 1 MB
+# The public passport's photo: wide enough for a phone held upright (390 CSS px at 1.5x),
+# small enough that the whole page stays under 60 KB on a slow connection.
+SMALL_SIDE = 600
+SMALL_QUALITY = 70
 
 
 def _resized_jpeg(data: bytes) -> bytes:
@@ -97,6 +103,37 @@ def stored_photo(relative: str) -> bytes | None:
         return None
     path = config.photos_dir() / relative
     return path.read_bytes() if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class SmallPhoto:
+    """A stored photo made small for the public page, with its size in pixels."""
+
+    jpeg: bytes
+    width: int
+    height: int
+
+
+@lru_cache(maxsize=256)
+def _small(relative: str, modified_ns: int) -> SmallPhoto:
+    # Keyed on the file's modification time: a replaced photo is made small again.
+    with Image.open(config.photos_dir() / relative) as image:
+        image.draft("RGB", (SMALL_SIDE, SMALL_SIDE))
+        image.thumbnail((SMALL_SIDE, SMALL_SIDE))
+        small = image.convert("RGB")
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=SMALL_QUALITY, optimize=True, progressive=True)
+    return SmallPhoto(out.getvalue(), small.width, small.height)
+
+
+def small_photo(relative: str) -> SmallPhoto | None:
+    """A stored photo at most SMALL_SIDE px a side (cached), or None if it is gone or unreadable."""
+    if not relative:
+        return None
+    try:
+        return _small(relative, (config.photos_dir() / relative).stat().st_mtime_ns)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
 
 
 def photo_bytes(photo: BuildPhoto) -> bytes | None:

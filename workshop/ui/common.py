@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from string import Template
 from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -19,6 +20,7 @@ from workshop.errors import DatabaseUnavailable, DomainError
 from workshop.impact import Co2e
 from workshop.models import CrateKind, Design, User
 from workshop.ui import cookies
+from workshop.web import render
 
 T = TypeVar("T")
 
@@ -139,11 +141,40 @@ _PAGE_CSS = Template("""<style>
 
 
 def lang() -> str:
-    """The language chosen in this browser session (French by default)."""
+    """The language of this browser session: `?lang=`, else the one chosen on this device
+    (the server-set cookie), else the workshop's default (French)."""
     if "lang" not in st.session_state:
-        wanted = st.query_params.get("lang", config.default_language())
-        st.session_state["lang"] = wanted if wanted in i18n.LANGUAGES else "fr"
+        try:
+            kept = st.context.cookies.get(render.LANG_COOKIE)
+        except (AttributeError, RuntimeError):  # no browser (e.g. a test runner)
+            kept = None
+        wanted = [st.query_params.get("lang"), kept, config.default_language()]
+        st.session_state["lang"] = next((w for w in wanted if w in i18n.LANGUAGES), "fr")
     return str(st.session_state["lang"])
+
+
+_LANG_OF = "lang_of_user"
+
+
+def use_language_of(user: User | None) -> None:
+    """Once per sign-in, the language the signed-in user chose (on any device) wins."""
+    if user is not None and user.language and st.session_state.get(_LANG_OF) != user.id:
+        st.session_state["lang"] = user.language
+    if user is not None:
+        st.session_state[_LANG_OF] = user.id
+
+
+def language_chosen() -> None:
+    """The language picker's callback: kept for the user's devices, or this browser's."""
+    chosen = lang()
+    if (user := current_user()) is not None:
+        act(accounts.set_language, actor=user, language=chosen)
+        return
+    try:
+        here = urlsplit(st.context.url or "/").path or "/"
+    except (AttributeError, RuntimeError):
+        here = "/"
+    cookies.go_to("/session/language?" + urlencode({"set": chosen, "next": here}))
 
 
 def t(key: str, **params: Any) -> str:
@@ -216,17 +247,23 @@ def current_user() -> User | None:
 
 
 def _forget_sign_in() -> None:
-    """This session is signed out: the token, the device's cookie, and the cookie sent at
-    the session's start (ignored from now on)."""
+    """This session is signed out: the token, and the cookie sent at the session's start
+    (ignored from now on; its token is refused anyway once ended)."""
     st.session_state.pop(TOKEN, None)
-    if st.session_state.pop("user_id", None) is not None or not st.session_state.get("signed_out"):
-        cookies.forget()
+    st.session_state.pop("user_id", None)
     st.session_state.pop("via_sso", None)
     st.session_state["signed_out"] = True
 
 
+def _back_after_sign_in() -> str:
+    """Where the browser comes back after its cookie is set: the scanned code kept, if any."""
+    pending = st.session_state.get("pending_code")
+    return "/?" + urlencode({"code": pending}) if isinstance(pending, str) and pending else "/"
+
+
 def sign_in_as(user: User, *, remember: bool = True) -> None:
-    """Sign this browser session in with a new token, and (`remember`) keep it in a cookie."""
+    """Sign this browser session in with a new token, and (`remember`) keep it in a cookie
+    (the browser goes to the server for it and comes back: a new page load)."""
     issued = act(signin_tokens.issue, user=user)
     if issued is None:
         return
@@ -234,14 +271,19 @@ def sign_in_as(user: User, *, remember: bool = True) -> None:
     st.session_state["user_id"] = user.id
     st.session_state.pop("signed_out", None)
     if remember:
-        cookies.remember(issued.token, issued.lifetime_s)
+        cookies.remember(issued, _back_after_sign_in())
 
 
-def sign_out() -> None:
-    """Sign out here: the token is ended for good (a copy of the cookie too), and forgotten."""
+def sign_out(*, clear_cookie: bool = True) -> None:
+    """Sign out here: the token is ended for good (a copy of the cookie too), and forgotten;
+    `clear_cookie` also has the server clear the device's cookie (a new page load)."""
     if token := st.session_state.get(TOKEN):
         act(signin_tokens.end, token=token)
     _forget_sign_in()
+    # Always: a browser that Streamlit reconnected to its old session after the trip
+    # to /session/start shows no cookie in st.context, yet holds one.
+    if clear_cookie:
+        cookies.forget()
 
 
 def sso_configured() -> bool:
@@ -295,6 +337,14 @@ def page_user(permission: Permission | None = None) -> User:
         st.stop()
         raise AssertionError  # unreachable: st.stop() ends the run
     return user
+
+
+def reached_host() -> str:
+    """The address (host[:port]) this browser reached the app at ("" without a browser)."""
+    try:
+        return str(st.context.headers.get("host") or "")
+    except (AttributeError, RuntimeError, KeyError):
+        return ""
 
 
 def plain(text: str) -> str:

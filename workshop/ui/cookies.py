@@ -1,45 +1,57 @@
-"""The sign-in cookie: written and cleared in the browser by a tiny component.
+"""The sign-in cookie, from the page's side: the server sets and clears it (HttpOnly).
 
-Streamlit reads cookies (`st.context.cookies`) but has no call to set one, so a
-few lines of JavaScript do it. Set from JavaScript, the cookie cannot be
-HttpOnly; it is SameSite=Strict, Secure on HTTPS, holds only a signed token
-(workshop/signin_tokens.py), and no page renders user text as HTML. The cookie is
-only read when a browser session starts; the token is then kept in the session
-and checked on every run (common.current_user), and signing out ends it on the
-server too, so a copy of the cookie is worth nothing after that.
+Streamlit reads cookies (`st.context.cookies`, sent with the websocket) but cannot set
+one, and a cookie written by JavaScript cannot be HttpOnly. So after a sign-in the
+page hands the token over as a one-time ticket and sends the browser to
+`/session/start?ticket=…` (workshop/web/session.py), which answers with the cookie and
+a redirect back; signing out sends it to `/session/end`. The browser is sent there by
+Streamlit's own redirect message, the one `st.login` and `st.logout` use: no script of
+ours runs in the page.
 """
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import streamlit as st
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from workshop import signin_tokens
 
-_JS = """
-export default function(component) {
-  const { data } = component;
-  if (!data || !data.name) { return; }
-  const secure = window.location.protocol === "https:" ? "; Secure" : "";
-  const base = "; Path=/; SameSite=Strict" + secure;
-  if (data.clear) {
-    document.cookie = data.name + "=; Max-Age=0" + base;
-  } else if (data.token) {
-    document.cookie = data.name + "=" + data.token + "; Max-Age=" + data.max_age + base;
-  }
-}
-"""
-_component = st.components.v2.component("atelier_cookie", js=_JS)
-_PENDING = "cookie_pending"
+_PENDING = "go_to_pending"
 
 
-def remember(token: str, max_age: int) -> None:
-    """Write the sign-in cookie on the next page run."""
-    st.session_state[_PENDING] = {"name": signin_tokens.COOKIE, "token": token, "max_age": max_age}
+def go_to(path: str) -> None:
+    """Send the browser to a path of this site (a full page load) at the next `apply_pending`."""
+    st.session_state[_PENDING] = path
+
+
+def apply_pending() -> None:
+    """Send the browser where `go_to` said (call once per page run, early in app.py).
+
+    Not at once: a message queued just before `st.rerun()` is dropped with the
+    interrupted run's output, so it goes out with the run that follows.
+    """
+    path = st.session_state.pop(_PENDING, None)
+    ctx = get_script_run_ctx()
+    if path is None or ctx is None:  # nothing to do, or no page run
+        return
+    message = ForwardMsg()
+    message.auth_redirect.url = path
+    ctx.enqueue(message)
+    st.session_state["went_to"] = path  # what the browser was sent to (read by the tests)
+
+
+def remember(issued: signin_tokens.Issued, back_to: str = "/") -> None:
+    """Have the server set the sign-in cookie for `issued`, then come back to `back_to`."""
+    ticket = signin_tokens.hand_over(issued)
+    go_to("/session/start?" + urlencode({"ticket": ticket, "next": back_to}))
 
 
 def forget() -> None:
-    """Clear the sign-in cookie on the next page run."""
-    st.session_state[_PENDING] = {"name": signin_tokens.COOKIE, "clear": True}
+    """Have the server clear the sign-in cookie, then come back to the home page."""
+    go_to("/session/end?" + urlencode({"next": "/"}))
 
 
 def token() -> str | None:
@@ -48,9 +60,3 @@ def token() -> str | None:
         return st.context.cookies.get(signin_tokens.COOKIE)
     except (AttributeError, RuntimeError):  # no browser (e.g. a test runner)
         return None
-
-
-def apply_pending() -> None:
-    """Send a pending cookie change to the browser (call once per page run)."""
-    if pending := st.session_state.get(_PENDING):
-        _component(key="atelier_cookie", data=pending, height=0)

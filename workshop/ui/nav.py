@@ -74,8 +74,6 @@ SIGNED_IN_PAGES = (
 )
 SIGN_IN = PageSpec("sign_in.py", "nav.sign_in", ":material/login:", None)
 FIRST_ADMIN = PageSpec("first_admin.py", "nav.first_admin", ":material/person_add:", None)
-# Open to everyone (no sign-in), reached through a piece's QR code, not the menu.
-PASSPORT = PageSpec("passport.py", "nav.passport", ":material/badge:", None)
 # The workshop's public totals: listed for everyone, signed in or not, when the setting is on.
 SUMMARY = PageSpec("summary.py", "nav.summary", ":material/public:", None)
 
@@ -152,15 +150,12 @@ def _sections(pages: list[tuple[PageSpec, st.Page]]) -> dict[str, list[st.Page]]
     return grouped
 
 
-def pages_for(
-    user: User | None, *, needs_first_admin: bool, passport_first: bool = False
-) -> dict[str, list[st.Page]]:
-    """The navigation of `visible_specs` by area, plus the hidden passport; no other URL opens."""
+def pages_for(user: User | None, *, needs_first_admin: bool) -> dict[str, list[st.Page]]:
+    """The navigation of `visible_specs` by area; no other URL opens (the public passport
+    is a plain HTTP page, workshop/web/passport.py)."""
     specs = visible_specs(user, needs_first_admin=needs_first_admin)
-    first = None if passport_first else landing(user, specs)
-    pages = [(spec, _page(spec, default=spec is first)) for spec in specs]
-    pages.insert(0, (PASSPORT, _page(PASSPORT, default=passport_first, hidden=True)))
-    return _sections(pages)
+    first = landing(user, specs)
+    return _sections([(spec, _page(spec, default=spec is first)) for spec in specs])
 
 
 def shop_floor_pages() -> list[st.Page]:

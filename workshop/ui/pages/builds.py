@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from workshop import builds, codes, config, dates, i18n, labels
+from workshop import builds, codes, dates, i18n, labels
 from workshop.accounts import Permission, can
 from workshop.models import BuildStatus
 from workshop.ui import common, nav, tables
@@ -110,7 +110,7 @@ if build.status == BuildStatus.planned:
 else:
     st.link_button(
         t("builds.open_passport"),
-        f"{config.base_url()}/?code={build.code}",
+        codes.url_for(build.code),
         icon=":material/public:",
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workshop import codes, crates, i18n, labels, pickups
+from workshop import codes, config, crates, i18n, labels, pickups
 from workshop.accounts import Permission
 from workshop.errors import DomainError
 from workshop.ui import common
@@ -16,6 +16,11 @@ user = common.page_user(Permission.pickups)
 lang = common.lang()
 st.title(t("labels.title"))
 common.show_flash()
+if codes.labels_point_elsewhere(common.reached_host()):  # before anything is printed
+    st.warning(
+        t("labels.base_url_local", base=config.base_url(), reached=common.reached_host()),
+        icon=":material/warning:",
+    )
 
 with common.reading() as session:
     rows = pickups.recent_pickups(session=session, actor=user)

@@ -46,7 +46,7 @@ if not st.session_state.get(nav.SHOP_FLOOR_KEY):
     st.write(t("shop.explain"))
     if st.button(t("shop.turn_on"), type="primary", icon=":material/tablet:"):
         st.session_state[nav.SHOP_FLOOR_KEY] = True
-        common.sign_out()
+        common.sign_out(clear_cookie=False)  # its token is ended; a page load would end the mode
         st.rerun()
     st.stop()
 
