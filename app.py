@@ -13,6 +13,7 @@ st.set_page_config(
 )
 
 engine = common.engine()
+common.forget_refused_numbers()
 common.freeze_startup_objects()
 with common.reading() as session:
     needs_first_admin = accounts.user_count(session=session) == 0

@@ -83,6 +83,12 @@ def fmt_number(value: float | int, lang: str = DEFAULT_LANGUAGE, decimals: int =
     return format_decimal(value, format=pattern, locale=_LOCALES.get(lang, "fr_FR"))
 
 
+def fmt_field(value: float | int, lang: str = DEFAULT_LANGUAGE, decimals: int | None = None) -> str:
+    """A number as a field shows it: `decimals` fixed (`1,20`), or up to 3 when None."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "" if decimals == 0 else ".###")
+    return format_decimal(value, format=pattern, locale=_LOCALES.get(lang, "fr_FR"))
+
+
 def fmt_kg(value: float, lang: str = DEFAULT_LANGUAGE) -> str:
     """Kilograms with one decimal below 100 kg, whole kilos above."""
     decimals = 1 if abs(value) < 100 else 0

@@ -178,7 +178,7 @@ def test_designs_page(ui):
     at = open_page(start(lead), "designs.py")
     assert at.dataframe[0].value.shape[0] == 5
     at.text_input[0].input("Tabouret")
-    at.number_input[0].set_value(2)
+    next(f for f in at.text_input if (f.key or "").endswith("_crates")).input("2")
     _button(at, "Enregistrer").click().run()
     assert texts(at.success) == ["Modèle « Tabouret » enregistré."]
     at.text_input[0].input("")

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from workshop import accounts, config, db, i18n, signin_tokens, startup
 from workshop.accounts import Permission, can
-from workshop.errors import DatabaseUnavailable, DomainError
+from workshop.errors import DatabaseUnavailable, DomainError, InvalidInput, Unlikely
 from workshop.impact import Co2e
 from workshop.models import CrateKind, Design, User
 from workshop.ui import cookies
@@ -107,14 +107,83 @@ def reading() -> Iterator[Session]:
         yield session
 
 
-def act(action: Callable[..., T], **kwargs: Any) -> T | None:
-    """Run one domain write in one transaction; show its error and return None if it fails."""
+# Number fields (ui/numbers.py) that could not be read in this run: nothing is written then.
+REFUSED_NUMBERS = "refused_numbers"
+
+
+def forget_refused_numbers() -> None:
+    """At the start of each run: no number field has been refused yet."""
+    st.session_state[REFUSED_NUMBERS] = {}
+
+
+def refuse_number(key: str, err: InvalidInput) -> None:
+    """The number field `key` holds text that is not a number: `act` writes nothing."""
+    st.session_state.setdefault(REFUSED_NUMBERS, {})[key] = err.key
+
+
+def act(action: Callable[..., T], *, confirm_as: str | None = None, **kwargs: Any) -> T | None:
+    """Run one domain write in one transaction; show its error and return None if it fails.
+
+    Nothing is written while a number field of this run was refused. With `confirm_as`,
+    an `Unlikely` value is kept to be confirmed: `confirmed(confirm_as)` then shows the
+    warning and its button, and the page calls again with `confirmed=True`."""
+    if st.session_state.get(REFUSED_NUMBERS):
+        st.error(t("error.number.refused"), icon=":material/error:")
+        return None
     try:
         with db.write_session(engine()) as session:
-            return action(session=session, **kwargs)
+            result = action(session=session, **kwargs)
+    except Unlikely as err:
+        if confirm_as is None:
+            show_error(err)
+            return None
+        st.session_state[_confirm_key(confirm_as)] = (err.key, err.params, _fingerprint(kwargs))
+        st.rerun()
     except DomainError as err:
         show_error(err)
         return None
+    if confirm_as is not None:
+        st.session_state.pop(_confirm_key(confirm_as), None)
+    return result
+
+
+def _confirm_key(name: str) -> str:
+    return f"confirm__{name}"
+
+
+def _fingerprint(kwargs: dict[str, Any]) -> str:
+    # What was refused: a confirmation holds for those very values, not for changed ones.
+    # (`actor` is the signed-in user, the same on every run.)
+    return repr(sorted((k, repr(v)) for k, v in kwargs.items() if k not in ("confirmed", "actor")))
+
+
+def confirmed(name: str, **kwargs: Any) -> bool:
+    """Show the pending warning of `act(confirm_as=name)` with its button; True when the
+    person confirms the very values (`kwargs`, as passed to act) that were warned about."""
+    pending = st.session_state.get(_confirm_key(name))
+    if pending is None:
+        return False
+    key, params, fingerprint = pending
+    if fingerprint != _fingerprint(kwargs):
+        st.session_state.pop(_confirm_key(name), None)  # the values changed: check them again
+        return False
+    shown = {k: plain(v) if isinstance(v, str) else v for k, v in params.items()}
+    with st.container(border=True):
+        st.warning(t(key, **shown), icon=":material/warning:")
+        left, right = st.columns(2)
+        yes = left.button(
+            t("common.confirm_unlikely"),
+            type="primary",
+            icon=":material/check:",
+            key=f"{name}__yes",
+            width="stretch",
+        )
+        if right.button(
+            t("common.correct_unlikely"), icon=":material/edit:", key=f"{name}__no", width="stretch"
+        ):
+            st.session_state.pop(_confirm_key(name), None)
+            st.rerun()
+    return yes
 
 
 # The session's sign-in token (signin_tokens): checked on every run, so a sign-in
