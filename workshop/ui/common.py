@@ -157,6 +157,12 @@ def _fingerprint(kwargs: dict[str, Any]) -> str:
     return repr(sorted((k, repr(v)) for k, v in kwargs.items() if k not in ("confirmed", "actor")))
 
 
+def awaiting(name: str) -> dict[str, Any] | None:
+    """The parameters of the warning `act(confirm_as=name)` keeps to be confirmed, if any."""
+    pending = st.session_state.get(_confirm_key(name))
+    return dict(pending[1]) if pending else None
+
+
 def confirmed(name: str, **kwargs: Any) -> bool:
     """Show the pending warning of `act(confirm_as=name)` with its button; True when the
     person confirms the very values (`kwargs`, as passed to act) that were warned about."""
