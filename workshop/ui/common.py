@@ -242,6 +242,38 @@ def sign_out() -> None:
     _forget_sign_in()
 
 
+# The shop-floor tablet: its signed token (signin_tokens.tablet_token) in this session
+# and in the page's address, so a reload or a power cut opens the badge screen again.
+SHOP_FLOOR = "shop_floor_mode"
+TABLET_PARAM = "tablet"
+
+
+def shop_floor_mode() -> bool:
+    """True on the shop-floor tablet: turned on in this session, or by its address."""
+    token = st.session_state.get(SHOP_FLOOR) or st.query_params.get(TABLET_PARAM)
+    if not token:
+        return False
+    if token != st.session_state.get(SHOP_FLOOR):
+        with reading() as session:
+            if not signin_tokens.is_tablet_token(session=session, token=str(token)):
+                return False
+        st.session_state[SHOP_FLOOR] = token
+    st.query_params[TABLET_PARAM] = token  # kept in the address, for the next reload
+    return True
+
+
+def start_shop_floor(token: str) -> None:
+    """This browser becomes the shop-floor tablet (its address keeps `token`)."""
+    st.session_state[SHOP_FLOOR] = token
+    st.query_params[TABLET_PARAM] = token
+
+
+def end_shop_floor() -> None:
+    """This browser is no longer the tablet: the address loses its token too."""
+    st.session_state.pop(SHOP_FLOOR, None)
+    st.query_params.pop(TABLET_PARAM, None)
+
+
 def sso_configured() -> bool:
     """True when an OpenID Connect provider is set up in .streamlit/secrets.toml ([auth])."""
     try:

@@ -21,7 +21,7 @@ from workshop.ui import common
 
 # Steppers big enough for a thumb at a market stall (WCAG's 44 px, with room).
 _CSS = """<style>
-.st-key-{key} button {{ min-height: 3rem; min-width: 3rem; font-size: 1.4rem; }}
+[class*="__steppers"] button { min-height: 3rem; min-width: 3rem; font-size: 1.4rem; }
 </style>"""
 
 
@@ -59,8 +59,8 @@ def number_field(
     if key not in st.session_state:
         st.session_state[key] = shown(value, 0 if whole else decimals)
     if steppers:
-        row = area.container(horizontal=True, vertical_alignment="bottom", key=f"{key}__row")
-        row.html(_CSS.format(key=f"{key}__row"))
+        row = area.container(horizontal=True, vertical_alignment="bottom", key=f"{key}__steppers")
+        row.html(_CSS)
         row.button("−", key=f"{key}__minus", on_click=_step, args=(key, -1, value or 0))
         typed = row.text_input(label, key=key, help=help, autocomplete="off")
         row.button("+", key=f"{key}__plus", on_click=_step, args=(key, 1, value or 0))
