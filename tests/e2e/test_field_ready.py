@@ -509,3 +509,34 @@ def test_scanning_ten_crates_into_a_new_build(
         (SHOTS / "interactions-build.txt").write_text(f"{len(taps.done)}\n" + "\n".join(taps.done))
     finally:
         context.close()
+
+
+def test_an_unlikely_sample_is_confirmed_on_a_laptop(
+    browser: Any, app_url: str, app_engine: Any, lead: User
+):
+    """65 kg for 5 crates (the old 6,5 → 65): a warning, nothing written until "yes"."""
+    context = _context(browser, app_url, LAPTOP)
+    page = context.new_page()
+    try:
+        page.goto("/")
+        app_ready(page)
+        _sign_in(page)
+        _menu(page, Taps(), "Collectes")
+        before = _lots(app_engine)
+        page.get_by_label("Cagette bois standard").fill("12")
+        page.get_by_text("Échantillon pesé (facultatif)").click()
+        page.get_by_text("J'ai pesé un échantillon").click()
+        page.get_by_label("Poids total de l'échantillon (kg)").fill("65")
+        page.get_by_role("button", name="Enregistrer la collecte").click()
+        expect(page.get_by_text(re.compile(r"plus de 3 fois le poids habituel"))).to_be_visible()
+        app_ready(page)
+        _shot(page, "13-02-pickup-unlikely-1366")
+        assert _lots(app_engine) == before
+        page.get_by_role("button", name="Oui, c'est juste : enregistrer").click()
+        expect(page.get_by_text(re.compile(r"Collecte L-\S+ enregistrée"))).to_be_visible()
+        app_ready(page)
+        no_traceback(page)
+        _shot(page, "13-02-pickup-confirmed-1366")
+        assert _lots(app_engine) == before + 1 and _last_sample(app_engine) == 65.0
+    finally:
+        context.close()

@@ -150,6 +150,24 @@ def _venue_page(ui, role=Role.lead):
     return at
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("6,5", 6.5), ("6.5", 6.5), ("1 234,5", 1234.5), ("6,5,5", None), ("abc", None)],
+)
+def test_a_venue_figure_typed_the_french_way(ui, typed, stored):
+    at = _venue_page(ui)
+    at.selectbox(key="venue_pick").select_index(0).run()
+    next(f for f in at.text_input if f.key.startswith("metric_")).input(typed)
+    next(b for b in at.button if b.label == "Enregistrer les chiffres").click().run()
+    assert not at.exception
+    with db.read_session(ui) as session:
+        values = [v.value for v in session.exec(select(MetricValue)).all()]
+    if stored is None:
+        assert at.error and values == []
+    else:
+        assert not at.error and values == [stored]
+
+
 def test_lead_enters_a_venues_month(ui):
     at = _venue_page(ui)
     assert len(at.get("plotly_chart")) == 1
