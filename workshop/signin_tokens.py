@@ -104,8 +104,14 @@ def tablet_token(*, session: Session, actor: User) -> str:
     The tablet keeps it in its address (`?tablet=…`): a reload, a power cut or a locked
     screen opens the badge screen again, with nobody signed in."""
     accounts.require(actor, Permission.hours)
-    payload = f"{TABLET_VERSION}.{secrets.token_urlsafe(12)}"
-    return f"{payload}.{_sign(_install_id_or_new(session), payload)}"
+    tablet_id = secrets.token_urlsafe(12)
+    payload = f"{TABLET_VERSION}.{tablet_id}"
+    token = f"{payload}.{_sign(_install_id_or_new(session), payload)}"
+    # Who turned which tablet into the shop-floor kiosk, and when (never the token itself).
+    audit.record(
+        session=session, actor=actor, action="create", entity="tablet", entity_id=tablet_id
+    )
+    return token
 
 
 def is_tablet_token(*, session: Session, token: str | None) -> bool:
