@@ -276,3 +276,16 @@ def test_market_manager_cannot_scan(ui):
         open_page(at, "scan.py")
     with pytest.raises(ValueError):
         open_page(at, "labels.py")
+
+
+def test_after_tagging_the_counts_start_again_at_zero(ui):
+    lead = factories.user(ui, Role.lead)
+    factories.lot(ui, lead, counts=(10, 4))
+    at = open_page(start(lead), "labels.py")
+    [first, second] = [f for f in at.text_input if (f.key or "").startswith("tag_")]
+    first.input("6")
+    _button(at, "Créer les codes et trier").click().run()  # the rest: "later"
+    assert not at.error and _crate_count(ui) == 6
+    tags = [f for f in at.text_input if (f.key or "").startswith("tag_")]
+    assert [f.value for f in tags] == ["0", "0"]  # not 6 again, ready for the next tagging
+    assert tags[0].label.startswith("Cagette bois standard")
