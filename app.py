@@ -14,11 +14,12 @@ st.set_page_config(
 )
 
 engine = common.engine()
+common.forget_refused_numbers()
 common.freeze_startup_objects()
 with common.reading() as session:
     needs_first_admin = accounts.user_count(session=session) == 0
 # Shared tablet in shop-floor mode: nobody signed in, no sidebar, one page.
-shop_floor = bool(st.session_state.get(nav.SHOP_FLOOR_KEY))
+shop_floor = common.shop_floor_mode()  # from this session, or the tablet's address
 if shop_floor:
     if "user_id" in st.session_state:
         # The cookie's token is ended: a reload of the shared tablet signs nobody in.

@@ -39,6 +39,12 @@ class InvalidInput(DomainError):
     key = "error.invalid_input"
 
 
+class Unlikely(DomainError):
+    """A possible but unlikely value: kept only once the person confirms it (`confirmed=True`)."""
+
+    key = "error.unlikely"
+
+
 class InvalidCode(InvalidInput):
     """A scanned or typed tag code cannot be read as a valid code."""
 

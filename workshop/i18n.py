@@ -2,7 +2,8 @@
 
 Catalogs are TOML files in `locales/<lang>/` (one file per area of the app, so
 several people can add messages at once); keys are `section.name`, texts use
-`{name}` placeholders. A key defined twice for a language is an error.
+`{name}` placeholders. A key defined twice for a language is an error. A message with
+a count `n` may have a singular, `key#one` ("1 cagette", and "0 cagette" in French).
 
 Numbers and dates are formatted by Babel (CLDR data), so French gets
 `1 234,5 kg` and `27 nov. 2026` without hand-written rules.
@@ -16,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
 from babel.units import format_unit
@@ -54,6 +56,9 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     """The message `key` in `lang` with `params` filled in (the key itself if missing)."""
     lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
     text = catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key) or key
+    if isinstance(count := params.get("n"), int) and not isinstance(count, bool):
+        # `key#one` is the singular: 0 and 1 in French ("0 cagette"), 1 in English (CLDR).
+        text = catalog(lang).get(f"{key}#{plural_form(count, lang)}", text)
     if not params:
         return text
     # Numbers and dates in messages follow the language too (`2 500`, `1,5 kg`, `27 nov. 2026`).
@@ -62,6 +67,11 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
         return text.format(**shown)
     except (KeyError, IndexError, ValueError):
         return text
+
+
+def plural_form(count: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """CLDR's plural category of `count` in `lang`: "one" or "other" (or "many")."""
+    return str(Locale.parse(_LOCALES.get(lang, "fr_FR")).plural_form(abs(count)))
 
 
 def _localised(value: Any, lang: str) -> Any:
@@ -80,6 +90,12 @@ def _localised(value: Any, lang: str) -> Any:
 def fmt_number(value: float | int, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
     """`1 234,5` in French, `1,234.5` in English."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=_LOCALES.get(lang, "fr_FR"))
+
+
+def fmt_field(value: float | int, lang: str = DEFAULT_LANGUAGE, decimals: int | None = None) -> str:
+    """A number as a field shows it: `decimals` fixed (`1,20`), or up to 3 when None."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "" if decimals == 0 else ".###")
     return format_decimal(value, format=pattern, locale=_LOCALES.get(lang, "fr_FR"))
 
 

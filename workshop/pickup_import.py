@@ -465,6 +465,8 @@ def _run(
                 session=session,
                 actor=actor,
                 today=today,
+                # Past records: a heavy sample there is what was written down at the time.
+                confirmed=True,
                 fields=pickups.PickupFields(
                     market_id=row.market_id,
                     pickup_date=row.pickup_date,

@@ -10,15 +10,19 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, func, select
 
-from workshop import audit, codes, config, dates, typed_input
+from workshop import audit, codes, config, dates, impact, typed_input
 from workshop.accounts import Permission, require
-from workshop.errors import InvalidInput, NotFound
+from workshop.errors import InvalidInput, NotFound, Unlikely
 from workshop.models import Crate, CrateKind, Lot, LotLine, LotRemainder, Market, Outcome, User
 
 MAX_CRATES_PER_PICKUP = 2000
 MAX_KG_PER_CRATE = 30.0
 # 50 g: lighter than any wooden crate or tray; below it, a weight typed in the wrong unit.
 MIN_KG_PER_CRATE = 0.05
+# A sample heavier per crate than this many times the market's usual weight (calibrated
+# from its samples, else the kind's default) is possible (wet wood) but more often a
+# typing slip: it is kept only once the lead confirms it.
+UNLIKELY_WEIGHT_FACTOR = 3
 MAX_NOTE_LENGTH = 500
 MAX_OPERATOR = 200  # the column's length
 WEEKDAYS = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
@@ -101,7 +105,11 @@ class PickupFields:
 
 
 def _validate(
-    session: Session, fields: PickupFields, today: date, own_market_id: int | None = None
+    session: Session,
+    fields: PickupFields,
+    today: date,
+    own_market_id: int | None = None,
+    confirmed: bool = False,
 ) -> PickupFields:
     """The fields as kept (non-zero counts, the note cleaned) once every rule holds."""
     market_id, pickup_date, counts = fields.market_id, fields.pickup_date, fields.counts
@@ -134,7 +142,29 @@ def _validate(
         _check_sample(sample, clean)
     if len(note) > MAX_NOTE_LENGTH:
         raise InvalidInput("error.pickup.note_too_long", max=MAX_NOTE_LENGTH)
+    if sample is not None and not confirmed:
+        _check_likely_sample(session, sample, market_id, pickup_date)
     return replace(fields, counts=clean, note=note)
+
+
+def _check_likely_sample(session: Session, sample: Sample, market_id: int, on: date) -> None:
+    """Unlikely when the sample weighs over 3× the market's usual weight per crate."""
+    month = on.replace(day=1)
+    usual = (
+        impact.load_weights(session=session, start=month, end=on, market_ids=[market_id])
+        .unit(market_id, sample.kind_id, month)
+        .kg
+    )
+    per_crate = sample.kg / sample.count
+    # Rounded to the gram: exactly 3 times (3 × 1,2 kg) is not "over".
+    if usual > 0 and round(per_crate, 3) > round(UNLIKELY_WEIGHT_FACTOR * usual, 3):
+        raise Unlikely(
+            "error.pickup.sample_unlikely",
+            kg=sample.kg,
+            count=sample.count,
+            per_crate=round(per_crate, 1),
+            usual=round(usual, 1),
+        )
 
 
 def _check_sample(sample: Sample, counts: dict[int, int]) -> None:
@@ -179,11 +209,17 @@ def _lot_snapshot(session: Session, lot: Lot) -> dict[str, object]:
 
 
 def log_pickup(
-    *, session: Session, actor: User, fields: PickupFields, today: date | None = None
+    *,
+    session: Session,
+    actor: User,
+    fields: PickupFields,
+    today: date | None = None,
+    confirmed: bool = False,
 ) -> Lot:
-    """Record one pickup (a lot with its counts per crate kind) and give it a lot code."""
+    """Record one pickup (a lot with its counts per crate kind) and give it a lot code;
+    `Unlikely` for a surprising sample weight unless `confirmed`."""
     require(actor, Permission.pickups)
-    clean = _validate(session, fields, today or dates.today())
+    clean = _validate(session, fields, today or dates.today(), confirmed=confirmed)
     lot = Lot(code=_new_lot_code(session), collected_by_id=actor.id, **_columns(clean))
     session.add(lot)
     _write_lines(session, lot, clean.counts)
@@ -233,12 +269,20 @@ def update_pickup(
     fields: PickupFields,
     reason: str,
     today: date | None = None,
+    confirmed: bool = False,
 ) -> Lot:
-    """Correct a pickup; the reason and the values before are kept in the audit log."""
+    """Correct a pickup; the reason and the values before are kept in the audit log;
+    `Unlikely` for a surprising sample weight unless `confirmed`."""
     require(actor, Permission.pickups)
     reason = _reason(reason)
     lot = get_lot(session=session, lot_id=lot_id)
-    clean = _validate(session, fields, today or dates.today(), own_market_id=lot.market_id)
+    clean = _validate(
+        session,
+        fields,
+        today or dates.today(),
+        own_market_id=lot.market_id,
+        confirmed=confirmed,
+    )
     state = lot_sorting(session=session, lot_id=lot_id)
     for kind_id in state.counts:
         if clean.counts.get(kind_id, 0) < state.sorted(kind_id):

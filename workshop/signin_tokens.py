@@ -102,6 +102,36 @@ def issue(*, session: Session, user: User, now: datetime | None = None) -> Issue
     return Issued(f"{payload}.{_sign(_install_id_or_new(session), payload)}", lifetime)
 
 
+TABLET_VERSION = "t1"
+
+
+def tablet_token(*, session: Session, actor: User) -> str:
+    """The shop-floor tablet's own address token: signed, so only a lead can make one.
+
+    The tablet keeps it in its address (`?tablet=…`): a reload, a power cut or a locked
+    screen opens the badge screen again, with nobody signed in."""
+    accounts.require(actor, Permission.hours)
+    tablet_id = secrets.token_urlsafe(12)
+    payload = f"{TABLET_VERSION}.{tablet_id}"
+    token = f"{payload}.{_sign(_install_id_or_new(session), payload)}"
+    # Who turned which tablet into the shop-floor kiosk, and when (never the token itself).
+    audit.record(
+        session=session, actor=actor, action="create", entity="tablet", entity_id=tablet_id
+    )
+    return token
+
+
+def is_tablet_token(*, session: Session, token: str | None) -> bool:
+    """True for a token `tablet_token` made for this database."""
+    if not token or len(token) > MAX_LENGTH or token.count(".") != 2:
+        return False
+    payload, _, signature = token.rpartition(".")
+    install_id = _install_id(session)
+    if not payload.startswith(f"{TABLET_VERSION}.") or install_id is None:
+        return False
+    return hmac.compare_digest(_sign(install_id, payload), signature)
+
+
 def _claims(token: str | None) -> _Claims | None:
     if not token or len(token) > MAX_LENGTH or not token.isascii():
         return None

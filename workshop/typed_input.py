@@ -22,6 +22,7 @@ import math
 import re
 
 from workshop.errors import InvalidInput
+from workshop.textfiles import parse_number
 
 INVISIBLE = "error.text.invisible"
 
@@ -64,3 +65,38 @@ def is_number(value: object) -> bool:
 def is_whole_number(value: object) -> bool:
     """True for an int: never a bool, nor a float such as 2.0 or NaN."""
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+NOT_A_NUMBER = "error.number.not_a_number"
+NOT_WHOLE = "error.number.not_whole"
+NEGATIVE = "error.number.negative"
+TOO_MANY_DECIMALS = "error.number.too_many_decimals"
+MAX_NUMBER_LENGTH = 40  # far more than any real figure; longer is pasted text
+
+
+def number(typed: str, *, whole: bool = False, decimals: int | None = None) -> float | int | None:
+    """A number as a person types it in a field: `6,5`, `6.5`, `1 234,5`, `-` or empty (None).
+
+    The same reading as a spreadsheet cell (`textfiles.parse_number`): the comma and the
+    point are both a decimal mark, spaces group thousands. `6,5,5`, `abc`, `6,5 kg` are
+    refused with a message (never read as 655 or 65), as are negative numbers, a decimal
+    in a count (`whole`), and more than `decimals` decimals."""
+    cleaned = text(typed)
+    shown = cleaned[:MAX_NUMBER_LENGTH]
+    try:
+        if len(cleaned) > MAX_NUMBER_LENGTH:
+            raise ValueError(cleaned)
+        value = parse_number(cleaned)
+    except ValueError:
+        raise InvalidInput(NOT_A_NUMBER, text=shown) from None
+    if value is None:
+        return None
+    if value < 0:
+        raise InvalidInput(NEGATIVE, text=shown)
+    if whole:
+        if not value.is_integer():
+            raise InvalidInput(NOT_WHOLE, text=shown)
+        return int(value)
+    if decimals is not None and round(value, decimals) != value:
+        raise InvalidInput(TOO_MANY_DECIMALS, text=shown, decimals=decimals)
+    return value

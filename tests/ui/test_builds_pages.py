@@ -67,6 +67,58 @@ def test_lead_starts_a_piece_and_scans_its_crates(ui):
     assert texts(at.title) == ["Meubles"]
 
 
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_crate_beyond_the_designs_need_warns_and_is_added_once_confirmed(ui, lang):
+    """A 3-crate shelf: the 4th scan asks; "yes" adds it, and the 5th is not asked again."""
+    lead = factories.user(ui, Role.lead)
+    crates = factories.crates_in_stock(ui, lead, 5)
+    build = factories.build(ui, lead)
+    at = start(lead, lang=lang)
+    at.session_state["open_build"] = build.id
+    open_page(at, "scan.py")
+    scan(at, crates[0])
+    one = {"fr": "1 cagette sur 3", "en": "1 crate out of 3"}[lang]
+    assert at.get("progress")[0].proto.text == one
+    for code in crates[1:4]:
+        scan(at, code)
+    fourth = codes.format_code(crates[3])
+    assert texts(at.warning) == [
+        {
+            "fr": f"{fourth} serait la cagette n° 4 d'un meuble qui en demande 3 : est-ce bien "
+            "une cagette de ce meuble ?",
+            "en": f"{fourth} would be crate no. 4 of a piece that needs 3: is it really a crate "
+            "of this piece?",
+        }[lang]
+    ]
+    with db.read_session(ui) as session:
+        assert builds.crate_count(session=session, build_id=build.id) == 3
+    at.button(key="scan_extra__yes").click().run()
+    with db.read_session(ui) as session:
+        assert builds.crate_count(session=session, build_id=build.id) == 4
+    scan(at, crates[4])
+    with db.read_session(ui) as session:
+        assert builds.crate_count(session=session, build_id=build.id) == 5
+    five = {"fr": "5 cagettes sur 3", "en": "5 crates out of 3"}[lang]
+    assert five in texts(at.warning)  # the count stays marked as over the need
+
+
+def test_a_crate_beyond_the_need_refused_is_not_added(ui):
+    lead = factories.user(ui, Role.lead)
+    crates = factories.crates_in_stock(ui, lead, 4)
+    build = factories.build(ui, lead)
+    for code in crates[:3]:
+        factories.attach(ui, lead, build, code)
+    at = start(lead)
+    at.session_state["open_build"] = build.id
+    open_page(at, "scan.py")
+    scan(at, crates[3])
+    assert at.warning
+    at.button(key="scan_extra__no").click().run()
+    assert not at.warning
+    with db.read_session(ui) as session:
+        assert builds.crate_count(session=session, build_id=build.id) == 3
+
+
 def test_scanning_a_lot_into_a_piece_is_refused(ui):
     lead = factories.user(ui, Role.lead)
     lot = factories.lot(ui, lead)
@@ -107,7 +159,7 @@ def test_finish_short_then_deliver(ui):
     at = open_page(start(lead), "builds.py")
     at.radio[0].set_value(BuildStatus.finished)
     _button(at, "Enregistrer").click().run()
-    assert texts(at.success) == ["Meuble terminé avec 1 cagettes au lieu de 3 prévues."]
+    assert texts(at.success) == ["Meuble terminé avec 1 cagette au lieu de 3 prévues."]
     at.radio[0].set_value(BuildStatus.donated)
     _button(at, "Enregistrer").click().run()
     assert texts(at.error) == ["Indiquez où va le meuble (lieu, association ou prénom)."]
@@ -178,7 +230,7 @@ def test_designs_page(ui):
     at = open_page(start(lead), "designs.py")
     assert at.dataframe[0].value.shape[0] == 5
     at.text_input[0].input("Tabouret")
-    at.number_input[0].set_value(2)
+    next(f for f in at.text_input if (f.key or "").endswith("_crates")).input("2")
     _button(at, "Enregistrer").click().run()
     assert texts(at.success) == ["Modèle « Tabouret » enregistré."]
     at.text_input[0].input("")

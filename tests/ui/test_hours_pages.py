@@ -9,10 +9,12 @@ from datetime import date, datetime, timedelta
 import pytest
 import time_machine
 from sqlmodel import select
+from streamlit.testing.v1 import AppTest
 
 from tests import factories
+from tests.conftest import APP
 from tests.factories import PIN, add_hours, hour_entries, trainee, write
-from tests.ui.conftest import open_page, page_alone, start, texts
+from tests.ui.conftest import open_page, page_alone, scan, start, texts
 from workshop import codes, dates, db, hours, i18n
 from workshop.hours.kiosk import KIOSK_FREE_TRIES
 from workshop.models import (
@@ -57,6 +59,9 @@ def _button(at, label):
     return next(b for b in at.button if b.label == label)
 
 
+UNKNOWN_BADGE = "Ce badge n'est pas reconnu, réessaie ou demande à ton encadrant·e."
+
+
 def _tablet(engine):
     """A lead turns shop-floor mode on: the app is signed out and shows the tablet alone."""
     lead = factories.user(engine, Role.lead, "lea")
@@ -74,7 +79,7 @@ def _tablet(engine):
 def test_shop_floor_badge_clock_in_clock_out_and_auto_return(ui, frozen):
     tr = trainee(ui)
     at = _tablet(ui)
-    at.chat_input[0].set_value(codes.url_for(tr.badge_code)).run()
+    scan(at, codes.url_for(tr.badge_code), key="sf_badge")
     assert texts(at.title) == ["Bonjour Awa D. !"]
     assert "Tu n'as pas encore pointé ton arrivée aujourd'hui." in texts(at.info)
     _button(at, "J'arrive").click().run()
@@ -89,7 +94,7 @@ def test_shop_floor_badge_clock_in_clock_out_and_auto_return(ui, frozen):
     assert texts(at.title) == ["Bonjour !"]
     # Three hours and ten minutes later.
     frozen.current = NOW + timedelta(hours=3, minutes=10)
-    at.chat_input[0].set_value(codes.format_code(tr.badge_code)).run()
+    scan(at, codes.format_code(tr.badge_code), key="sf_badge")
     assert "Tu es arrivé·e à 9 h 00." in texts(at.info)
     _button(at, "Je pars").click().run()
     assert texts(at.success) == ["C'est noté : tu as travaillé 3\u202fh\u00a015\u00a0min. Merci !"]
@@ -103,12 +108,12 @@ def test_shop_floor_badge_clock_in_clock_out_and_auto_return(ui, frozen):
 def test_shop_floor_refusals_and_english(ui, frozen):
     ended = trainee(ui, name="Bob", end=date(2026, 2, 28))
     at = _tablet(ui)
-    at.chat_input[0].set_value(ended.badge_code).run()
+    scan(at, ended.badge_code, key="sf_badge")
     assert texts(at.error) == [
         "Bonjour Bob D.. Ton contrat à l'atelier est terminé : ce badge ne marche plus. "
         "Merci pour ton travail ! Parle à un·e encadrant·e si besoin."
     ]
-    at.chat_input[0].set_value("C-0000-0").run()
+    scan(at, "C-0000-0", key="sf_badge")
     assert at.error and texts(at.title) == ["Bonjour !"]
     _button(at, "English").click().run()
     assert texts(at.title) == ["Hello!"]
@@ -120,13 +125,15 @@ def test_shop_floor_unknown_badges_are_throttled_on_the_tablet(ui, frozen):
     tr = trainee(ui)
     at = _tablet(ui)
     for _ in range(KIOSK_FREE_TRIES):
-        at.chat_input[0].set_value(codes.mint("B")).run()
-        assert texts(at.error) == ["Badge inconnu. Demande à ton encadrant·e."]
-    at.chat_input[0].set_value(tr.badge_code).run()  # even a real badge waits now
+        scan(at, codes.mint("B"), key="sf_badge")
+        assert texts(at.error) == [
+            "Ce badge n'est pas reconnu, réessaie ou demande à ton encadrant·e."
+        ]
+    scan(at, tr.badge_code, key="sf_badge")  # even a real badge waits now
     assert texts(at.error) == ["Trop d'essais. Attends 1 minutes ou demande à ton encadrant·e."]
     assert texts(at.title) == ["Bonjour !"]
     frozen.current = NOW + timedelta(seconds=61)
-    at.chat_input[0].set_value(tr.badge_code).run()
+    scan(at, tr.badge_code, key="sf_badge")
     assert texts(at.title) == ["Bonjour Awa D. !"]
 
 
@@ -172,8 +179,63 @@ def test_leaving_shop_floor_mode_needs_a_lead(ui, frozen):
     _button(at, "Quitter le mode atelier").click().run()
     assert not at.exception
     assert nav.SHOP_FLOOR_KEY not in at.session_state
+    assert "tablet" not in at.query_params  # a reload now opens the app, not the tablet
     assert at.session_state["user_id"]
     assert texts(at.title) == ["Mode atelier"]  # signed in again, on the lead's page
+
+
+def test_the_tablet_has_its_own_address_that_survives_a_reload(ui, frozen):
+    """A reload or a power cut is a new browser session: the address alone opens the badges."""
+    tr = trainee(ui)
+    at = _tablet(ui)
+    token = at.query_params["tablet"]
+    token = token if isinstance(token, str) else token[0]
+    reloaded = AppTest.from_file(APP, default_timeout=30)
+    reloaded.query_params["tablet"] = token
+    reloaded.run()
+    assert not reloaded.exception
+    assert texts(reloaded.title) == ["Bonjour !"] and "user_id" not in reloaded.session_state
+    scan(reloaded, tr.badge_code, key="sf_badge")  # no click first: the field has the focus
+    assert texts(reloaded.title) == ["Bonjour Awa D. !"]
+
+
+@pytest.mark.parametrize("token", ["t1.forged.signature", "v1.1.1.x.1.y", "", "x" * 500])
+def test_a_made_up_tablet_address_opens_the_sign_in_page(ui, token):
+    factories.user(ui, Role.lead, "lea")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["tablet"] = token
+    at.run()
+    assert not at.exception
+    assert nav.SHOP_FLOOR_KEY not in at.session_state
+    assert texts(at.title) != ["Bonjour !"]
+
+
+def test_the_tablet_keeps_the_chosen_language_through_the_flow_then_goes_back(ui, frozen):
+    tr = trainee(ui)
+    at = _tablet(ui)
+    _button(at, "English").click().run()
+    scan(at, tr.badge_code, key="sf_badge")
+    assert texts(at.title) == ["Hello Awa D.!"]
+    _button(at, "I write my hours").click().run()
+    assert texts(at.subheader) == ["Write your hours"]
+    _button(at, "This is not me").click().run()
+    assert texts(at.title) == ["Bonjour !"]  # the next person starts in the kiosk's language
+
+
+def test_a_badge_on_someone_elses_screen_switches_to_its_owner(ui, frozen):
+    awa, bob = trainee(ui), trainee(ui, name="Bob")
+    at = _tablet(ui)
+    scan(at, awa.badge_code, key="sf_badge")
+    assert texts(at.title) == ["Bonjour Awa D. !"]
+    scan(at, bob.badge_code, key="sf_badge")
+    assert texts(at.title) == ["Bonjour Bob D. !"]
+
+
+def test_a_mistyped_badge_is_said_in_plain_words(ui, frozen):
+    at = _tablet(ui)
+    typed = codes.format_code(codes.mint("B"))
+    scan(at, typed[:-1] + ("2" if typed[-1] != "2" else "3"), key="sf_badge")
+    assert texts(at.error) == [UNKNOWN_BADGE]
 
 
 def test_approve_a_week(ui):

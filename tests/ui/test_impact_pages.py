@@ -163,6 +163,24 @@ def _venue_page(ui, role=Role.lead):
     return at
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("6,5", 6.5), ("6.5", 6.5), ("1 234,5", 1234.5), ("6,5,5", None), ("abc", None)],
+)
+def test_a_venue_figure_typed_the_french_way(ui, typed, stored):
+    at = _venue_page(ui)
+    at.selectbox(key="venue_pick").select_index(0).run()
+    next(f for f in at.text_input if f.key.startswith("metric_")).input(typed)
+    next(b for b in at.button if b.label == "Enregistrer les chiffres").click().run()
+    assert not at.exception
+    with db.read_session(ui) as session:
+        values = [v.value for v in session.exec(select(MetricValue)).all()]
+    if stored is None:
+        assert at.error and values == []
+    else:
+        assert not at.error and values == [stored]
+
+
 def test_lead_enters_a_venues_month(ui):
     at = _venue_page(ui)
     # No values yet: no row of empty charts, but what to do next, and what waits for values.
@@ -175,7 +193,7 @@ def test_lead_enters_a_venues_month(ui):
     venue = at.selectbox(key="venue_pick")
     venue.select_index(0).run()
     assert venue.value is not None
-    at.number_input[0].set_value(250.0)
+    next(f for f in at.text_input if f.key.startswith("metric_")).input("250")
     next(b for b in at.button if b.label == "Enregistrer les chiffres").click().run()
     assert not at.error
     assert texts(at.success)[0].endswith(": 1 chiffres enregistrés.")
@@ -252,7 +270,7 @@ def test_market_manager_sees_the_venues_but_cannot_enter_figures(ui):
     at = _venue_page(ui, Role.market_manager)
     # No values yet: told who enters them (not to enter them here).
     assert texts(at.info)[0].startswith("Aucune valeur pour l'instant : l'équipe de l'atelier")
-    assert not at.file_uploader and not at.number_input
+    assert not at.file_uploader and not [f for f in at.text_input if f.key.startswith("metric_")]
 
 
 def test_public_summary_off_by_default(ui):

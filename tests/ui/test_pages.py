@@ -118,17 +118,32 @@ def test_signed_out_page_alone_is_refused(ui):
     assert at.error and not at.title
 
 
+def count_field(at, index: int = 0):
+    """The new pickup's count field of the `index`-th crate kind."""
+    return [f for f in at.text_input if f.key.startswith("new") and "_count_" in f.key][index]
+
+
+def note(at):
+    """The new pickup's note field."""
+    return next(f for f in at.text_input if f.key.startswith("new") and f.key.endswith("_note"))
+
+
+def submit(at):
+    """The new pickup's "save" button."""
+    return next(b for b in at.button if (b.key or "").endswith("_submit"))
+
+
 def test_log_a_pickup(ui):
     lead = factories.user(ui, Role.lead)
     at = open_page(start(lead), "pickups.py")
-    assert at.number_input[0].label == "Cagette bois standard"
-    at.number_input[0].set_value(12)
-    at.number_input[1].set_value(3)
-    at.button[0].click().run()
+    assert count_field(at).label == "Cagette bois standard"
+    count_field(at).input("12")
+    count_field(at, 1).input("3")
+    submit(at).click().run()
     assert not at.exception
     [message] = texts(at.success)
     assert message.startswith("Collecte L-") and message.endswith(": 15 cagettes.")
-    assert at.number_input[0].value == 0  # a fresh form for the next pickup
+    assert count_field(at).value == "0"  # a fresh form for the next pickup
     assert _lots(ui) == 1
     assert at.dataframe[0].value.shape[0] == 1
 
@@ -145,8 +160,8 @@ def test_at_paris_midnight_on_a_server_in_utc_the_form_opens_on_paris_today(ui, 
     with time_machine.travel(moment, tick=True):
         at = open_page(start(lead), "pickups.py")
         assert at.date_input[0].value == paris_day
-        at.number_input[0].set_value(3)
-        at.button[0].click().run()
+        count_field(at).input("3")
+        submit(at).click().run()
         assert not at.error, texts(at.error)  # not refused as "in the future"
         assert at.dataframe[0].value.iloc[0]["Date"] == i18n.fmt_date(paris_day)
     with db.read_session(ui) as session:
@@ -169,12 +184,12 @@ def test_at_paris_midnight_on_a_server_in_utc_the_form_opens_on_paris_today(ui, 
 def test_bad_pickup_keeps_the_form_and_writes_nothing(ui, lang, count, message):
     lead = factories.user(ui, Role.lead)
     at = open_page(start(lead, lang=lang), "pickups.py")
-    at.number_input[0].set_value(count)
-    at.text_input[0].input("note gardée")
-    at.button[0].click().run()
+    count_field(at).input(str(count))
+    note(at).input("note gardée")
+    submit(at).click().run()
     assert texts(at.error) == [message]
-    assert at.number_input[0].value == count
-    assert at.text_input[0].value == "note gardée"
+    assert count_field(at).value == str(count)
+    assert note(at).value == "note gardée"
     assert _lots(ui) == 0
 
 
@@ -183,33 +198,33 @@ def test_a_busy_database_keeps_the_form_says_so_and_writes_nothing(ui, monkeypat
     monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 300)  # the app's engine is made after this
     lead = factories.user(ui, Role.lead)
     at = open_page(start(lead), "pickups.py")
-    at.number_input[0].set_value(12)
-    at.text_input[0].input("note gardée")
+    count_field(at).input("12")
+    note(at).input("note gardée")
     with factories.another_writer(ui):
-        at.button[0].click().run()
+        submit(at).click().run()
     assert not at.exception
     assert texts(at.error) == [
         "La base est occupée, réessayez dans un instant ; rien n'a été enregistré."
     ]
-    assert at.number_input[0].value == 12
-    assert at.text_input[0].value == "note gardée"
+    assert count_field(at).value == "12"
+    assert note(at).value == "note gardée"
     assert _lots(ui) == 0
-    at.button[0].click().run()  # the lock gone, the same form goes through
+    submit(at).click().run()  # the lock gone, the same form goes through
     assert texts(at.success) and _lots(ui) == 1
 
 
 def test_future_date_and_heavy_sample_are_refused(ui):
     lead = factories.user(ui, Role.lead)
     at = open_page(start(lead), "pickups.py")
-    at.number_input[0].set_value(10)
+    count_field(at).input("10")
     at.date_input[0].set_value(dates.today() + timedelta(days=3))
-    at.button[0].click().run()
+    submit(at).click().run()
     assert texts(at.error) == ["La date de collecte ne peut pas être dans le futur."]
     at.date_input[0].set_value(dates.today())
     at.checkbox[0].check()
-    at.number_input[3].set_value(2)
-    at.number_input[4].set_value(80.0)
-    at.button[0].click().run()
+    at.text_input(key="new0_sample_count").input("2")
+    at.text_input(key="new0_sample_kg").input("80")
+    submit(at).click().run()
     assert texts(at.error) == ["L'échantillon pèse plus de 30 kg par cagette : vérifiez le poids."]
     assert _lots(ui) == 0
 
@@ -220,8 +235,7 @@ def test_correct_and_delete_a_pickup(ui):
     at = open_page(start(lead), "pickups.py")
     choose = next(s for s in at.selectbox if s.label == "Collecte")
     choose.set_value(lot.id).run()
-    edit_count = next(n for n in at.number_input if n.key == f"edit{lot.id}_count_1")
-    edit_count.set_value(14)
+    at.text_input(key=f"edit{lot.id}_count_1").input("14")
     save = next(b for b in at.button if b.label == "Enregistrer les corrections")
     save.click().run()
     assert texts(at.error) == ["Indiquez la raison de la correction ou de la suppression."]
@@ -320,11 +334,13 @@ def test_admin_resets_a_password(ui):
 def test_settings_change_a_weight(ui):
     admin = factories.user(ui, Role.admin, "admin")
     at = open_page(start(admin), "settings.py")
-    at.number_input[0].set_value(1.35)
+    weights = [f for f in at.text_input if f.key.startswith("kind_weight_")]
+    assert weights[0].value == "1,20"  # shown the French way
+    weights[0].input("1,35")
     at.button[0].click().run()
     assert texts(at.success) == ["Réglages enregistrés."]
     assert factories.kinds(ui)[0].default_weight_kg == 1.35
-    at.number_input[1].set_value(0.0)
+    at.text_input(key=weights[1].key).input("0")
     at.button[0].click().run()
     assert at.error and factories.kinds(ui)[1].default_weight_kg == 0.6
 
@@ -337,7 +353,7 @@ def test_language_switch_to_english(ui):
     assert texts(at.title) == ["Hello Léa"]
     open_page(at, "pickups.py")
     assert texts(at.title) == ["Pickups"]
-    assert at.number_input[0].label == "Standard wooden crate"
+    assert count_field(at).label == "Standard wooden crate"
 
 
 def test_sign_out(ui):
@@ -394,3 +410,118 @@ def test_a_visitor_s_language_is_kept_by_the_server(ui):
     at = start()
     at.selectbox(key="lang").set_value("en").run()
     assert at.session_state["went_to"] == "/session/language?set=en&next=%2F"
+
+
+def _weigh(at, count: str, kg: str):
+    """Tick "weighed" and type the sample's crates and kilos."""
+    at.checkbox(key="new0_weighed").check()
+    at.text_input(key="new0_sample_count").input(count)
+    at.text_input(key="new0_sample_kg").input(kg)
+
+
+@pytest.mark.parametrize(("typed", "kg"), [("6,5", 6.5), ("6.5", 6.5), ("1 234,5", None)])
+def test_a_sample_typed_with_a_comma_or_a_point_is_kept_as_typed(ui, typed, kg):
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead), "pickups.py")
+    count_field(at).input("2000")
+    _weigh(at, "5", typed)
+    submit(at).click().run()
+    assert not at.exception
+    if kg is None:  # 1 234,5 kg for 5 crates is over 30 kg a crate: refused as before
+        assert texts(at.error) == [
+            "L'échantillon pèse plus de 30 kg par cagette : vérifiez le poids."
+        ]
+        assert _lots(ui) == 0
+        return
+    assert texts(at.success)
+    with db.read_session(ui) as session:
+        assert session.exec(select(Lot)).one().sample_kg == kg
+
+
+@pytest.mark.parametrize("typed", ["6,5,5", "abc"])
+def test_a_sample_that_is_not_a_number_is_refused_under_its_field(ui, typed):
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead), "pickups.py")
+    count_field(at).input("12")
+    _weigh(at, "5", typed)
+    submit(at).click().run()
+    assert not at.exception
+    assert texts(at.error) == [
+        f"Poids total de l'échantillon (kg) : « {typed} » n'est pas un nombre : tapez par exemple "
+        "6,5 ou 12. Rien n'a été enregistré.",
+        "Un nombre saisi n'a pas pu être lu : corrigez le champ signalé. Rien n'a été enregistré.",
+    ]
+    assert at.text_input(key="new0_sample_kg").value == typed  # kept, to be corrected
+    assert _lots(ui) == 0
+
+
+def test_a_count_with_a_decimal_is_refused(ui):
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead), "pickups.py")
+    count_field(at).input("6,5")
+    submit(at).click().run()
+    assert texts(at.error)[0] == (
+        "Cagette bois standard : « 6,5 » : tapez un nombre entier (sans virgule). "
+        "Rien n'a été enregistré."
+    )
+    assert _lots(ui) == 0
+
+
+def test_the_steppers_count_up_and_down(ui):
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead), "pickups.py")
+    key = count_field(at).key
+    for _ in range(3):
+        at.button(key=f"{key}__plus").click().run()
+    at.button(key=f"{key}__minus").click().run()
+    assert at.text_input(key=key).value == "2"
+    for _ in range(3):
+        at.button(key=f"{key}__minus").click().run()
+    assert at.text_input(key=key).value == "0"  # never below 0
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_an_unlikely_sample_is_kept_only_once_confirmed(ui, lang):
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead, lang=lang), "pickups.py")
+    count_field(at).input("12")
+    _weigh(at, "5", "65")  # 6,5 kg read as 65 by the old field: 13 kg a crate
+    submit(at).click().run()
+    warning = {
+        "fr": "L'échantillon pèse 13 kg par cagette (65 kg pour 5 cagettes), plus de 3 fois le "
+        "poids habituel sur ce marché (1,2 kg). Est-ce bien le bon poids ?",
+        "en": "The sample weighs 13 kg per crate (65 kg for 5 crates), over 3 times the usual "
+        "weight at this market (1.2 kg). Is that the right weight?",
+    }[lang]
+    assert texts(at.warning) == [warning] and _lots(ui) == 0
+    at.button(key="pickup_new__yes").click().run()
+    assert texts(at.success) and not at.warning
+    with db.read_session(ui) as session:
+        assert session.exec(select(Lot)).one().sample_kg == 65.0
+
+
+def test_an_unlikely_sample_corrected_instead_needs_no_confirmation(ui):
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead), "pickups.py")
+    count_field(at).input("12")
+    _weigh(at, "5", "65")
+    submit(at).click().run()
+    assert at.warning
+    at.button(key="pickup_new__no").click().run()
+    assert not at.warning and _lots(ui) == 0
+    at.text_input(key="new0_sample_kg").input("6,5")
+    submit(at).click().run()
+    assert texts(at.success) and not at.warning
+    with db.read_session(ui) as session:
+        assert session.exec(select(Lot)).one().sample_kg == 6.5
+
+
+def test_a_confirmation_holds_only_for_the_values_warned_about(ui):
+    lead = factories.user(ui, Role.lead)
+    at = open_page(start(lead), "pickups.py")
+    count_field(at).input("12")
+    _weigh(at, "5", "65")
+    submit(at).click().run()
+    at.text_input(key="new0_sample_kg").input("90").run()  # changed after the warning
+    assert not at.warning  # the old warning is gone: "yes" cannot save 90 kg unseen
+    assert _lots(ui) == 0

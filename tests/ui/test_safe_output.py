@@ -163,9 +163,9 @@ def test_long_or_hostile_sign_in_and_badge_do_not_crash(ui, text):
 def test_pickup_note_typed_long_is_refused_not_crashed(hostile):
     users, _ = hostile
     at = open_page(start(users[Role.lead]), "pickups.py")
-    at.number_input[0].set_value(3)
-    at.text_input[0].input(LONG)
-    at.button[0].click().run()
+    at.text_input(key="new0_count_1").input("3")
+    at.text_input(key="new0_note").input(LONG)
+    at.button(key="new0_submit").click().run()
     assert not at.exception
     assert raw_markup(at) == []
 

@@ -37,30 +37,34 @@ def test_sort_a_pickup_and_print_its_labels(ui):
     factories.lot(ui, lead, counts=(10, 4))
     at = open_page(start(lead), "labels.py")
     assert not at.exception
-    at.number_input[0].set_value(11)
+    tag = [f for f in at.text_input if (f.key or "").startswith("tag_")]
+    tag[0].input("11")
     _button(at, "Créer les codes et trier").click().run()
     assert texts(at.error) == [
         "Il ne reste que 10 cagettes de ce type à trier dans cette collecte."
     ]
-    assert at.number_input[0].value == 11 and _crate_count(ui) == 0
-    at.number_input[0].set_value(6)
+    tag = [f for f in at.text_input if (f.key or "").startswith("tag_")]
+    assert tag[0].value == "11" and _crate_count(ui) == 0
+    tag[0].input("6")
     at.radio[0].set_value(Outcome.recycled)
     _button(at, "Créer les codes et trier").click().run()
+    assert not at.error, texts(at.error)
     assert texts(at.success)[0] == "6 cagettes étiquetées : imprimez leurs étiquettes ci-dessous."
     assert "Toute la collecte est triée." in texts(at.success)
     assert _crate_count(ui) == 6
     assert len(at.get("image")) == 1  # the preview
-    _button(at, "Préparer le PDF").click().run()
+    # Six labels: the PDF is one tap away (no "prepare" step), beside the thermal PNG.
+    assert not [b for b in at.button if b.label == "Préparer le PDF"]
     download = at.get("download_button")
-    assert len(download) == 2  # the PDF, and the thermal PNG in its expander
+    assert len(download) == 2
 
 
 def test_skip_out_of_range_is_refused_on_the_page(ui):
     lead = factories.user(ui, Role.lead)
     _tagged(ui, lead, n=2)
     at = open_page(start(lead), "labels.py")
-    skip = next(n for n in at.number_input if n.label.startswith("Emplacements"))
-    skip.set_value(23).run()
+    skip = next(n for n in at.text_input if n.label.startswith("Étiquettes déjà décollées"))
+    skip.input("23").run()
     assert not at.error and len(at.get("image")) == 1
 
 
@@ -287,3 +291,16 @@ def test_labels_pointing_to_localhost_are_announced_before_printing(ui, monkeypa
     assert "http://localhost:8501" in warning and "192.168.1.20:8501" in warning
     monkeypatch.setenv("WORKSHOP_BASE_URL", "http://192.168.1.20:8501")
     assert texts(open_page(start(lead), "labels.py").warning) == []
+
+
+def test_after_tagging_the_counts_start_again_at_zero(ui):
+    lead = factories.user(ui, Role.lead)
+    factories.lot(ui, lead, counts=(10, 4))
+    at = open_page(start(lead), "labels.py")
+    [first, second] = [f for f in at.text_input if (f.key or "").startswith("tag_")]
+    first.input("6")
+    _button(at, "Créer les codes et trier").click().run()  # the rest: "later"
+    assert not at.error and _crate_count(ui) == 6
+    tags = [f for f in at.text_input if (f.key or "").startswith("tag_")]
+    assert [f.value for f in tags] == ["0", "0"]  # not 6 again, ready for the next tagging
+    assert tags[0].label.startswith("Cagette bois standard")

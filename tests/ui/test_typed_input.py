@@ -44,7 +44,10 @@ def _widget(at, kind: str, key: str, lang: str, **params: object):
     return next(w for w in getattr(at, kind) if w.label == label)
 
 
-def _submit(at, form: str, key: str, lang: str):
+def _submit(at, form: str | None, key: str, lang: str):
+    """Submit `form` by its button's message `key`, or (no form) click the button keyed `key`."""
+    if form is None:
+        return at.button(key=key).click().run()
     return at.button(key=f"FormSubmitter:{form}-{_label(key, lang)}").click().run()
 
 
@@ -58,7 +61,13 @@ def _find(at, lang: str, field: Field):
 
 
 def _typed_in(
-    at, lang: str, field: Field, form: str, button: str, typed: str = TYPED, position: int = 3
+    at,
+    lang: str,
+    field: Field,
+    form: str | None,
+    button: str,
+    typed: str = TYPED,
+    position: int = 3,
 ) -> None:
     """Type `typed` in `field` and submit `form`: the message in `lang`, the field as typed."""
     _find(at, lang, field).input(typed)
@@ -75,9 +84,9 @@ def test_pickup_form(ui, monkeypatch):
     with factories.unchanged(ui):
         for lang in LANGS:
             at = _open(monkeypatch, lead, lang, "pickups.py")
-            at.number_input(key=count).set_value(3)
-            _typed_in(at, lang, "new0_note", "pickup_new_0", "pickups.submit")
-            assert at.number_input(key=count).value == 3
+            at.text_input(key=count).input("3")
+            _typed_in(at, lang, "new0_note", None, "new0_submit")
+            assert at.text_input(key=count).value == "3"
 
 
 def test_pickup_correction_and_deletion_forms(ui, monkeypatch):
@@ -171,8 +180,8 @@ def test_venue_figures_form(ui, monkeypatch):
         for lang in LANGS:
             at = _open(monkeypatch, lead, lang, "venues.py")
             venue_id = at.selectbox(key="venue_pick").value
-            [figure, *_] = [n for n in at.number_input if n.key.startswith("metric_")]
-            figure.set_value(120)
+            [figure, *_] = [n for n in at.text_input if n.key.startswith("metric_")]
+            figure.input("120")
             source = f"venue_source_{venue_id}"
             _typed_in(at, lang, source, f"venue_form_{venue_id}", "other_venues.save")
 

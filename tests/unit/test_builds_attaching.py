@@ -9,7 +9,7 @@ from sqlmodel import func, select
 
 from tests import factories
 from workshop import builds, codes, crates, db
-from workshop.errors import InvalidInput, NotFound, PermissionDenied, WrongCodeKind
+from workshop.errors import InvalidInput, NotFound, PermissionDenied, Unlikely, WrongCodeKind
 from workshop.models import BuildCrate, BuildStatus, Crate, Outcome, Role
 
 
@@ -108,3 +108,20 @@ def test_two_leads_attach_the_same_crate_at_once(engine):
         with db.read_session(engine) as session:
             links = session.exec(select(BuildCrate).join(Crate).where(Crate.code == crate)).all()
         assert len(links) == 1
+
+
+def test_a_crate_beyond_the_designs_need_is_unlikely_until_confirmed(engine):
+    lead = factories.user(engine, Role.lead)
+    crates = factories.crates_in_stock(engine, lead, 4)
+    build = factories.build(engine, lead)  # a 3-crate shelf
+    for code in crates[:3]:
+        factories.attach(engine, lead, build, code)
+    with db.write_session(engine) as session, pytest.raises(Unlikely) as err:
+        builds.attach_crate(session=session, actor=lead, build_id=build.id, text=crates[3])
+    assert err.value.key == "error.build.more_than_needed"
+    assert err.value.params["n"] == 4 and err.value.params["needed"] == 3
+    with db.write_session(engine) as session:
+        done = builds.attach_crate(
+            session=session, actor=lead, build_id=build.id, text=crates[3], confirmed=True
+        )
+    assert done.added and done.count == 4

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from tests import factories
 from tests.factories import MONDAY, PIN, at, hour_entries, read, trainee, write
-from workshop import codes, dates, db, hours, throttles
+from workshop import codes, dates, db, hours, i18n, throttles
 from workshop.errors import (
     AuthenticationFailed,
     InvalidInput,
@@ -60,8 +60,16 @@ def test_unknown_badge_and_wrong_kind(engine):
     with pytest.raises(NotFound) as err:
         badge(engine, codes.mint("B"))
     assert err.value.key == "error.hours.unknown_badge"
-    with pytest.raises(WrongCodeKind):
-        badge(engine, codes.mint("C"))
+    # A crate's code, a mistyped badge (its check character wrong), any text: plain words.
+    mistyped = codes.mint("B")
+    mistyped = mistyped[:-1] + next(c for c in codes.ALPHABET if c != mistyped[-1])
+    for text in (codes.mint("C"), mistyped, "bonjour"):
+        with pytest.raises(InvalidInput) as err:
+            badge(engine, text)
+        assert err.value.key == "error.hours.unknown_badge"
+    assert i18n.translate("error.hours.unknown_badge") == (
+        "Ce badge n'est pas reconnu, réessaie ou demande à ton encadrant·e."
+    )
 
 
 def _kiosk_events(engine) -> list[tuple[str, str, str]]:
@@ -108,7 +116,7 @@ def test_unknown_badges_are_throttled_per_tablet(engine):
         pin(engine, tr.id, PIN, nine)
     # Another tablet is not slowed down; a misread code is not a guess.
     assert badge(engine, tr.badge_code, nine, client=OTHER_KIOSK).id == tr.id
-    with pytest.raises(WrongCodeKind):
+    with pytest.raises(InvalidInput):
         badge(engine, codes.mint("C"), nine, client=OTHER_KIOSK)
     assert badge(engine, tr.badge_code, nine + timedelta(seconds=61)).id == tr.id
     logged = _kiosk_events(engine)

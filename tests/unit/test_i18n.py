@@ -44,3 +44,12 @@ def test_numbers_in_messages_follow_the_language():
 def test_dates_in_messages_follow_the_language():
     assert "3 févr. 2026" in i18n.translate("error.hours.week_locked", "fr", week=date(2026, 2, 3))
     assert "3 Feb 2026" in i18n.translate("error.hours.week_locked", "en", week=date(2026, 2, 3))
+
+
+def test_a_count_takes_the_singular_where_the_language_does():
+    key = "builds.crates_count"
+    assert i18n.translate(key, "fr", n=1, needed=8) == "1 cagette sur 8"
+    assert i18n.translate(key, "fr", n=0, needed=8) == "0 cagette sur 8"  # French: 0 is singular
+    assert i18n.translate(key, "fr", n=10, needed=8) == "10 cagettes sur 8"
+    assert i18n.translate(key, "en", n=1, needed=8) == "1 crate out of 8"
+    assert i18n.translate(key, "en", n=0, needed=8) == "0 crates out of 8"

@@ -11,7 +11,7 @@ from sqlmodel import func, select
 
 from tests import factories
 from workshop import audit, codes, dates, db, pickups
-from workshop.errors import InvalidInput, NotFound, PermissionDenied
+from workshop.errors import InvalidInput, NotFound, PermissionDenied, Unlikely
 from workshop.models import AuditEvent, Lot, LotLine, Role
 
 
@@ -52,7 +52,7 @@ def test_log_pickup_gives_a_valid_lot_code(engine):
     assert json.loads(audit.after)["counts"]
 
 
-def _attempt(engine, actor, **overrides):
+def _attempt(engine, actor, confirmed=False, **overrides):
     kinds = factories.kinds(engine)
     args = {
         "market_id": factories.market(engine).id,
@@ -63,7 +63,12 @@ def _attempt(engine, actor, **overrides):
     }
     args.update(overrides)
     with db.write_session(engine) as session:
-        return pickups.log_pickup(session=session, actor=actor, fields=pickups.PickupFields(**args))
+        return pickups.log_pickup(
+            session=session,
+            actor=actor,
+            fields=pickups.PickupFields(**args),
+            confirmed=confirmed,
+        )
 
 
 @pytest.mark.parametrize(
@@ -103,11 +108,51 @@ def test_bad_pickup_is_refused_and_writes_nothing(engine, overrides, key):
     assert _count(engine, AuditEvent) == 0
 
 
-def test_sample_of_exactly_30_kg_per_crate_is_accepted(engine):
+def test_sample_of_exactly_30_kg_per_crate_is_accepted_once_confirmed(engine):
     lead = factories.user(engine, Role.lead)
     kinds = factories.kinds(engine)
-    lot = _attempt(engine, lead, sample=pickups.Sample(kinds[0].id, 2, 60.0))
+    lot = _attempt(engine, lead, sample=pickups.Sample(kinds[0].id, 2, 60.0), confirmed=True)
     assert lot.sample_kg == 60.0
+
+
+def test_a_sample_over_3_times_the_usual_weight_needs_a_confirmation(engine):
+    """6,5 kg read as 65 kg for 5 crates: 13 kg a crate against 1,2 kg usually."""
+    lead = factories.user(engine, Role.lead)
+    kinds = factories.kinds(engine)
+    heavy = pickups.Sample(kinds[0].id, 5, 65.0)
+    with pytest.raises(Unlikely) as err:
+        _attempt(engine, lead, sample=heavy)
+    assert err.value.key == "error.pickup.sample_unlikely"
+    assert err.value.params == {"kg": 65.0, "count": 5, "per_crate": 13.0, "usual": 1.2}
+    assert _count(engine, Lot) == 0 and _count(engine, AuditEvent) == 0
+    # Exactly 3 times (3,6 kg a crate) goes through; over it, once confirmed.
+    assert _attempt(engine, lead, sample=pickups.Sample(kinds[0].id, 5, 18.0)).sample_kg == 18.0
+    assert _attempt(engine, lead, sample=heavy, confirmed=True).sample_kg == 65.0
+
+
+def test_the_usual_weight_is_the_markets_calibrated_one(engine):
+    """A market whose crates weigh 3 kg (calibrated from 5 samples): 8 kg a crate is likely."""
+    lead = factories.user(engine, Role.lead)
+    for _ in range(5):
+        factories.lot(engine, lead, counts=(10,), sample=(5, 15.0))
+    kinds = factories.kinds(engine)
+    assert _attempt(engine, lead, sample=pickups.Sample(kinds[0].id, 5, 40.0)).sample_kg == 40.0
+    with pytest.raises(Unlikely):
+        _attempt(engine, lead, sample=pickups.Sample(kinds[0].id, 5, 60.0))  # 12 kg
+
+
+def test_a_correction_to_an_unlikely_sample_needs_a_confirmation_too(engine):
+    lead = factories.user(engine, Role.lead)
+    lot = factories.lot(engine, lead, counts=(10,))
+    kind_id = factories.kinds(engine)[0].id
+    fields = pickups.PickupFields(
+        lot.market_id, dates.today(), {kind_id: 10}, pickups.Sample(kind_id, 5, 65.0)
+    )
+    change = {"actor": lead, "lot_id": lot.id, "fields": fields, "reason": "pesée"}
+    with db.write_session(engine) as session, pytest.raises(Unlikely):
+        pickups.update_pickup(session=session, **change)
+    with db.write_session(engine) as session:
+        assert pickups.update_pickup(session=session, confirmed=True, **change).sample_kg == 65.0
 
 
 def test_inactive_market_is_refused(engine):

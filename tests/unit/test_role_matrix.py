@@ -430,6 +430,10 @@ def _sign_out_self(_w: World, actor: User) -> dict[str, Any]:
     return {"user_id": actor.id}
 
 
+def _no_arguments(_w: World, _: User) -> dict[str, Any]:
+    return {}
+
+
 def _create_backup(_w: World, _: User) -> dict[str, Any]:
     return {}
 
@@ -562,6 +566,8 @@ CASES = [
         special="anyone signed in keeps their own language",
         allowed=lambda role: True,
     ),
+    # the shop-floor tablet's address
+    Case("signin_tokens.tablet_token", Permission.hours, _no_arguments),
     # backup
     Case("backup.create_backup", Permission.backup, _create_backup),
 ]

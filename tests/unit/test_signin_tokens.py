@@ -272,3 +272,17 @@ def test_migration_0009_keeps_the_data_and_goes_back(engine):
         after = session.execute(text("SELECT count(*) FROM auditevent")).scalar()
     assert users == {"admin": 0, "lea": 0} and after == events
     assert _user_for(engine, factories.sign_in_token(engine, lead)).id == lead.id
+
+
+def test_a_tablet_token_is_made_by_a_lead_and_checked_against_this_database(engine):
+    lead = factories.user(engine, Role.lead, "lea-tablet")
+    with db.write_session(engine) as session:
+        token = signin_tokens.tablet_token(session=session, actor=lead)
+    with db.read_session(engine) as session:
+        assert signin_tokens.is_tablet_token(session=session, token=token)
+        payload, _, signature = token.rpartition(".")
+        for forged in (f"{payload}.{signature[::-1]}", f"t1.other.{signature}", "", None, "x.y"):
+            assert not signin_tokens.is_tablet_token(session=session, token=forged)
+    trainee_user = factories.user(engine, Role.trainee, "sam-tablet")
+    with db.write_session(engine) as session, pytest.raises(PermissionDenied):
+        signin_tokens.tablet_token(session=session, actor=trainee_user)

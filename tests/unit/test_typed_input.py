@@ -143,3 +143,47 @@ def test_printable_takes_bidirectional_controls_out_and_keeps_the_rest():
 def test_numbers_are_finite_ints_or_floats_never_bools(value, number, whole):
     assert typed_input.is_number(value) is number
     assert typed_input.is_whole_number(value) is whole
+
+
+@pytest.mark.parametrize(
+    ("typed", "whole", "value"),
+    [
+        ("6,5", False, 6.5),
+        ("6.5", False, 6.5),
+        ("1 234,5", False, 1234.5),
+        ("1\u202f234,5", False, 1234.5),  # as Babel writes it in French
+        ("1\u00a0234", True, 1234),
+        (" 12 ", True, 12),
+        ("0", True, 0),
+        ("1,20", False, 1.2),
+        ("", False, None),
+        ("   ", True, None),
+    ],
+)
+def test_a_typed_number_reads_the_french_comma_and_the_point(typed, whole, value):
+    got = typed_input.number(typed, whole=whole)
+    assert got == value and type(got) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "whole", "decimals", "key"),
+    [
+        ("6,5,5", False, None, typed_input.NOT_A_NUMBER),
+        ("abc", False, None, typed_input.NOT_A_NUMBER),
+        ("6,5 kg", False, None, typed_input.NOT_A_NUMBER),
+        ("1/2", False, None, typed_input.NOT_A_NUMBER),
+        ("nan", False, None, typed_input.NOT_A_NUMBER),
+        ("1e400", False, None, typed_input.NOT_A_NUMBER),
+        ("9" * 41, False, None, typed_input.NOT_A_NUMBER),
+        ("-3", False, None, typed_input.NEGATIVE),
+        ("6,5", True, None, typed_input.NOT_WHOLE),
+        ("12,345", False, 2, typed_input.TOO_MANY_DECIMALS),
+    ],
+)
+def test_a_typed_number_that_is_not_one_is_refused_with_its_text(typed, whole, decimals, key):
+    with pytest.raises(InvalidInput) as err:
+        typed_input.number(typed, whole=whole, decimals=decimals)
+    assert err.value.key == key
+    assert err.value.params["text"] == typed.strip()[: typed_input.MAX_NUMBER_LENGTH]
+    for lang in i18n.LANGUAGES:  # a message in both languages, with the text as typed
+        assert typed.strip()[:10] in i18n.translate(key, lang, **err.value.params)

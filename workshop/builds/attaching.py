@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 from workshop import audit, codes, crates, dates, fastpath
 from workshop.accounts import Permission, require
 from workshop.builds.lifecycle import OPEN, _detach, get_build
-from workshop.errors import InvalidInput, NotFound
+from workshop.errors import InvalidInput, NotFound, Unlikely
 from workshop.models import Build, BuildCrate, BuildStatus, Crate, Design, Outcome, User, utcnow
 
 _BUILD, _BUILDCRATE, _CRATE, _DESIGN = (
@@ -98,8 +98,11 @@ class Attached:
     needed: int
 
 
-def attach_crate(*, session: Session, actor: User, build_id: int, text: str) -> Attached:
-    """Put a scanned crate into a build; a crate belongs to one build at most."""
+def attach_crate(
+    *, session: Session, actor: User, build_id: int, text: str, confirmed: bool = False
+) -> Attached:
+    """Put a scanned crate into a build; a crate belongs to one build at most. A crate
+    beyond the design's need is `Unlikely` (a crate of another build?) unless `confirmed`."""
     require(actor, Permission.scan)
     code = fastpath.stored_code(text, expect="C")
     fastpath.autoflush(session)
@@ -126,6 +129,13 @@ def attach_crate(*, session: Session, actor: User, build_id: int, text: str) -> 
             "error.build.crate_not_available",
             code=codes.format_code(code),
             outcome=crate.outcome.value,
+        )
+    if needed and build.n_crates >= needed and not confirmed:
+        raise Unlikely(
+            "error.build.more_than_needed",
+            code=codes.format_code(code),
+            n=build.n_crates + 1,
+            needed=needed,
         )
     now = utcnow()
     try:

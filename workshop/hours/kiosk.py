@@ -61,7 +61,12 @@ def identify_badge(
     every badge waits there, as for passwords. A misread code is not counted.
     """
     moment = now or dates.utcnow()
-    code = codes.parse(text, expect=codes.BADGE)
+    try:
+        code = codes.parse(text, expect=codes.BADGE)
+    except InvalidInput:
+        # A misread or mistyped badge ("the check character does not match"): said in
+        # plain words to someone who reads little French. Not counted as a guess.
+        raise InvalidInput("error.hours.unknown_badge") from None
     attempt = throttles.Attempt(BADGE_ENTITY, code, client, moment)
     with db.read_session(engine) as session:
         throttles.check_throttle(session=session, attempt=attempt, limits=BADGE_LIMITS)

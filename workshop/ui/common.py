@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from workshop import accounts, config, db, i18n, signin_tokens, startup
 from workshop.accounts import Permission, can
-from workshop.errors import DatabaseUnavailable, DomainError
+from workshop.errors import DatabaseUnavailable, DomainError, InvalidInput, Unlikely
 from workshop.impact import Co2e
 from workshop.models import CrateKind, Design, User
 from workshop.ui import cookies
@@ -215,14 +215,89 @@ def later(read: Callable[..., T], **kwargs: Any) -> Callable[[], T]:
     return run
 
 
-def act(action: Callable[..., T], **kwargs: Any) -> T | None:
-    """Run one domain write in one transaction; show its error and return None if it fails."""
+# Number fields (ui/numbers.py) that could not be read in this run: nothing is written then.
+REFUSED_NUMBERS = "refused_numbers"
+
+
+def forget_refused_numbers() -> None:
+    """At the start of each run: no number field has been refused yet."""
+    st.session_state[REFUSED_NUMBERS] = {}
+
+
+def refuse_number(key: str, err: InvalidInput) -> None:
+    """The number field `key` holds text that is not a number: `act` writes nothing."""
+    st.session_state.setdefault(REFUSED_NUMBERS, {})[key] = err.key
+
+
+def act(action: Callable[..., T], *, confirm_as: str | None = None, **kwargs: Any) -> T | None:
+    """Run one domain write in one transaction; show its error and return None if it fails.
+
+    Nothing is written while a number field of this run was refused. With `confirm_as`,
+    an `Unlikely` value is kept to be confirmed: `confirmed(confirm_as)` then shows the
+    warning and its button, and the page calls again with `confirmed=True`."""
+    if st.session_state.get(REFUSED_NUMBERS):
+        st.error(t("error.number.refused"), icon=":material/error:")
+        return None
     try:
         with db.write_session(engine()) as session:
-            return action(session=session, **kwargs)
+            result = action(session=session, **kwargs)
+    except Unlikely as err:
+        if confirm_as is None:
+            show_error(err)
+            return None
+        st.session_state[_confirm_key(confirm_as)] = (err.key, err.params, _fingerprint(kwargs))
+        st.rerun()
     except DomainError as err:
         show_error(err)
         return None
+    if confirm_as is not None:
+        st.session_state.pop(_confirm_key(confirm_as), None)
+    return result
+
+
+def _confirm_key(name: str) -> str:
+    return f"confirm__{name}"
+
+
+def _fingerprint(kwargs: dict[str, Any]) -> str:
+    # What was refused: a confirmation holds for those very values, not for changed ones.
+    # (`actor` is the signed-in user, the same on every run.)
+    return repr(sorted((k, repr(v)) for k, v in kwargs.items() if k not in ("confirmed", "actor")))
+
+
+def awaiting(name: str) -> dict[str, Any] | None:
+    """The parameters of the warning `act(confirm_as=name)` keeps to be confirmed, if any."""
+    pending = st.session_state.get(_confirm_key(name))
+    return dict(pending[1]) if pending else None
+
+
+def confirmed(name: str, **kwargs: Any) -> bool:
+    """Show the pending warning of `act(confirm_as=name)` with its button; True when the
+    person confirms the very values (`kwargs`, as passed to act) that were warned about."""
+    pending = st.session_state.get(_confirm_key(name))
+    if pending is None:
+        return False
+    key, params, fingerprint = pending
+    if fingerprint != _fingerprint(kwargs):
+        st.session_state.pop(_confirm_key(name), None)  # the values changed: check them again
+        return False
+    shown = {k: plain(v) if isinstance(v, str) else v for k, v in params.items()}
+    with st.container(border=True):
+        st.warning(t(key, **shown), icon=":material/warning:")
+        left, right = st.columns(2)
+        yes = left.button(
+            t("common.confirm_unlikely"),
+            type="primary",
+            icon=":material/check:",
+            key=f"{name}__yes",
+            width="stretch",
+        )
+        if right.button(
+            t("common.correct_unlikely"), icon=":material/edit:", key=f"{name}__no", width="stretch"
+        ):
+            st.session_state.pop(_confirm_key(name), None)
+            st.rerun()
+    return yes
 
 
 # The session's sign-in token (signin_tokens): checked on every run, so a sign-in
@@ -284,6 +359,38 @@ def sign_out(*, clear_cookie: bool = True) -> None:
     # to /session/start shows no cookie in st.context, yet holds one.
     if clear_cookie:
         cookies.forget()
+
+
+# The shop-floor tablet: its signed token (signin_tokens.tablet_token) in this session
+# and in the page's address, so a reload or a power cut opens the badge screen again.
+SHOP_FLOOR = "shop_floor_mode"
+TABLET_PARAM = "tablet"
+
+
+def shop_floor_mode() -> bool:
+    """True on the shop-floor tablet: turned on in this session, or by its address."""
+    token = st.session_state.get(SHOP_FLOOR) or st.query_params.get(TABLET_PARAM)
+    if not token:
+        return False
+    if token != st.session_state.get(SHOP_FLOOR):
+        with reading() as session:
+            if not signin_tokens.is_tablet_token(session=session, token=str(token)):
+                return False
+        st.session_state[SHOP_FLOOR] = token
+    st.query_params[TABLET_PARAM] = token  # kept in the address, for the next reload
+    return True
+
+
+def start_shop_floor(token: str) -> None:
+    """This browser becomes the shop-floor tablet (its address keeps `token`)."""
+    st.session_state[SHOP_FLOOR] = token
+    st.query_params[TABLET_PARAM] = token
+
+
+def end_shop_floor() -> None:
+    """This browser is no longer the tablet: the address loses its token too."""
+    st.session_state.pop(SHOP_FLOOR, None)
+    st.query_params.pop(TABLET_PARAM, None)
 
 
 def sso_configured() -> bool:

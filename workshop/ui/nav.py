@@ -9,6 +9,7 @@ import streamlit as st
 from workshop import config
 from workshop.accounts import Permission, can
 from workshop.models import Role, User
+from workshop.ui import common
 from workshop.ui.common import t
 
 PAGES_DIR = "workshop/ui/pages"
@@ -78,9 +79,9 @@ FIRST_ADMIN = PageSpec("first_admin.py", "nav.first_admin", ":material/person_ad
 SUMMARY = PageSpec("summary.py", "nav.summary", ":material/public:", None)
 
 
-# Shop-floor mode (the shared tablet): set in session_state by shop_floor.py; while
-# it is on, nobody is signed in and the navigation holds that page alone.
-SHOP_FLOOR_KEY = "shop_floor_mode"
+# Shop-floor mode (the shared tablet): set by shop_floor.py (common.start_shop_floor);
+# while it is on, nobody is signed in and the navigation holds that page alone.
+SHOP_FLOOR_KEY = common.SHOP_FLOOR
 SHOP_FLOOR = next(s for s in SIGNED_IN_PAGES if s.file == "shop_floor.py")
 
 

@@ -38,6 +38,14 @@ export default function(component) {
     if (data && data.autofocus) { input.focus(); }
   }
   const state = parentElement.__scanner;
+  // Each run of the page (a new `run` number) takes the focus back, unless the person
+  // is typing in another field: after a tap on a button, the next scan needs no click.
+  if (data && data.autofocus && data.run !== state.run) {
+    state.run = data.run;
+    const active = document.activeElement;
+    const typing = active && active !== input && active.matches("input, textarea, select");
+    if (!typing) { input.focus(); }
+  }
   const handled = (data && data.handled) || 0;
   state.queue = state.queue.filter((scan) => scan[0] > handled);
   input.placeholder = (data && data.placeholder) || "";
@@ -61,12 +69,17 @@ def _done_key(key: str) -> str:
     return f"{key}__handled"
 
 
+def _run_key(key: str) -> str:
+    return f"{key}__run"
+
+
 def scanner_field(key: str, placeholder: str, *, autofocus: bool = True) -> list[tuple[int, str]]:
     """Scans not handled yet, oldest first, as (number, text); call `handled()` after each."""
     done = int(st.session_state.get(_done_key(key), 0))
+    run = st.session_state[_run_key(key)] = int(st.session_state.get(_run_key(key), 0)) + 1
     result: Any = _component(
         key=key,
-        data={"handled": done, "placeholder": placeholder, "autofocus": autofocus},
+        data={"handled": done, "placeholder": placeholder, "autofocus": autofocus, "run": run},
         default={"scans": []},
         on_scans_change=lambda: None,
     )

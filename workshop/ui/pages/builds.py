@@ -11,6 +11,7 @@ from workshop.accounts import Permission, can
 from workshop.models import BuildStatus
 from workshop.ui import common, nav, tables
 from workshop.ui.common import t
+from workshop.ui.numbers import number_field
 
 user = common.page_user(Permission.builds_view)
 lang = common.lang()
@@ -148,9 +149,7 @@ with status_tab:
             )
             on = st.date_input(t("builds.on"), value=dates.today(), format="DD/MM/YYYY")
             destination = st.text_input(t("builds.destination"), value=build.destination)
-            price = st.number_input(
-                t("builds.price"), min_value=0.0, step=5.0, value=None, format="%.2f"
-            )
+            price = number_field(t("builds.price"), key=f"price_{build.id}", value=None, decimals=2)
             if st.form_submit_button(t("common.save")):
                 changed = common.act(
                     builds.set_status,

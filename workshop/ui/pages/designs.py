@@ -6,6 +6,7 @@ from workshop import builds, i18n
 from workshop.accounts import Permission
 from workshop.ui import common, tables
 from workshop.ui.common import t
+from workshop.ui.numbers import number_field
 
 user = common.page_user(Permission.builds)
 lang = common.lang()
@@ -39,17 +40,21 @@ with st.form(f"design_{chosen}"):
         t("designs.description"), value=current.description if current else "", max_chars=1000
     )
     left, right = st.columns(2)
-    crates_needed = left.number_input(
+    crates_needed = number_field(
         t("designs.crates_needed"),
-        min_value=1,
-        step=1,
+        key=f"design_{chosen}_crates",
         value=current.crates_needed if current else 3,
+        whole=True,
+        empty=0,
+        where=left,
     )
-    typical_hours = right.number_input(
+    typical_hours = number_field(
         t("designs.typical_hours"),
-        min_value=0.0,
-        step=0.5,
-        value=float(current.typical_hours) if current else 4.0,
+        key=f"design_{chosen}_hours",
+        value=current.typical_hours if current else 4.0,
+        decimals=2,
+        empty=0.0,
+        where=right,
     )
     active = st.checkbox(t("designs.active"), value=current.active if current else True)
     if st.form_submit_button(t("common.save"), type="primary"):

@@ -9,6 +9,7 @@ from workshop.accounts import Permission
 from workshop.errors import DomainError
 from workshop.ui import common
 from workshop.ui.common import t
+from workshop.ui.numbers import number_field
 
 PROGRESS_FROM = 100  # labels; below this the PDF is ready in well under a second
 
@@ -66,15 +67,17 @@ st.dataframe(
 if state.done:
     st.success(t("labels.sorted"), icon=":material/done_all:")
 else:
-    with st.form(f"sort_{lot_id}"):
+    # A new number after each sorting: the fields start again at 0 (they kept the count).
+    sort_no = st.session_state.setdefault("labels_sort_no", 0)
+    with st.form(f"sort_{lot_id}_{sort_no}"):
         left = {k: state.unsorted(k) for k in state.counts if state.unsorted(k) > 0}
         tag = {
-            kind_id: st.number_input(
+            kind_id: number_field(
                 t("labels.to_tag", kind=common.kind_name(kinds[kind_id]), left=n),
-                min_value=0,
-                step=1,
+                key=f"tag_{lot_id}_{kind_id}_{sort_no}",
                 value=0,
-                key=f"tag_{lot_id}_{kind_id}",
+                whole=True,
+                empty=0,
             )
             for kind_id, n in left.items()
         }
@@ -94,6 +97,7 @@ else:
             )
             if made is not None:
                 common.flash("labels.sorted_now", n=len(made))
+                st.session_state["labels_sort_no"] = sort_no + 1
                 st.rerun()
 
 st.subheader(t("labels.print"))
@@ -120,8 +124,14 @@ template = left_col.selectbox(
     format_func={tid: templates[tid].description for tid in sheet_ids}.__getitem__,
 )
 per_page = templates[template].per_page
-skip = right_col.number_input(
-    t("labels.skip", per_page=per_page), min_value=0, max_value=per_page - 1, step=1, value=0
+skip = number_field(
+    t("labels.skip", per_page=per_page),
+    key=f"labels_skip_{template}",
+    value=0,
+    whole=True,
+    empty=0,
+    where=right_col,
+    help=t("labels.skip_help", max=per_page - 1),
 )
 st.caption(t("labels.print_hint", n=len(items)))
 
@@ -130,33 +140,47 @@ try:
 except DomainError as err:
     common.show_error(err)
     st.stop()
-st.image(preview, caption=t("labels.preview"), width=420)
+# Half the page on a laptop, the whole width on a phone (columns stack there).
+preview_col, _ = st.columns(2)
+preview_col.image(preview, caption=t("labels.preview"), width="stretch")
 
-key = (lot_id, with_lot, template, int(skip), len(items))
-if st.button(t("labels.make_pdf"), icon=":material/picture_as_pdf:"):
-    bar = st.progress(0.0, text=t("labels.making")) if len(items) > PROGRESS_FROM else None
-
-    def _progress(done: int, total: int) -> None:
-        if bar is not None:
-            bar.progress(done / total, text=t("labels.making"))
-
-    try:
-        st.session_state["labels_pdf"] = (
-            key,
-            labels.render_sheet(items, template, int(skip), progress=_progress),
-        )
-    except DomainError as err:
-        common.show_error(err)
-kept = st.session_state.get("labels_pdf")
-if kept and kept[0] == key:
+file_name = f"etiquettes-{codes.format_code(label_rows[-1].code)}.pdf"
+if len(items) <= PROGRESS_FROM:
+    # Ready in well under a second: one tap makes and downloads it.
     st.download_button(
         t("labels.download_pdf"),
-        data=kept[1],
-        file_name=f"etiquettes-{codes.format_code(label_rows[-1].code)}.pdf",
+        data=lambda: labels.render_sheet(items, template, int(skip)),
+        file_name=file_name,
         mime="application/pdf",
         type="primary",
         icon=":material/download:",
+        on_click="ignore",
     )
+else:
+    key = (lot_id, with_lot, template, int(skip), len(items))
+    if st.button(t("labels.make_pdf"), icon=":material/picture_as_pdf:"):
+        bar = st.progress(0.0, text=t("labels.making"))
+
+        def _progress(done: int, total: int) -> None:
+            bar.progress(done / total, text=t("labels.making"))
+
+        try:
+            st.session_state["labels_pdf"] = (
+                key,
+                labels.render_sheet(items, template, int(skip), progress=_progress),
+            )
+        except DomainError as err:
+            common.show_error(err)
+    kept = st.session_state.get("labels_pdf")
+    if kept and kept[0] == key:
+        st.download_button(
+            t("labels.download_pdf"),
+            data=kept[1],
+            file_name=file_name,
+            mime="application/pdf",
+            type="primary",
+            icon=":material/download:",
+        )
 
 with st.expander(t("labels.thermal")):
     one = st.selectbox(

@@ -11,6 +11,7 @@ from workshop.accounts import Permission
 from workshop.models import CrateKind, Lot, Market
 from workshop.ui import common, tables
 from workshop.ui.common import t
+from workshop.ui.numbers import number_field
 
 
 def _market(prefix: str, markets: list[Market], today: date, lot: Lot | None) -> int:
@@ -33,25 +34,29 @@ def _market(prefix: str, markets: list[Market], today: date, lot: Lot | None) ->
     )
 
 
-def _counts(prefix: str, kinds: list[CrateKind], counts: dict[int, int]) -> dict[int, int]:
-    """One whole-number field per crate kind, side by side."""
+def _counts(
+    prefix: str, kinds: list[CrateKind], counts: dict[int, int], steppers: bool
+) -> dict[int, int]:
+    """One whole-number field per crate kind, side by side (with − / + outside a form)."""
     st.write(t("pickups.counts"))
     columns = st.columns(len(kinds))
     return {
-        kind.id or 0: int(
-            column.number_input(
-                common.kind_name(kind),
-                min_value=0,
-                step=1,
-                value=counts.get(kind.id or 0, 0),
-                key=f"{prefix}_count_{kind.id}",
-            )
+        kind.id or 0: number_field(
+            common.kind_name(kind),
+            key=f"{prefix}_count_{kind.id}",
+            value=counts.get(kind.id or 0, 0),
+            whole=True,
+            empty=0,
+            steppers=steppers,
+            where=column,
         )
         for kind, column in zip(kinds, columns, strict=True)
     }
 
 
-def _sample(prefix: str, kinds: list[CrateKind], lot: Lot | None) -> pickups.Sample | None:
+def _sample(
+    prefix: str, kinds: list[CrateKind], lot: Lot | None, steppers: bool
+) -> pickups.Sample | None:
     """The optional weighed sample: which kind, how many crates, their kilos."""
     kind_ids = [k.id or 0 for k in kinds]
     kind_names = {k.id or 0: common.kind_name(k) for k in kinds}
@@ -70,20 +75,22 @@ def _sample(prefix: str, kinds: list[CrateKind], lot: Lot | None) -> pickups.Sam
             key=f"{prefix}_sample_kind",
         )
         left, right = st.columns(2)
-        count = left.number_input(
+        count = number_field(
             t("pickups.sample_count"),
-            min_value=0,
-            step=1,
-            value=(lot.sample_count or 5) if lot else 5,
             key=f"{prefix}_sample_count",
+            value=(lot.sample_count or 5) if lot else 5,
+            whole=True,
+            empty=0,
+            steppers=steppers,
+            where=left,
         )
-        kg = right.number_input(
+        kg = number_field(
             t("pickups.sample_kg"),
-            min_value=0.0,
-            step=0.1,
-            format="%.1f",
-            value=float(lot.sample_kg or 0.0) if lot else 0.0,
             key=f"{prefix}_sample_kg",
+            value=lot.sample_kg if lot and lot.sample_kg else None,
+            decimals=3,
+            empty=0.0,
+            where=right,
         )
     return pickups.Sample(kind_id=kind_id, count=int(count), kg=float(kg)) if weighed else None
 
@@ -95,8 +102,10 @@ def pickup_fields(
     today: date,
     lot: Lot | None = None,
     counts: dict[int, int] | None = None,
+    steppers: bool = False,
 ) -> pickups.PickupFields:
-    """The pickup form's widgets (a new pickup, or `lot` to correct); values as typed."""
+    """The pickup form's widgets (a new pickup, or `lot` to correct); values as typed;
+    `steppers` (outside a form only) puts − / + beside the counts."""
     market_id = _market(prefix, markets, today, lot)
     pickup_date = st.date_input(
         t("pickups.date"),
@@ -104,8 +113,8 @@ def pickup_fields(
         format="DD/MM/YYYY",
         key=f"{prefix}_date",
     )
-    typed = _counts(prefix, kinds, counts or {})
-    sample = _sample(prefix, kinds, lot)
+    typed = _counts(prefix, kinds, counts or {}, steppers)
+    sample = _sample(prefix, kinds, lot, steppers)
     note = st.text_input(
         t("pickups.note"),
         value=lot.note if lot else "",
@@ -132,14 +141,20 @@ with common.reading() as session:
 
 common.show_flash()
 
-# A new form key after each saved pickup empties the form; on an error the
-# same key keeps everything that was typed.
+# A new key prefix after each saved pickup empties the form; on an error the
+# same keys keep everything that was typed. Not an st.form: the counts' − / + steppers
+# are buttons, which a form cannot hold.
 form_no = st.session_state.setdefault("pickups_form_no", 0)
-with st.form(f"pickup_new_{form_no}"):
-    fields = pickup_fields(f"new{form_no}", markets, kinds, today)
-    submitted = st.form_submit_button(t("pickups.submit"), type="primary", icon=":material/add:")
-if submitted:
-    lot = common.act(pickups.log_pickup, actor=user, fields=fields)
+with st.container(border=True):
+    fields = pickup_fields(f"new{form_no}", markets, kinds, today, steppers=True)
+    submitted = st.button(
+        t("pickups.submit"), type="primary", icon=":material/add:", key=f"new{form_no}_submit"
+    )
+    sure = common.confirmed("pickup_new", actor=user, fields=fields)
+if submitted or sure:
+    lot = common.act(
+        pickups.log_pickup, confirm_as="pickup_new", actor=user, fields=fields, confirmed=sure
+    )
     if lot is not None:
         common.flash(
             "pickups.saved",
@@ -194,12 +209,16 @@ with common.reading() as session:
     edit_markets = pickups.markets_for_pickup(session=session, on=today, lot=lot)
 
 edit_tab, delete_tab = st.tabs([t("pickups.edit"), t("pickups.delete")])
-with edit_tab, st.form(f"pickup_edit_{chosen}"):
-    fields = pickup_fields(f"edit{chosen}", edit_markets, kinds, today, lot=lot, counts=counts)
-    reason = st.text_input(t("pickups.reason"), key=f"edit_reason_{chosen}")
-    if st.form_submit_button(t("pickups.save_changes"), icon=":material/save:"):
+with edit_tab:
+    with st.form(f"pickup_edit_{chosen}"):
+        fields = pickup_fields(f"edit{chosen}", edit_markets, kinds, today, lot=lot, counts=counts)
+        reason = st.text_input(t("pickups.reason"), key=f"edit_reason_{chosen}")
+        saving = st.form_submit_button(t("pickups.save_changes"), icon=":material/save:")
+    edit = {"actor": user, "lot_id": chosen, "reason": reason, "fields": fields}
+    sure = common.confirmed(f"pickup_edit_{chosen}", **edit)  # outside: a form holds no button
+    if saving or sure:
         done = common.act(
-            pickups.update_pickup, actor=user, lot_id=chosen, reason=reason, fields=fields
+            pickups.update_pickup, confirm_as=f"pickup_edit_{chosen}", confirmed=sure, **edit
         )
         if done is not None:
             common.flash("pickups.updated", code=codes.format_code(lot.code))

@@ -13,6 +13,7 @@ from workshop.ui import common, nav, scanner
 from workshop.ui.common import t
 
 HISTORY = 10
+EXTRA = "scan_extra"  # the confirmation of a crate beyond the design's need
 
 user = common.page_user(Permission.scan)
 lang = common.lang()
@@ -21,6 +22,8 @@ common.show_flash()
 double_reads: scanning.DoubleReadFilter = st.session_state.setdefault(
     "scan_filter", scanning.DoubleReadFilter()
 )
+# Builds whose lead confirmed crates beyond the design's need: not asked again.
+extra_ok: set[int] = st.session_state.setdefault("scan_extra_ok", set())
 # What this run's scans resolved to, shown below without looking them up again.
 resolved: dict[str, crates.CrateView | crates.LotView] = {}
 
@@ -50,7 +53,17 @@ def handle(text: str) -> None:
         st.session_state["builds_selected"] = action.build_id
         st.switch_page(nav.page_path("builds.py"))
     if isinstance(action, scanning.Attach):
-        done = common.act(builds.attach_crate, actor=user, build_id=action.build_id, text=code)
+        if common.awaiting(EXTRA):  # one question at a time: this scan waits for a rescan
+            st.warning(t("scan.confirm_first", code=codes.format_code(code)))
+            return
+        done = common.act(
+            builds.attach_crate,
+            confirm_as=EXTRA,
+            actor=user,
+            build_id=action.build_id,
+            text=code,
+            confirmed=action.build_id in extra_ok,
+        )
         if done is None:
             return
         key = "scan.session_added" if done.added else "scan.session_already"
@@ -125,8 +138,20 @@ if open_build is not None:
             min(count / needed, 1.0) if needed else 0.0,
             text=t("builds.crates_count", n=count, needed=needed),
         )
+        if count > needed > 0:
+            st.warning(t("builds.crates_count", n=count, needed=needed), icon=":material/warning:")
         if last := st.session_state.pop("scan_session_last", None):
             st.success(t(last[0], code=last[1]))
+        if (extra := common.awaiting(EXTRA)) is not None:
+            args = {"build_id": open_build.id, "text": codes.parse(str(extra["code"]))}
+            if common.confirmed(EXTRA, **args):
+                extra_ok.add(open_build.id or 0)
+                added = common.act(
+                    builds.attach_crate, confirm_as=EXTRA, actor=user, confirmed=True, **args
+                )
+                if added is not None:
+                    common.flash("scan.session_added", code=extra["code"])
+                    st.rerun()
         undo, close = st.columns(2)
         if undo.button(t("scan.undo"), icon=":material/undo:", disabled=count == 0):
             removed = common.act(builds.undo_last, actor=user, build_id=open_build.id)
@@ -209,7 +234,7 @@ if history := st.session_state.get("scan_history"):
         [
             {
                 t("scan.col.code"): codes.format_code(code),
-                t("scan.col.time"): f"{at:%H:%M:%S}",
+                t("scan.col.time"): f"{dates.local(at):%H:%M:%S}",
             }
             for code, at in history
         ],

@@ -6,6 +6,7 @@ from workshop import config, hours, i18n, pickups
 from workshop.accounts import Permission
 from workshop.ui import common
 from workshop.ui.common import t
+from workshop.ui.numbers import number_field
 
 user = common.page_user(Permission.settings)
 lang = common.lang()
@@ -20,13 +21,12 @@ with common.reading() as session:
 
 with st.form("kinds"):
     weights = {
-        kind.id or 0: st.number_input(
+        kind.id or 0: number_field(
             common.kind_name(kind),
-            min_value=0.0,
-            step=0.1,
-            format="%.2f",
-            value=float(kind.default_weight_kg),
             key=f"kind_weight_{kind.id}",
+            value=kind.default_weight_kg,
+            decimals=2,
+            empty=0.0,
         )
         for kind in kinds
     }

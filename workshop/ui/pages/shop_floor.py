@@ -16,16 +16,24 @@ from typing import Any
 
 import streamlit as st
 
-from workshop import dates, hours, i18n
+from workshop import config, dates, hours, i18n, signin_tokens
 from workshop.accounts import Permission, can
 from workshop.errors import DomainError, PermissionDenied
 from workshop.models import Activity, HourEntry, Trainee
-from workshop.ui import common, nav, throttle
+from workshop.ui import common, nav, scanner, throttle
 from workshop.ui.common import t
 
 RETURN_AFTER_S = 20
 STATE = "sf_state"
 DEADLINE = "sf_deadline"
+LANG = "sf_lang"
+BADGE = "sf_badge"
+# Big targets for every button of the tablet (at least 48 px; a static style, no text).
+_CSS = """<style>
+.stApp .stButton button, .stApp .stFormSubmitButton button {
+  min-height: 3.5rem; font-size: 1.15rem; }
+.stApp [data-testid="stButtonGroup"] button { min-height: 3.5rem; }
+</style>"""
 ICONS = {
     Activity.collecte: ":material/local_shipping:",
     Activity.tri: ":material/category:",
@@ -41,13 +49,17 @@ ICONS = {
 # --- the lead's side: turn the mode on ------------------------------------------------
 
 if not st.session_state.get(nav.SHOP_FLOOR_KEY):
-    common.page_user(Permission.hours)
+    turning_on = common.page_user(Permission.hours)
     st.title(t("shop.title"))
     st.write(t("shop.explain"))
     if st.button(t("shop.turn_on"), type="primary", icon=":material/tablet:"):
-        st.session_state[nav.SHOP_FLOOR_KEY] = True
-        common.sign_out(clear_cookie=False)  # its token is ended; a page load would end the mode
-        st.rerun()
+        token = common.act(signin_tokens.tablet_token, actor=turning_on)
+        if token is not None:
+            common.start_shop_floor(token)
+            # Its token is ended server-side; a trip to /session/end to clear the cookie
+            # would reload the page without the tablet's address.
+            common.sign_out(clear_cookie=False)
+            st.rerun()
     st.stop()
 
 
@@ -55,9 +67,10 @@ if not st.session_state.get(nav.SHOP_FLOOR_KEY):
 
 
 def reset() -> None:
-    """Back to the start screen: forget who was at the tablet."""
+    """Back to the start screen in the kiosk's language: forget who was at the tablet."""
     for key in (STATE, DEADLINE, "sf_pin", "sf_build", "sf_minutes", "sf_day", "sf_activity"):
         st.session_state.pop(key, None)
+    st.session_state[LANG] = config.default_language()
 
 
 def go(step: str, **data: Any) -> None:
@@ -78,8 +91,12 @@ def activity_label(activity: Activity) -> str:
 
 if (deadline := st.session_state.get(DEADLINE)) is not None and time.time() >= deadline:
     reset()
+# The tablet's own language key: held through the whole flow whatever else runs, back to
+# the kiosk's default at the start (reset).
+st.session_state["lang"] = st.session_state.setdefault(LANG, config.default_language())
 state: dict[str, Any] = st.session_state.get(STATE) or {"step": "start"}
 step = state["step"]
+st.html(_CSS)
 
 
 @st.fragment(run_every=2)
@@ -92,15 +109,16 @@ def _watch_deadline() -> None:
 
 _watch_deadline()
 
+
+def choose_language(lang: str) -> None:
+    """The trainee's language, for this person's visit (back to the default at the start)."""
+    st.session_state[LANG] = lang
+    st.session_state[DEADLINE] = time.time() + RETURN_AFTER_S
+
+
 top = st.columns([4, 1, 1])
-with top[1]:
-    if st.button("Français", key="sf_fr", width="stretch"):
-        st.session_state["lang"] = "fr"
-        st.rerun()
-with top[2]:
-    if st.button("English", key="sf_en", width="stretch"):
-        st.session_state["lang"] = "en"
-        st.rerun()
+top[1].button("Français", key="sf_fr", width="stretch", on_click=choose_language, args=("fr",))
+top[2].button("English", key="sf_en", width="stretch", on_click=choose_language, args=("en",))
 
 
 def identified(trainee_id: int, name: str) -> None:
@@ -109,14 +127,24 @@ def identified(trainee_id: int, name: str) -> None:
     st.rerun()
 
 
+with top[0]:
+    st.title(
+        t("shop.hello")
+        if step == "start"
+        else t("shop.hello_name", name=common.plain(state["name"]))
+    )
 if step == "start":
-    with top[0]:
-        st.title(t("shop.hello"))
     st.subheader(t("shop.scan_badge"))
-    typed = st.chat_input(t("shop.badge_field"), key="sf_badge", max_chars=200)
+# At the top of every screen, with the focus whenever no other field has it: the next
+# badge needs no tap, even on someone else's screen, and none is lost while the page
+# runs (the scanner field keeps every read until it is handled).
+for number, typed in scanner.scanner_field(BADGE, t("shop.badge_field")):
+    scanner.handled(BADGE, number)
     # Unknown badges are counted per tablet (the throttle): a try opens its own writes.
-    if typed and (badged := throttle.attempt(hours.identify_badge, text=typed)) is not None:
+    if (badged := throttle.attempt(hours.identify_badge, text=typed[:200])) is not None:
         identified(badged.id or 0, badged.display_name)
+
+if step == "start":
     with common.reading() as session:
         people = hours.pin_trainees(session=session)
     if people:
@@ -133,6 +161,12 @@ if step == "start":
     st.divider()
     with st.expander(t("shop.exit"), icon=":material/lock:"), st.form("sf_exit"):
         st.caption(t("shop.exit_help"))
+        st.caption(t("shop.address_help"))
+        st.code(
+            f"{config.base_url()}/{nav.SHOP_FLOOR.file.removesuffix('.py')}"
+            f"?{common.TABLET_PARAM}={st.session_state[nav.SHOP_FLOOR_KEY]}",
+            language=None,
+        )
         username = st.text_input(t("sign_in.username"), autocomplete="off")
         password = st.text_input(t("sign_in.password"), type="password", autocomplete="off")
         if st.form_submit_button(t("shop.exit_button")):
@@ -141,14 +175,12 @@ if step == "start":
                 common.show_error(PermissionDenied("error.hours.exit_not_allowed"))
             elif lead is not None:
                 reset()
-                st.session_state.pop(nav.SHOP_FLOOR_KEY, None)
+                common.end_shop_floor()
                 common.sign_in_as(lead)
                 st.rerun()
     st.stop()
 
 trainee_id = int(state["trainee_id"])
-with top[0]:
-    st.title(t("shop.hello_name", name=common.plain(state["name"])))
 
 
 def back_button() -> None:
@@ -260,8 +292,9 @@ elif step == "direct":
     chosen_day: date = st.radio(
         t("shop.which_day"), days, format_func=day_names.__getitem__, horizontal=True, key="sf_day"
     )
+    durations = {m: common.duration(m) for m in hours.DURATIONS}  # in this run's language
     minutes: int = st.selectbox(
-        t("shop.how_long"), hours.DURATIONS, format_func=common.duration, key="sf_minutes"
+        t("shop.how_long"), list(durations), format_func=durations.__getitem__, key="sf_minutes"
     )
     picked = st.pills(
         t("shop.what"),

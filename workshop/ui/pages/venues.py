@@ -7,6 +7,7 @@ from workshop.accounts import Permission, can
 from workshop.errors import DomainError
 from workshop.ui import common
 from workshop.ui.common import t
+from workshop.ui.numbers import number_field
 
 MONTHS_BACK = 24
 TEMPLATE_CSV = (
@@ -93,12 +94,10 @@ if venue_id is not None:
         current = venues.values(session=session, actor=user, start=month, end=month)
     with st.form(f"venue_form_{venue_id}"):
         figures = {
-            metric.id or 0: st.number_input(
+            metric.id or 0: number_field(
                 venues.metric_name(metric, lang),
-                min_value=0.0,
-                value=current.get(metric.id or 0, {}).get(month),
-                step=1.0,
                 key=f"metric_{metric.id}_{month:%Y%m}",
+                value=current.get(metric.id or 0, {}).get(month),
             )
             for metric in chosen.metrics
         }
