@@ -6,6 +6,7 @@ offer as a CSV download (`to_csv`): French CSV uses ";" and a decimal comma.
 
 from __future__ import annotations
 
+import textwrap
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -71,12 +72,15 @@ def _layout(fig: go.Figure, lang: str, y_title: str = "", **extra: Any) -> go.Fi
     return fig
 
 
-def _running_month(fig: go.Figure, months: Sequence[date], lang: str) -> go.Figure:
-    """Shade this month's column and name it "month in progress": its bars are not a fall."""
+def _running_month(fig: go.Figure, months: Sequence[date], lang: str, **where: Any) -> go.Figure:
+    """Shade this month's column and name it "month in progress": its bars are not a fall.
+
+    `where` places it on subplots (`row="all", col="all"`)."""
     this_month = dates.today().replace(day=1)
     if this_month in months:
         at = list(months).index(this_month)
         fig.add_vrect(
+            **where,
             x0=at - 0.5,
             x1=at + 0.5,
             fillcolor="rgba(120,120,120,0.15)",
@@ -528,8 +532,8 @@ def small_multiples(series: Sequence[Series], start: date, end: date, lang: str)
         rows=n_rows,
         cols=cols,
         shared_xaxes="all",
-        subplot_titles=[s.title for s in series],
-        vertical_spacing=min(0.12, 0.6 / n_rows),
+        subplot_titles=[_title_lines(s.title) for s in series],
+        vertical_spacing=min(0.16, 0.8 / n_rows),
     )
     for i, s in enumerate(series):
         fig.add_scatter(
@@ -544,7 +548,20 @@ def small_multiples(series: Sequence[Series], start: date, end: date, lang: str)
             col=i % cols + 1,
         )
     fig.update_annotations(font_size=12)
-    return _layout(fig, lang, height=max(300, 220 * n_rows))
+    _running_month(fig, months, lang, row="all", col="all")
+    # Room above the first row for its titles' three lines.
+    margin = {"l": 10, "r": 10, "t": 64, "b": 10}
+    return _layout(fig, lang, height=max(320, 250 * n_rows), margin=margin)
+
+
+# A small multiple is half a phone's width: its title, "metric · venue", wraps there.
+TITLE_LINE = 24
+
+
+def _title_lines(title: str) -> str:
+    """A typed title as plotly text: its markup characters shown as typed, long ones wrapped."""
+    plain = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "<br>".join(textwrap.wrap(plain, TITLE_LINE, break_on_hyphens=False)) or plain
 
 
 def series_table(series: Sequence[Series], start: date, end: date, lang: str) -> Table:

@@ -134,3 +134,17 @@ def test_the_legend_holds_at_most_eight_markets_and_explains_the_hatching_once()
     assert len(listed) == 9 and listed[-2:] == ["autres marchés", "hachuré : kilos estimés"]
     assert listed[:7] == [f"Marché {n:02d}" for n in range(6, 13)]  # the seven biggest
     assert (fig.layout.legend.yref, fig.layout.legend.y) == ("container", 0)  # at the foot
+
+
+def test_small_multiples_titles_wrap_for_a_phone_and_show_markup_as_typed():
+    months = charts.month_range(date(2026, 1, 1), dates.today())
+    typed = "Repas servis · Régie de quartier <a href='https://evil.example'>Saint-Blaise</a>"
+    fig = charts.small_multiples(
+        [charts.Series(typed, dict.fromkeys(months, 1.0))], months[0], months[-1], "fr"
+    )
+    title = fig.layout.annotations[0].text
+    lines = title.split("<br>")
+    assert "<" not in "".join(lines) and "&lt;a" in title  # shown as typed, never a link
+    assert len(lines) > 1 and all(len(line) <= 40 for line in lines)
+    # This month is drawn as not over on every small chart.
+    assert [a.text for a in fig.layout.annotations[1:]] == ["mois en cours"]
