@@ -65,6 +65,9 @@ def whole_page_screenshot(page: Any, path: Any) -> Any:
     """Save the whole page at `path`: Streamlit scrolls inside the app, so the window is made
     as tall as the page for the picture (same width), then put back."""
     size = page.viewport_size
+    if not page.get_by_test_id("stMainBlockContainer").count():  # a plain page (workshop/web)
+        page.screenshot(path=str(path), full_page=True)
+        return path
     tallest = page.evaluate(
         "() => Math.ceil(document.querySelector('[data-testid=\"stMainBlockContainer\"]')"
         ".getBoundingClientRect().bottom)"
