@@ -170,7 +170,7 @@ def _venue_page(ui, role=Role.lead):
 def test_a_venue_figure_typed_the_french_way(ui, typed, stored):
     at = _venue_page(ui)
     at.selectbox(key="venue_pick").select_index(0).run()
-    next(f for f in at.text_input if f.key.startswith("metric_")).input(typed)
+    next(f for f in at.text_input if (f.key or "").startswith("metric_")).input(typed)
     next(b for b in at.button if b.label == "Enregistrer les chiffres").click().run()
     assert not at.exception
     with db.read_session(ui) as session:
@@ -193,7 +193,7 @@ def test_lead_enters_a_venues_month(ui):
     venue = at.selectbox(key="venue_pick")
     venue.select_index(0).run()
     assert venue.value is not None
-    next(f for f in at.text_input if f.key.startswith("metric_")).input("250")
+    next(f for f in at.text_input if (f.key or "").startswith("metric_")).input("250")
     next(b for b in at.button if b.label == "Enregistrer les chiffres").click().run()
     assert not at.error
     assert texts(at.success)[0].endswith(": 1 chiffres enregistrés.")
@@ -270,7 +270,9 @@ def test_market_manager_sees_the_venues_but_cannot_enter_figures(ui):
     at = _venue_page(ui, Role.market_manager)
     # No values yet: told who enters them (not to enter them here).
     assert texts(at.info)[0].startswith("Aucune valeur pour l'instant : l'équipe de l'atelier")
-    assert not at.file_uploader and not [f for f in at.text_input if f.key.startswith("metric_")]
+    assert not at.file_uploader and not [
+        f for f in at.text_input if (f.key or "").startswith("metric_")
+    ]
 
 
 def test_public_summary_off_by_default(ui):

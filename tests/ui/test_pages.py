@@ -120,12 +120,16 @@ def test_signed_out_page_alone_is_refused(ui):
 
 def count_field(at, index: int = 0):
     """The new pickup's count field of the `index`-th crate kind."""
-    return [f for f in at.text_input if f.key.startswith("new") and "_count_" in f.key][index]
+    return [f for f in at.text_input if (f.key or "").startswith("new") and "_count_" in f.key][
+        index
+    ]
 
 
 def note(at):
     """The new pickup's note field."""
-    return next(f for f in at.text_input if f.key.startswith("new") and f.key.endswith("_note"))
+    return next(
+        f for f in at.text_input if (f.key or "").startswith("new") and f.key.endswith("_note")
+    )
 
 
 def submit(at):
@@ -334,7 +338,7 @@ def test_admin_resets_a_password(ui):
 def test_settings_change_a_weight(ui):
     admin = factories.user(ui, Role.admin, "admin")
     at = open_page(start(admin), "settings.py")
-    weights = [f for f in at.text_input if f.key.startswith("kind_weight_")]
+    weights = [f for f in at.text_input if (f.key or "").startswith("kind_weight_")]
     assert weights[0].value == "1,20"  # shown the French way
     weights[0].input("1,35")
     at.button[0].click().run()
