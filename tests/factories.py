@@ -192,12 +192,17 @@ def build(engine: Engine, actor: User, design_name: str = "Étagère 3 cagettes"
         return builds.create_build(session=session, actor=actor, design_id=design.id or 0)
 
 
-def attach(engine: Engine, actor: User, build: Build, text: str) -> Attached:
-    """Scan a crate (its code in any form a scanner reads) into a build."""
+def attach(
+    engine: Engine, actor: User, build: Build, text: str, *, confirmed: bool = False
+) -> Attached:
+    """Scan a crate (its code in any form a scanner reads) into a build (`confirmed`: one
+    beyond the design's need, as the lead confirms it)."""
     from workshop import builds
 
     with db.write_session(engine) as session:
-        return builds.attach_crate(session=session, actor=actor, build_id=build.id or 0, text=text)
+        return builds.attach_crate(
+            session=session, actor=actor, build_id=build.id or 0, text=text, confirmed=confirmed
+        )
 
 
 def set_build_status(

@@ -46,7 +46,7 @@ ACTIONS = (
 )  # fmt: skip
 ENTITIES = (
     "build", "crate", "crate_kind", "database", "design", "hour_entry", "lot", "market",
-    "trainee", "user", "venue_values",
+    "tablet", "trainee", "user", "venue_values",
 )  # fmt: skip
 MAX_CHANGES = 4  # values shown in the sentence; the detail below shows them all
 

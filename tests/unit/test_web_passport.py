@@ -223,7 +223,8 @@ def test_caching_follows_the_piece(engine, client) -> None:
     again = client.get(f"/p/{piece.code}", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
     [crate] = factories.crates_in_stock(engine, lead, 1)
-    factories.attach(engine, lead, piece, crate)  # the piece changed: so does the page
+    # The piece changed (one crate more than its design needs): so does the page.
+    factories.attach(engine, lead, piece, crate, confirmed=True)
     changed = client.get(f"/p/{piece.code}", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
     assert "4 cagettes" in changed.text

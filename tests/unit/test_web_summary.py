@@ -22,7 +22,8 @@ def client(engine) -> TestClient:
 
 def test_off_by_default(engine, client) -> None:
     response = client.get("/figures")
-    assert response.status_code == 404 and "WORKSHOP_PUBLIC_SUMMARY" in response.text
+    # Said in words, never a setting's name (issue 13, point 15).
+    assert response.status_code == 404 and "Le résumé public n&#39;est pas activé" in response.text
 
 
 def test_the_totals_refresh_themselves_and_follow_the_data(engine, client, monkeypatch) -> None:

@@ -73,7 +73,8 @@ async def impact_json(request: Request) -> Response:
             {
                 "columns": list(COLUMNS),
                 "co2e_factor_kg_per_kg": figures.co2e_factor,
-                "co2e_source": figures.co2e_source,
+                # Open data read by programs: the default source in English, like the columns.
+                "co2e_source": impact.co2e_source_text(figures.co2e_source, "en"),
                 "rows": rows,
             },
             headers=CORS,

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from workshop import builds, config, db, i18n
+from workshop import builds, config, db, i18n, impact
 from workshop.builds import Passport, SmallPhoto
 from workshop.errors import NotFound
 from workshop.web import data, render
@@ -104,7 +104,7 @@ def _json_ld(story: Passport, lang: str, url: str, photo_url: str | None) -> str
             i18n.translate("passport.co2e", lang),
             story.co2e_kg,
             "kg CO2e",
-            description=story.co2e_source,
+            description=impact.co2e_source_text(story.co2e_source, lang),
         ),
     ]
     if story.training_hours is not None:
@@ -183,7 +183,7 @@ def _page(request: Request, story: Passport, lang: str) -> Response:
             "passport.co2e_source",
             lang,
             factor=i18n.fmt_number(story.co2e_factor, lang, 4),
-            source=story.co2e_source,
+            source=impact.co2e_source_text(story.co2e_source, lang),
         ),
         programmes=", ".join(programmes),
         makers=", ".join(story.makers),

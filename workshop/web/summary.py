@@ -67,7 +67,7 @@ def _page(request: Request, summary: impact.PublicSummary, lang: str) -> Respons
             band=i18n.fmt_kg(summary.uncertainty_kg, lang),
             kept=i18n.fmt_kg(kept, lang),
             factor=i18n.fmt_number(summary.co2e.factor * 1000, lang, 1),
-            source=summary.co2e.source,
+            source=summary.co2e.source_in(lang),
         )
         if summary.since
         else ""
