@@ -10,6 +10,7 @@ go to test-artifacts/13a/.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -129,11 +130,15 @@ def _menu(page: Any, taps: Taps, name: str) -> None:
     # On a phone the menu covers the page until closed (issue 13 point 7 closes it by
     # itself after a tap): one more tap here while it does not.
     sidebar = page.get_by_test_id("stSidebar")
-    narrow = page.viewport_size["width"] < 640
-    if narrow and sidebar.get_attribute("data-collapsed") == "false":
-        close = page.get_by_test_id("stSidebarCollapseButton").locator("button")
-        taps.tap(close, "close the menu")
+    if page.viewport_size["width"] < 640:
+        # It closes by itself after the tap (issue 13 point 7); a tap only if it did not.
+        with contextlib.suppress(AssertionError):
+            expect(sidebar).to_have_attribute("data-collapsed", "true", timeout=3000)
+        if sidebar.get_attribute("data-collapsed") == "false":
+            close = page.get_by_test_id("stSidebarCollapseButton").locator("button")
+            taps.tap(close, "close the menu")
         expect(sidebar).to_have_attribute("data-collapsed", "true")
+        page.wait_for_timeout(400)  # its closing slide ends before the page is tapped
 
 
 def _lots(engine: Any) -> int:
@@ -479,7 +484,8 @@ def test_scanning_ten_crates_into_a_new_build(
         _sign_in(page)
         _menu(page, taps, "Meubles")
         taps.tap(page.get_by_text("Commencer un meuble"), "new piece")
-        picker = page.get_by_test_id("stSelectbox").filter(has_text="Modèle").first
+        picker = page.get_by_test_id("stForm").get_by_test_id("stSelectbox")
+        page.wait_for_timeout(300)  # the form opens in its expander
         taps.tap(picker, "design")
         taps.tap(page.get_by_role("option", name=re.compile(design_name)), design_name)
         taps.tap(page.get_by_role("button", name="Créer le meuble et son code"), "create")
