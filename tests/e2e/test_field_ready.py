@@ -420,7 +420,9 @@ def test_the_tablet_survives_a_reload_and_reads_a_badge_with_no_click(
         expect(page.get_by_role("textbox", name="Ton badge")).to_be_focused()
         if lang == "en":
             page.get_by_role("button", name="English").click()
+            expect(page.get_by_role("heading", name="Hello!")).to_be_visible()
             app_ready(page)
+            expect(page.get_by_role("textbox", name="Your badge")).to_be_focused()
             page.keyboard.type(f"{codes.format_code(kiosk_trainee.badge)}\n")
             app_ready(page)
             page.get_by_role("button", name=re.compile("I write my hours")).click()
