@@ -215,10 +215,13 @@ def _sign_in(page: Any, username: str, password: str, lang: str) -> None:
     page.get_by_label(label[1], exact=True).fill(password)
     page.get_by_label(label[1], exact=True).press("Enter")
     _loaded(page)
-    # The sign-in cookie is written by the page's JavaScript a moment after the run;
-    # the pages below are opened by their address, each a new session that reads it.
+    # The server sets the sign-in cookie on the trip to /session/start, which then sends
+    # the browser home: that trip ends before a page is opened by its address (each a
+    # new session that reads the cookie), or it would interrupt the opening.
     for _ in range(50):
         if any(c["name"] == "atelier_session" for c in page.context.cookies()):
+            page.wait_for_url(re.compile(r"^https?://[^/]+/$"))
+            _loaded(page)
             return
         page.wait_for_timeout(200)
     raise AssertionError(f"{username}: no sign-in cookie after 10 s")
