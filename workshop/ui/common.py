@@ -203,6 +203,41 @@ def reading() -> Iterator[Session]:
         yield session
 
 
+# The files the app hands out, by their name's extension: MIME type and button icon.
+_DOWNLOADS = {
+    "pdf": ("application/pdf", ":material/picture_as_pdf:"),
+    "csv": ("text/csv", ":material/download:"),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ":material/download:",
+    ),
+}
+
+
+def download(
+    label: str,
+    data: bytes | Callable[[], bytes],
+    file_name: str,
+    *,
+    where: Any = st,
+    primary: bool = False,
+    **extra: Any,
+) -> None:
+    """A button that downloads one of our files (its type and icon from `file_name`) in the
+    column `where`, without rerunning the page."""
+    mime, icon = _DOWNLOADS[file_name.rsplit(".", 1)[-1]]
+    where.download_button(
+        label,
+        data,
+        file_name=file_name,
+        mime=mime,
+        icon=icon,
+        type="primary" if primary else "secondary",
+        on_click="ignore",
+        **extra,
+    )
+
+
 def later(read: Callable[..., T], **kwargs: Any) -> Callable[[], T]:
     """`read(session=…, **kwargs)` run only when called, in its own read session: the data
     of a download button made when it is clicked (a page with many of them stays fast)."""

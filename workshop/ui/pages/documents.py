@@ -37,43 +37,31 @@ if market_id is not None:
     if not wood.operator:
         st.warning(t("documents.no_operator"), icon=":material/edit_note:")
     pdf_col, csv_col = st.columns(2)
-    pdf_col.download_button(
-        t("documents.attestation_pdf"),
-        documents.attestation.render(wood, lang),
-        file_name=documents.attestation.filename(wood.market, year, "pdf"),
-        mime="application/pdf",
-        icon=":material/picture_as_pdf:",
-        type="primary",
-        on_click="ignore",
-    )
-    csv_col.download_button(
-        t("documents.csv"),
-        documents.attestation.csv(wood, lang),
-        file_name=documents.attestation.filename(wood.market, year, "csv"),
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-    )
+    for column, kind, label, data in (
+        (pdf_col, "pdf", "documents.attestation_pdf", documents.attestation.render),
+        (csv_col, "csv", "documents.csv", documents.attestation.csv),
+    ):
+        common.download(
+            t(label),
+            data(wood, lang),
+            documents.attestation.filename(wood.market, year, kind),
+            where=column,
+            primary=kind == "pdf",
+        )
 
 st.header(t("documents.yearly"))
 st.caption(t("documents.yearly_help"))
 report_year = st.selectbox(t("documents.year"), years, index=1, key="doc_report_year")
 # Made when clicked: a whole year of every market takes a moment.
 pdf_col, xlsx_col = st.columns(2)
-pdf_col.download_button(
-    t("documents.yearly_pdf"),
-    common.later(documents.yearly.pdf, actor=user, year=report_year, lang=lang),
-    file_name=documents.yearly.filename(report_year, "pdf"),
-    mime="application/pdf",
-    icon=":material/picture_as_pdf:",
-    type="primary",
-    on_click="ignore",
-)
-xlsx_col.download_button(
-    t("documents.yearly_xlsx"),
-    common.later(documents.yearly.workbook, actor=user, year=report_year, lang=lang),
-    file_name=documents.yearly.filename(report_year, "xlsx"),
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    icon=":material/download:",
-    on_click="ignore",
-)
+for column, kind, label, make in (
+    (pdf_col, "pdf", "documents.yearly_pdf", documents.yearly.pdf),
+    (xlsx_col, "xlsx", "documents.yearly_xlsx", documents.yearly.workbook),
+):
+    common.download(
+        t(label),
+        common.later(make, actor=user, year=report_year, lang=lang),
+        documents.yearly.filename(report_year, kind),
+        where=column,
+        primary=kind == "pdf",
+    )

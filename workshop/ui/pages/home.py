@@ -23,19 +23,17 @@ if can(user, Permission.documents) and today.month == ATTESTATION_MONTH:
         st.warning(t("documents.march", year=str(last_year)), icon=":material/event:")
         columns = st.columns(3)
         for i, market in enumerate(markets):
-            columns[i % len(columns)].download_button(
+            common.download(
                 t("documents.march_button", market=common.plain(market.name)),
-                data=common.later(
+                common.later(
                     documents.attestation.pdf,
                     actor=user,
                     market_id=market.id or 0,
                     year=last_year,
                     lang=common.lang(),
                 ),
-                file_name=documents.attestation.filename(market.name, last_year, "pdf"),
-                mime="application/pdf",
-                icon=":material/picture_as_pdf:",
-                on_click="ignore",
+                documents.attestation.filename(market.name, last_year, "pdf"),
+                where=columns[i % len(columns)],
                 key=f"march_attestation_{market.id}",
             )
 

@@ -62,24 +62,17 @@ with st.expander(t("funders.title", month=i18n.fmt_month(month, lang)), icon=":m
     st.caption(t("funders.help"))
     pack_pseudo = st.toggle(t("funders.pseudonymised"), key="hr_pack_pseudo")
     p1, p2 = st.columns(2)
-    p1.download_button(
-        t("funders.xlsx"),
-        documents.funders.xlsx(pack, lang, pseudonymised=pack_pseudo),
-        file_name=documents.funders.filename(pack, "xlsx", pseudonymised=pack_pseudo),
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
-        disabled=not pack.programmes,
-        on_click="ignore",
-    )
-    p2.download_button(
-        t("funders.csv"),
-        documents.funders.csv(pack, lang, pseudonymised=pack_pseudo),
-        file_name=documents.funders.filename(pack, "csv", pseudonymised=pack_pseudo),
-        mime="text/csv",
-        icon=":material/download:",
-        disabled=not pack.programmes,
-        on_click="ignore",
-    )
+    for column, kind, write in (
+        (p1, "xlsx", documents.funders.xlsx),
+        (p2, "csv", documents.funders.csv),
+    ):
+        common.download(
+            t(f"funders.{kind}"),
+            write(pack, lang, pseudonymised=pack_pseudo),
+            documents.funders.filename(pack, kind, pseudonymised=pack_pseudo),
+            where=column,
+            disabled=not pack.programmes,
+        )
     if not pack.programmes:
         st.caption(t("funders.empty"))
 
@@ -127,17 +120,10 @@ st.subheader(t("report.downloads"))
 pseudonymised = st.toggle(t("report.pseudonymised"), key="hr_pseudo")
 st.caption(t("report.pseudonymised_help" if pseudonymised else "report.named_help"))
 d1, d2 = st.columns(2)
-d1.download_button(
-    t("report.csv"),
-    exports.report_csv(report, lang, pseudonymised=pseudonymised),
-    file_name=exports.report_filename(report, "csv", pseudonymised=pseudonymised),
-    mime="text/csv",
-    icon=":material/download:",
-)
-d2.download_button(
-    t("report.xlsx"),
-    exports.report_xlsx(report, lang, pseudonymised=pseudonymised),
-    file_name=exports.report_filename(report, "xlsx", pseudonymised=pseudonymised),
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    icon=":material/download:",
-)
+for column, kind, export in ((d1, "csv", exports.report_csv), (d2, "xlsx", exports.report_xlsx)):
+    common.download(
+        t(f"report.{kind}"),
+        export(report, lang, pseudonymised=pseudonymised),
+        exports.report_filename(report, kind, pseudonymised=pseudonymised),
+        where=column,
+    )

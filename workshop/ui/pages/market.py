@@ -111,14 +111,12 @@ in_progress = month == this_month
 market = common.plain(data.market)
 month_name = i18n.fmt_month(month, lang)
 change = data.change_vs_before()
-receipt_col.download_button(
+common.download(
     t("market_manager.receipt", month=month_name),
-    data=receipt(database, market_id, month, version, lang, data),
-    file_name=documents.receipt.filename(data, lang),
-    mime="application/pdf",
-    icon=":material/picture_as_pdf:",
-    type="primary",
-    on_click="ignore",
+    receipt(database, market_id, month, version, lang, data),
+    documents.receipt.filename(data, lang),
+    where=receipt_col,
+    primary=True,
 )
 month_col.button(
     t("market_view.older"), icon=":material/chevron_left:", on_click=older, key="market_older"
