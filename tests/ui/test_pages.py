@@ -484,13 +484,20 @@ def test_the_steppers_count_up_and_down(ui):
     assert at.text_input(key=key).value == "0"  # never below 0
 
 
-@pytest.mark.parametrize("lang", ["fr", "en"])
-def test_an_unlikely_sample_is_kept_only_once_confirmed(ui, lang):
+def _unlikely_pickup(ui, lang: str = "fr"):
+    """A lead saves 12 crates with a 5-crate sample of 65 kg (6,5 kg read as 65 by the old
+    field: 13 kg a crate); the page, now asking to confirm."""
     lead = factories.user(ui, Role.lead)
     at = open_page(start(lead, lang=lang), "pickups.py")
     count_field(at).input("12")
-    _weigh(at, "5", "65")  # 6,5 kg read as 65 by the old field: 13 kg a crate
+    _weigh(at, "5", "65")
     submit(at).click().run()
+    return at
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_an_unlikely_sample_is_kept_only_once_confirmed(ui, lang):
+    at = _unlikely_pickup(ui, lang)
     warning = {
         "fr": "L'échantillon pèse 13 kg par cagette (65 kg pour 5 cagettes), plus de 3 fois le "
         "poids habituel sur ce marché (1,2 kg). Est-ce bien le bon poids ?",
@@ -505,11 +512,7 @@ def test_an_unlikely_sample_is_kept_only_once_confirmed(ui, lang):
 
 
 def test_an_unlikely_sample_corrected_instead_needs_no_confirmation(ui):
-    lead = factories.user(ui, Role.lead)
-    at = open_page(start(lead), "pickups.py")
-    count_field(at).input("12")
-    _weigh(at, "5", "65")
-    submit(at).click().run()
+    at = _unlikely_pickup(ui)
     assert at.warning
     at.button(key="pickup_new__no").click().run()
     assert not at.warning and _lots(ui) == 0
@@ -521,11 +524,7 @@ def test_an_unlikely_sample_corrected_instead_needs_no_confirmation(ui):
 
 
 def test_a_confirmation_holds_only_for_the_values_warned_about(ui):
-    lead = factories.user(ui, Role.lead)
-    at = open_page(start(lead), "pickups.py")
-    count_field(at).input("12")
-    _weigh(at, "5", "65")
-    submit(at).click().run()
+    at = _unlikely_pickup(ui)
     at.text_input(key="new0_sample_kg").input("90").run()  # changed after the warning
     assert not at.warning  # the old warning is gone: "yes" cannot save 90 kg unseen
     assert _lots(ui) == 0
