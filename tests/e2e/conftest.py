@@ -234,3 +234,30 @@ def shot(page: Any, artifacts: Path) -> Callable[[str], Path]:
         return path
 
     return take
+
+
+# The two screens every user-facing change is tried on.
+VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
+
+
+@pytest.fixture
+def device_page(request: Any, browser: Any, app_url: str) -> Iterator[Any]:
+    """A fresh French browser session with the viewport of `request.param` (laptop or
+    phone, a phone touch screen), downloads allowed."""
+    width, height = VIEWPORTS[request.param]
+    phone = request.param == "phone"
+    context = browser.new_context(
+        base_url=app_url,
+        locale="fr-FR",
+        viewport={"width": width, "height": height},
+        is_mobile=phone,
+        has_touch=phone,
+        device_scale_factor=2 if phone else 1,
+        accept_downloads=True,
+    )
+    context.set_default_timeout(EXPECT_TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()

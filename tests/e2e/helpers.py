@@ -77,3 +77,19 @@ def whole_page_screenshot(page: Any, path: Any) -> Any:
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
     return path
+
+
+def an_admin(session: Any, username: str, display_name: str, password: str) -> Any:
+    """The e2e app's first admin, made with these credentials when this file runs alone
+    (the shared database then holds no user yet)."""
+    from sqlmodel import select
+
+    from workshop import accounts
+    from workshop.models import Role, User
+
+    first = session.exec(
+        select(User).where(User.role == Role.admin).order_by(User.id)  # type: ignore[arg-type]
+    ).first()
+    return first or accounts.create_first_admin(
+        session=session, username=username, display_name=display_name, password=password
+    )

@@ -10,7 +10,6 @@ test-artifacts/e2e/NN-documents-*.png.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,8 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from tests import factories
-from tests.e2e.conftest import EXPECT_TIMEOUT_MS
-from tests.e2e.helpers import app_ready, expect, no_traceback, screenshot
+from tests.e2e.conftest import VIEWPORTS
+from tests.e2e.helpers import an_admin, app_ready, expect, no_traceback, screenshot
 from workshop import accounts, dates, db, hours, pickups, signin_tokens
 from workshop.models import Market, Role, User
 
@@ -30,7 +29,6 @@ pytestmark = pytest.mark.e2e
 ADMIN = ("admin-documents", "Admin Documents", "documents-a-classer")
 LEAD = ("lea-documents", "Léa Heures", "heures-des-financeurs")
 MARKET = "Marché Télégraphe"
-VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +36,7 @@ def seeded(app_engine: Any) -> None:
     """An admin and a lead; last year's pickups at one market; approved hours last week."""
     today = dates.today()
     with db.write_session(app_engine) as session:
-        first = session.exec(select(User).where(User.role == Role.admin)).first()
-        if first is None:
-            first = accounts.create_first_admin(
-                session=session, username="admin-first", display_name="A", password="x" * 12
-            )
+        first = an_admin(session, "admin-first", "A", "x" * 12)
         for username, name, password, role in ((*ADMIN, Role.admin), (*LEAD, Role.lead)):
             accounts.create_user(
                 session=session,
@@ -70,28 +64,6 @@ def seeded(app_engine: Any) -> None:
     day = dates.week_start(today) - timedelta(days=7)
     factories.add_hours(app_engine, lead, tr, day, 6 * 60 + 30, now=dates.utcnow())
     factories.write(app_engine, hours.approve_week, actor=lead, trainee_id=tr.id, week=day)
-
-
-@pytest.fixture
-def device_page(request: Any, browser: Any, app_url: str) -> Iterator[Any]:
-    """A fresh French browser session with the viewport of `request.param`."""
-    width, height = VIEWPORTS[request.param]
-    phone = request.param == "phone"
-    context = browser.new_context(
-        base_url=app_url,
-        locale="fr-FR",
-        viewport={"width": width, "height": height},
-        is_mobile=phone,
-        has_touch=phone,
-        device_scale_factor=2 if phone else 1,
-        accept_downloads=True,
-    )
-    context.set_default_timeout(EXPECT_TIMEOUT_MS)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def _sign_in(page: Any, username: str, password: str) -> None:

@@ -21,7 +21,7 @@ import pytest
 from sqlmodel import func, select
 
 from tests.conftest import ROOT
-from tests.e2e.helpers import app_ready, expect, no_traceback
+from tests.e2e.helpers import an_admin, app_ready, expect, no_traceback
 from workshop import accounts, builds, codes, crates, dates, db, hours, pickups
 from workshop.models import Build, BuildStatus, Design, Lot, Market, Role, Trainee, User
 
@@ -64,13 +64,7 @@ def _shot(page: Any, name: str, *, full_page: bool = False) -> Path:
 def lead(app_engine: Any) -> User:
     """A lead (and the first admin, when this file runs alone) in the app's database."""
     with db.write_session(app_engine) as session:
-        admin = session.exec(
-            select(User).where(User.role == Role.admin).order_by(User.id)  # type: ignore[arg-type]
-        ).first()
-        if admin is None:
-            admin = accounts.create_first_admin(
-                session=session, username=ADMIN[0], display_name=ADMIN[1], password=ADMIN[2]
-            )
+        admin = an_admin(session, *ADMIN)
         found = session.exec(select(User).where(User.username == LEAD)).first()
         return found or accounts.create_user(
             session=session,
@@ -207,7 +201,10 @@ def test_the_pickup_forms_numbers_typed_the_french_way(
     count.fill("12")
     taps.tap(page.get_by_text("Échantillon pesé (facultatif)"), "sample")
     page.get_by_text("J'ai pesé un échantillon").click()
-    page.get_by_label("Poids total de l'échantillon (kg)").fill(typed)
+    sample = page.get_by_label("Poids total de l'échantillon (kg)")
+    sample.fill(typed)
+    sample.press("Tab")  # the field's value reaches the server before the tap, as above
+    app_ready(page)
     page.get_by_role("button", name="Enregistrer la collecte").click()
     app_ready(page)
     no_traceback(page)

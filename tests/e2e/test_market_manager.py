@@ -14,7 +14,6 @@ like anyone. Screenshots: test-artifacts/e2e/NN-market-manager-*.png.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,8 +22,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from tests.e2e.conftest import EXPECT_TIMEOUT_MS
+from tests.e2e.conftest import VIEWPORTS
 from tests.e2e.helpers import (
+    an_admin,
     app_ready,
     expect,
     in_first_screen,
@@ -43,7 +43,6 @@ OTHERS = ("Marché des Pyrénées", "Marché Mortier")  # the other markets of t
 MANAGER, MANAGER_NAME, MANAGER_PASSWORD = "placier-belleville", "Malik Haddad", "boulevard-20e"
 ADMIN = ("admin-placier", "Admin Placier", "premier-admin-20e")  # when this file runs alone
 LEAD = ("lea-placier", "Léa Tri", "tri-des-cagettes")
-VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
 
 # (months before this one, market, crates per kind (standard, tray, large), standard crates
 # weighed (5 crates) or 0, standard crates tagged, where the untagged rest went (None:
@@ -92,13 +91,7 @@ def seeded(app_engine: Any) -> Seeded:
     """The admin creates the manager's account; a lead logs and sorts the pickups."""
     today = dates.today()
     with db.write_session(app_engine) as session:
-        admin = session.exec(
-            select(User).where(User.role == Role.admin).order_by(User.id)  # type: ignore[arg-type]
-        ).first()
-        if admin is None:
-            admin = accounts.create_first_admin(
-                session=session, username=ADMIN[0], display_name=ADMIN[1], password=ADMIN[2]
-            )
+        admin = an_admin(session, *ADMIN)
         markets = {m.name: m.id or 0 for m in session.exec(select(Market))}
         accounts.create_user(
             session=session,
@@ -161,27 +154,6 @@ def _figures(engine: Any, seeded: Seeded) -> impact.MarketMonth:
         return impact.market_month(
             session=session, actor=manager, market_id=seeded.market_id, month=seeded.month
         )
-
-
-@pytest.fixture
-def device_page(request: Any, browser: Any, app_url: str) -> Iterator[Any]:
-    """A fresh browser session with the viewport of `request.param` (laptop or phone)."""
-    width, height = VIEWPORTS[request.param]
-    phone = request.param == "phone"
-    context = browser.new_context(
-        base_url=app_url,
-        locale="fr-FR",
-        viewport={"width": width, "height": height},
-        is_mobile=phone,
-        has_touch=phone,
-        device_scale_factor=2 if phone else 1,
-    )
-    context.set_default_timeout(EXPECT_TIMEOUT_MS)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def _charts_drawn(page: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from tests.e2e.helpers import expect
+from tests.e2e.helpers import an_admin, expect
 from workshop import accounts, builds, codes, crates, db, hours, pickups
 from workshop.models import Activity, BuildStatus, Design, Market, Role, User
 
@@ -35,11 +35,7 @@ def _finished_piece(engine: Any) -> str:
     with db.write_session(engine) as session:
         lead = session.exec(select(User).where(User.role == Role.lead)).first()
         if lead is None:
-            admin = session.exec(select(User).where(User.role == Role.admin)).first()
-            if admin is None:
-                admin = accounts.create_first_admin(
-                    session=session, username="admin-pass", display_name="A", password="x" * 12
-                )
+            admin = an_admin(session, "admin-pass", "A", "x" * 12)
             lead = accounts.create_user(
                 session=session,
                 actor=admin,

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from tests.e2e.helpers import app_ready, expect, nav_link, no_traceback
+from tests.e2e.helpers import an_admin, app_ready, expect, nav_link, no_traceback
 from workshop import accounts, codes, crates, dates, db, labels, pickups
 from workshop.models import Market, Role, User
 
@@ -62,13 +62,7 @@ def crate_heading(page: Any, code: str) -> Any:
 def seeded(app_engine: Any) -> Seeded:
     """A lead and one pickup of today with 30 tagged crates, in the app's database."""
     with db.write_session(app_engine) as session:
-        admin = session.exec(
-            select(User).where(User.role == Role.admin).order_by(User.id)  # type: ignore[arg-type]
-        ).first()
-        if admin is None:
-            admin = accounts.create_first_admin(
-                session=session, username=ADMIN[0], display_name=ADMIN[1], password=ADMIN[2]
-            )
+        admin = an_admin(session, *ADMIN)
         lead = session.exec(select(User).where(User.username == LEAD)).first()
         if lead is None:
             lead = accounts.create_user(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from tests.e2e.helpers import app_ready, expect, nav_link, no_traceback
+from tests.e2e.helpers import an_admin, app_ready, expect, nav_link, no_traceback
 from workshop import accounts, db
 from workshop.models import Role, User
 
@@ -20,11 +20,7 @@ def _lead(engine: Any) -> None:
     with db.write_session(engine) as session:
         if session.exec(select(User).where(User.username == USERNAME)).first():
             return
-        admin = session.exec(select(User).where(User.role == Role.admin)).first()
-        if admin is None:
-            admin = accounts.create_first_admin(
-                session=session, username="admin-session", display_name="A", password="z" * 12
-            )
+        admin = an_admin(session, "admin-session", "A", "z" * 12)
         accounts.create_user(
             session=session,
             actor=admin,
